@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** Event types a host knows; a plugin still defends against others at run time. */
+export const EVENT_TYPES = ['track', 'page', 'identify', 'group'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const JsonRecord = z.record(z.string(), z.unknown());
+
+/** A user key: the collector sends strings, server-side sources sometimes numbers. */
+const UserKey = z.union([z.string(), z.number().finite()]);
+
+export const PageContextSchema = z.looseObject({
+  url: z.string().optional(),
+  path: z.string().optional(),
+  referrer: z.string().optional(),
+  title: z.string().optional(),
+  search: z.string().optional(),
+});
+
+/**
+ * Consent arrives flat (`{analytics: true}`) or nested (`{categories: {...}, canonical: {...}}`);
+ * both shapes are accepted and read by `consentGranted`.
+ */
+export const ConsentSchema = z.record(z.string(), z.unknown());
+
+export const EventContextSchema = z.looseObject({
+  page: PageContextSchema.optional(),
+  ip: z.string().optional(),
+  userAgent: z.string().optional(),
+  locale: z.string().optional(),
+  campaign: JsonRecord.optional(),
+  consent: ConsentSchema.optional(),
+});
+
+const ISO_TIMESTAMP = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-02-25T14:30:00.000Z' });
+
+const eventShape = {
+  type: z.enum(EVENT_TYPES, { message: `must be one of ${EVENT_TYPES.join(', ')}` }),
+  event: z.string().optional(),
+  name: z.string().nullish(),
+  properties: JsonRecord.optional(),
+  traits: JsonRecord.optional(),
+  userId: UserKey.nullish(),
+  anonymousId: UserKey.nullish(),
+  groupId: UserKey.nullish(),
+  context: EventContextSchema.optional(),
+  messageId: z.string().min(1, 'must be a non-empty string').max(255, 'must be at most 255 characters'),
+  timestamp: ISO_TIMESTAMP,
+};
+
+function checkEventRules(event: { type: string; event?: string; userId?: unknown; anonymousId?: unknown }, ctx: z.RefinementCtx) {
+  if (event.type === 'track' && (event.event === undefined || event.event.trim() === '')) {
+    ctx.addIssue({ code: 'custom', path: ['event'], message: 'a track event needs a non-empty event name' });
+  }
+  if (!hasValue(event.userId) && !hasValue(event.anonymousId)) {
+    ctx.addIssue({ code: 'custom', path: ['anonymousId'], message: 'an event needs a userId or an anonymousId' });
+  }
+}
+
+function hasValue(v: unknown): boolean {
+  return v !== undefined && v !== null && String(v).trim() !== '';
+}
+
+/** The canonical event as a plugin receives it: ids and timestamp always present. */
+export const DataflyEventSchema = z.looseObject(eventShape).superRefine(checkEventRules);
+export type DataflyEvent = z.infer<typeof DataflyEventSchema>;
+
+/** The canonical event as a host accepts it: `messageId` and `timestamp` are filled in when missing. */
+export const IncomingEventSchema = z
+  .looseObject({ ...eventShape, messageId: eventShape.messageId.optional(), timestamp: ISO_TIMESTAMP.optional() })
+  .superRefine(checkEventRules);
+export type IncomingEvent = z.infer<typeof IncomingEventSchema>;

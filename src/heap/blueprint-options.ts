@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { Blueprint } from '../contract/index.js';
+import { parseOrThrow } from '../contract/index.js';
+
+/** The Heap-specific part of a blueprint, under `options`. Every field has a default. */
+export const HeapBlueprintOptionsSchema = z.object({
+  identity: z
+    .object({
+      /**
+       * How an event without userId reaches Heap: `user_id_hash` (a real anonymous Heap user that an
+       * identify merges), `identity` (the anonymousId as identity: a separate user, never merged),
+       * `drop` (not sent).
+       */
+      anonymous: z.enum(['user_id_hash', 'identity', 'drop']).default('user_id_hash'),
+      /** On identify with both ids, call /api/v1/identify so prior anonymous activity moves over. */
+      merge_on_identify: z.boolean().default(true),
+    })
+    .default({ anonymous: 'user_id_hash', merge_on_identify: true }),
+  properties: z
+    .object({
+      /** Arrays of scalars: `join` with `||` (Heap's own), `index` keys (`a.0`), or a `json` string. */
+      arrays: z.enum(['join', 'index', 'json']).default('join'),
+    })
+    .default({ arrays: 'join' }),
+});
+export type HeapBlueprintOptions = z.infer<typeof HeapBlueprintOptionsSchema>;
+
+export function heapOptions(blueprint: Blueprint): HeapBlueprintOptions {
+  return parseOrThrow(HeapBlueprintOptionsSchema, blueprint.options ?? {}, 'Blueprint options', 'options');
+}

@@ -1,0 +1,33 @@
+/**
+ * Heap's documented limits (../shared/reference/heap-api.md). The manifest's batching and
+ * rate limits declare the same numbers; test/unit/manifest.test.ts keeps them in step.
+ */
+export const HEAP_LIMITS = {
+  /** Items in one bulk track, add_user_properties or add_account_properties request. */
+  bulkItems: 1000,
+  identityLength: 255,
+  eventNameLength: 1024,
+  propertyKeyLength: 1024,
+  propertyValueLength: 1024,
+  /** user_id is an integer in 0 .. 2^53 - 1, sent as a decimal string. */
+  maxUserId: 2n ** 53n - 1n,
+} as const;
+
+export const HEAP_HOSTS = {
+  us: { ingestion: 'https://heapanalytics.com', privacy: 'https://heapanalytics.com' },
+  eu: { ingestion: 'https://c.eu.heap-api.com', privacy: 'https://heapanalytics.com' },
+} as const;
+
+export const HEAP_PATHS = {
+  track: '/api/track',
+  addUserProperties: '/api/add_user_properties',
+  addAccountProperties: '/api/add_account_properties',
+  identify: '/api/v1/identify',
+  authToken: '/api/public/v0/auth_token',
+} as const;
+
+/** Blueprint `vendor_event_name`s that select a Heap API call instead of naming a track event. */
+export const HEAP_CALLS = {
+  addUserProperties: 'add_user_properties',
+  addAccountProperties: 'add_account_properties',
+} as const;

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { HEAP_LIMITS } from './constants.js';
+
+/**
+ * Heap's `user_id` for an anonymous visitor: the first 53 bits of SHA-256 over the UTF-8 bytes of
+ * `anonymousId`, read big-endian, as a decimal string. Part of the public contract: changing it
+ * would split every anonymous user in two (pinned by test vectors in test/unit/identity.test.ts).
+ */
+export function anonymousUserId(anonymousId: string): string {
+  const digest = createHash('sha256').update(anonymousId, 'utf8').digest();
+  return (digest.readBigUInt64BE(0) >> 11n).toString(10);
+}
+
+/** Values a broken client sends for "no user"; Heap would merge all of them into one user. */
+const PLACEHOLDER_KEYS = new Set(['', 'null', 'undefined', 'nan', '[object object]']);
+
+/** A user key as Heap should see it, or undefined when there is none worth sending. */
+export function userKey(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return undefined;
+  return PLACEHOLDER_KEYS.has(value.trim().toLowerCase()) ? undefined : value;
+}
+
+export type AnonymousStrategy = 'user_id_hash' | 'identity' | 'drop';
+
+export type HeapUser = { identity: string } | { user_id: string };
+
+export type UserResolution =
+  | { kind: 'user'; user: HeapUser; identified: boolean }
+  | { kind: 'invalid'; field: string; message: string }
+  | { kind: 'dropped'; message: string };
+
+/** Who an event belongs to in Heap, following the blueprint's anonymous strategy. */
+export function resolveUser(event: { userId?: unknown; anonymousId?: unknown }, strategy: AnonymousStrategy): UserResolution {
+  const userId = userKey(event.userId);
+  if (userId !== undefined) {
+    if (userId.length > HEAP_LIMITS.identityLength) {
+      return { kind: 'invalid', field: 'userId', message: `userId is ${userId.length} characters; Heap accepts an identity of at most ${HEAP_LIMITS.identityLength}` };
+    }
+    return { kind: 'user', user: { identity: userId }, identified: true };
+  }
+  const anonymousId = userKey(event.anonymousId);
+  if (anonymousId === undefined) {
+    return { kind: 'invalid', field: 'userId', message: 'the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user' };
+  }
+  switch (strategy) {
+    case 'user_id_hash':
+      return { kind: 'user', user: { user_id: anonymousUserId(anonymousId) }, identified: false };
+    case 'identity':
+      if (anonymousId.length > HEAP_LIMITS.identityLength) {
+        return { kind: 'invalid', field: 'anonymousId', message: `anonymousId is ${anonymousId.length} characters; Heap accepts an identity of at most ${HEAP_LIMITS.identityLength}` };
+      }
+      return { kind: 'user', user: { identity: anonymousId }, identified: false };
+    case 'drop':
+      return { kind: 'dropped', message: 'anonymous event dropped: the blueprint sets options.identity.anonymous to "drop"' };
+  }
+}

@@ -1,0 +1,37 @@
+import { injectable } from 'inversify';
+import type { AdapterContext, AdapterDeps, Blueprint, CatalogManifest, DeliveryAdapter, IntegrationPlugin } from '../contract/index.js';
+import { BlueprintSchema, CatalogManifestSchema, parseOrThrow } from '../contract/index.js';
+import { HeapDeliveryAdapter } from './adapter.js';
+import { heapOptions } from './blueprint-options.js';
+import { HeapConfigSchema, type HeapConfig } from './config.js';
+import { readPackageJson } from './files.js';
+
+/** The card: manifest and default blueprints are data files, validated once when the plugin is made. */
+@injectable()
+export class HeapPlugin implements IntegrationPlugin<HeapConfig> {
+  readonly manifest: CatalogManifest = parseOrThrow(CatalogManifestSchema, readPackageJson('catalog/heap.json'), 'catalog/heap.json');
+  readonly configSchema = HeapConfigSchema;
+  private readonly blueprints = new Map<string, Blueprint>(
+    this.manifest.variants.map((v) => [v.key, parseOrThrow(BlueprintSchema, readPackageJson(`blueprints/heap/${v.key}.json`), `blueprints/heap/${v.key}.json`)]),
+  );
+
+  defaultBlueprint(variant = 'default'): Blueprint {
+    const blueprint = this.blueprints.get(variant);
+    if (!blueprint) throw new Error(`Heap has no variant "${variant}" (known: ${[...this.blueprints.keys()].join(', ')})`);
+    return structuredClone(blueprint);
+  }
+
+  createAdapter(context: AdapterContext<HeapConfig>, deps: AdapterDeps = {}): DeliveryAdapter {
+    const config = parseOrThrow(HeapConfigSchema, context.config, 'Heap config', 'config');
+    const blueprint = parseOrThrow(BlueprintSchema, context.blueprint, 'Heap blueprint', 'blueprint');
+    return new HeapDeliveryAdapter({
+      integrationId: context.integrationId,
+      config,
+      blueprint,
+      options: heapOptions(blueprint),
+      maxBytes: this.manifest.batching.max_bytes,
+      logger: deps.logger,
+      clock: deps.clock,
+    });
+  }
+}

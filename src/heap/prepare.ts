@@ -1,0 +1,108 @@
+import type { Blueprint, DeliveryResult } from '../contract/index.js';
+import { mapEvent } from './blueprint-engine.js';
+import type { HeapBlueprintOptions } from './blueprint-options.js';
+import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
+import { anonymousUserId, resolveUser, userKey } from './identity.js';
+import { shapeProperties } from './properties.js';
+import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
+
+/** One Heap call an event needs; an identify can need two (user properties and a merge). */
+export type Part =
+  | { kind: 'track'; item: TrackItem }
+  | { kind: 'user'; item: UserPropertiesItem }
+  | { kind: 'account'; item: AccountPropertiesItem }
+  | { kind: 'merge'; body: MergeBody };
+
+export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: string[] } | { kind: 'done'; result: DeliveryResult };
+
+const KNOWN_TYPES = new Set(['track', 'page', 'identify', 'group']);
+
+/**
+ * Everything the adapter decides before any I/O: the blueprint's mapping, who the user is, the
+ * property shaping, the timestamp. Pure, so the conformance table can pin it exactly.
+ */
+export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBlueprintOptions): Prepared {
+  const event = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const messageId = typeof event.messageId === 'string' ? event.messageId : String(event.messageId ?? '');
+  const fail = (field: string, message: string): Prepared => ({
+    kind: 'done',
+    result: { messageId, status: 'failed', code: 'invalid_event', message: `${field}: ${message}`, warnings: [] },
+  });
+  const filter = (code: 'not_mapped' | 'unsupported', message: string, warnings: string[] = []): Prepared => ({
+    kind: 'done',
+    result: { messageId, status: 'filtered', code, message, warnings },
+  });
+
+  if (messageId === '') return fail('messageId', 'is required: it is the idempotency key that keeps retries from counting twice');
+  if (!KNOWN_TYPES.has(String(event.type))) return fail('type', `unknown event type ${JSON.stringify(event.type)}; expected track, page, identify or group`);
+  if (event.type === 'track' && (typeof event.event !== 'string' || event.event.trim() === '')) {
+    return fail('event', 'a track event needs a non-empty event name');
+  }
+
+  const mapped = mapEvent(blueprint, event);
+  if (mapped.action === 'drop') return filter('not_mapped', mapped.reason);
+  const warnings = [...mapped.warnings];
+  const { timestamp, warning } = normaliseTimestamp(event.timestamp);
+  if (warning) warnings.push(warning);
+
+  if (mapped.vendorName === HEAP_CALLS.addAccountProperties) {
+    const accountId = userKey(event.groupId);
+    if (accountId === undefined) return fail('groupId', 'is required: Heap account properties need an account_id');
+    const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'account');
+    if (Object.keys(shaped.properties).length === 0) return filter('not_mapped', 'the group call carried no traits to send as account properties', [...warnings, ...shaped.warnings]);
+    return send([{ kind: 'account', item: { account_id: accountId, properties: shaped.properties } }], [...warnings, ...shaped.warnings]);
+  }
+
+  const user = resolveUser(event, options.identity.anonymous);
+  if (user.kind === 'invalid') return fail(user.field, user.message);
+  if (user.kind === 'dropped') return filter('not_mapped', user.message, warnings);
+
+  if (mapped.vendorName === HEAP_CALLS.addUserProperties) {
+    const parts: Part[] = [];
+    const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'user');
+    warnings.push(...shaped.warnings);
+    const hasTraits = Object.keys(shaped.properties).length > 0;
+    if ('identity' in user.user && hasTraits) parts.push({ kind: 'user', item: { identity: user.user.identity, properties: shaped.properties } });
+    const merge = mergeFor(event, user.identified, options, timestamp);
+    if (merge) parts.push({ kind: 'merge', body: merge });
+    if (parts.length > 0) return send(parts, warnings);
+    if (!('identity' in user.user) && hasTraits) {
+      return filter('unsupported', 'Heap cannot store user properties for an anonymous user: identify needs a userId', warnings);
+    }
+    return filter('not_mapped', 'the identify call carried no traits and nothing to merge', warnings);
+  }
+
+  const name = mapped.vendorName;
+  if (name.trim() === '') return fail('event', 'the Heap event name is empty');
+  if (name.length > HEAP_LIMITS.eventNameLength) return fail('event', `the Heap event name is ${name.length} characters; Heap accepts at most ${HEAP_LIMITS.eventNameLength}`);
+  const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'event');
+  warnings.push(...shaped.warnings);
+  const item: TrackItem = { ...user.user, event: name, properties: shaped.properties, idempotency_key: messageId };
+  if (timestamp) item.timestamp = timestamp;
+  return send([{ kind: 'track', item }], warnings);
+
+  function send(parts: Part[], allWarnings: string[]): Prepared {
+    return { kind: 'send', messageId, parts, warnings: allWarnings };
+  }
+}
+
+/** DESIGN: an identify with both ids merges the hashed anonymous user into the identity. */
+function mergeFor(event: Record<string, unknown>, identified: boolean, options: HeapBlueprintOptions, timestamp?: string): MergeBody | undefined {
+  if (!identified || !options.identity.merge_on_identify || options.identity.anonymous !== 'user_id_hash') return undefined;
+  const anonymousId = userKey(event.anonymousId);
+  const identity = userKey(event.userId);
+  if (anonymousId === undefined || identity === undefined) return undefined;
+  const body: MergeBody = { user_id: anonymousUserId(anonymousId), identity };
+  if (timestamp) body.timestamp = timestamp;
+  return body;
+}
+
+/** Heap wants ISO 8601; we always send UTC. An unreadable timestamp is left to Heap's receive time, with a warning. */
+export function normaliseTimestamp(value: unknown): { timestamp?: string; warning?: string } {
+  if (value === undefined || value === null || value === '') return {};
+  const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
+    return { warning: `timestamp ${JSON.stringify(value)} is not a valid date; Heap will use the time it receives the event` };
+  }
+  return { timestamp: date.toISOString() };
+}

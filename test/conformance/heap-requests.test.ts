@@ -1,0 +1,331 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { DeliveryAdapter, DeliveryResult } from '../../src/contract/index.js';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../helpers/heap.js';
+
+/**
+ * The conformance table: canonical events in, the exact Heap requests out (over real HTTP, as the
+ * sandbox received them), and the exact result per event. One row per behaviour of the guide and DESIGN.
+ */
+const ANON_1 = '1639105742322265'; // anonymousUserId('anon-1'), see test/unit/identity.test.ts
+const LONG_VALUE = 'v'.repeat(1500);
+const LONG_KEY = 'k'.repeat(1025);
+
+interface Row {
+  name: string;
+  events: Record<string, unknown>[];
+  requests: { path: string; body: unknown }[];
+  results: Partial<DeliveryResult>[];
+}
+
+const page = {
+  url: 'https://shop.example.com/shoes?color=red',
+  path: '/shoes',
+  referrer: 'https://www.google.com/',
+  title: 'Shoes',
+  search: '?color=red',
+};
+
+const table: Row[] = [
+  {
+    name: 'anonymous page view → pageview with url, title, referrer, path, search under the hashed user_id',
+    events: [{ type: 'page', name: 'Shoes', anonymousId: 'anon-1', messageId: 'm-page', context: { page } }],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            {
+              user_id: ANON_1,
+              event: 'pageview',
+              properties: { name: 'Shoes', ...page },
+              idempotency_key: 'm-page',
+              timestamp: TS,
+            },
+          ],
+        },
+      },
+    ],
+    results: [{ messageId: 'm-page', status: 'delivered', httpStatus: 200, warnings: [] }],
+  },
+  {
+    name: 'Product Viewed keeps its name, product details as properties, price as a number',
+    events: [
+      {
+        event: 'Product Viewed',
+        userId: 'user-123',
+        messageId: 'm-pv',
+        properties: { product_id: 'p-1', sku: 'SKU-1', name: 'Runner', category: 'Shoes', price: '89.90', currency: 'EUR' },
+      },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            {
+              identity: 'user-123',
+              event: 'Product Viewed',
+              properties: { product_id: 'p-1', sku: 'SKU-1', name: 'Runner', category: 'Shoes', price: 89.9, currency: 'EUR' },
+              idempotency_key: 'm-pv',
+              timestamp: TS,
+            },
+          ],
+        },
+      },
+    ],
+    results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'Product Added keeps its name with price and quantity as numbers',
+    events: [{ event: 'Product Added', userId: 'user-123', messageId: 'm-pa', properties: { product_id: 'p-1', price: 10, quantity: '2' } }],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [{ identity: 'user-123', event: 'Product Added', properties: { product_id: 'p-1', price: 10, quantity: 2 }, idempotency_key: 'm-pa', timestamp: TS }],
+        },
+      },
+    ],
+    results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'Order Completed: revenue as a number, order_id as a string, items one ||-joined value per field',
+    events: [
+      {
+        event: 'Order Completed',
+        userId: 'user-123',
+        messageId: 'm-oc',
+        properties: {
+          order_id: 50314,
+          revenue: '42.50',
+          currency: 'USD',
+          products: [
+            { sku: 'A-1', price: 20, quantity: 1 },
+            { sku: 'B-2', price: 22.5, coupon: 'SPRING' },
+          ],
+        },
+      },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            {
+              identity: 'user-123',
+              event: 'Order Completed',
+              properties: {
+                order_id: '50314',
+                revenue: 42.5,
+                currency: 'USD',
+                'products.sku': 'A-1||B-2',
+                'products.price': '20||22.5',
+                'products.quantity': '1||',
+                'products.coupon': '||SPRING',
+              },
+              idempotency_key: 'm-oc',
+              timestamp: TS,
+            },
+          ],
+        },
+      },
+    ],
+    results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'a custom event passes through under its own name',
+    events: [{ event: 'Video Played', anonymousId: 'anon-1', messageId: 'm-custom', properties: { video_id: 'v9', position: 12 } }],
+    requests: [
+      {
+        path: '/api/track',
+        body: { app_id: APP_ID, events: [{ user_id: ANON_1, event: 'Video Played', properties: { video_id: 'v9', position: 12 }, idempotency_key: 'm-custom', timestamp: TS }] },
+      },
+    ],
+    results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: "identify with both ids → the guide's add_user_properties call, and a v1/identify merge of the anonymous user",
+    events: [
+      {
+        type: 'identify',
+        userId: 'user-123',
+        anonymousId: 'anon-1',
+        messageId: 'm-id',
+        traits: { email: 'jane@example.com', company: 'Acme Inc', plan: 'enterprise' },
+      },
+    ],
+    requests: [
+      {
+        path: '/api/add_user_properties',
+        body: { app_id: APP_ID, users: [{ identity: 'user-123', properties: { email: 'jane@example.com', company: 'Acme Inc', plan: 'enterprise' } }] },
+      },
+      { path: '/api/v1/identify', body: { app_id: APP_ID, user_id: ANON_1, identity: 'user-123', timestamp: TS } },
+    ],
+    results: [{ status: 'delivered', requests: 2, warnings: [] }],
+  },
+  {
+    name: 'identify with only a userId → user properties, no merge',
+    events: [{ type: 'identify', userId: 'user-9', anonymousId: null, messageId: 'm-id2', traits: { plan: 'free' } }],
+    requests: [{ path: '/api/add_user_properties', body: { app_id: APP_ID, users: [{ identity: 'user-9', properties: { plan: 'free' } }] } }],
+    results: [{ status: 'delivered', requests: 1 }],
+  },
+  {
+    name: 'identify of an anonymous user is filtered: Heap has no user properties for user_id',
+    events: [{ type: 'identify', anonymousId: 'anon-1', messageId: 'm-id3', traits: { plan: 'free' } }],
+    requests: [],
+    results: [
+      {
+        messageId: 'm-id3',
+        status: 'filtered',
+        code: 'unsupported',
+        message: 'Heap cannot store user properties for an anonymous user: identify needs a userId',
+      },
+    ],
+  },
+  {
+    name: 'traits named id in any casing are dropped with a warning; Email stays a custom property beside email',
+    events: [{ type: 'identify', userId: 'user-1', anonymousId: null, messageId: 'm-id4', traits: { id: 7, ID: 'x', email: 'a@b.co', Email: 'A@B.CO' } }],
+    requests: [{ path: '/api/add_user_properties', body: { app_id: APP_ID, users: [{ identity: 'user-1', properties: { email: 'a@b.co', Email: 'A@B.CO' } }] } }],
+    results: [
+      {
+        status: 'delivered',
+        warnings: ['dropped user property "id": Heap does not allow "id" as a user property name', 'dropped user property "ID": Heap does not allow "id" as a user property name'],
+      },
+    ],
+  },
+  {
+    name: 'group → add_account_properties with account_id = groupId',
+    events: [{ type: 'group', groupId: 'acme', userId: 'user-123', messageId: 'm-g', traits: { name: 'Acme Inc', employees: 120, plan: { tier: 'gold' } } }],
+    requests: [
+      {
+        path: '/api/add_account_properties',
+        body: { app_id: APP_ID, accounts: [{ account_id: 'acme', properties: { name: 'Acme Inc', employees: 120, 'plan.tier': 'gold' } }] },
+      },
+    ],
+    results: [{ status: 'delivered', httpStatus: 200, response: 'OK' }],
+  },
+  {
+    name: 'group without a groupId fails naming groupId',
+    events: [{ type: 'group', userId: 'user-123', messageId: 'm-g2', traits: { name: 'Acme' } }],
+    requests: [],
+    results: [{ status: 'failed', code: 'invalid_event', message: 'groupId: is required: Heap account properties need an account_id', warnings: [] }],
+  },
+  {
+    name: 'nested objects flatten to dot paths, booleans become strings, nulls are dropped, scalar arrays join with ||',
+    events: [
+      {
+        event: 'Settings Saved',
+        userId: 'u-2',
+        messageId: 'm-shape',
+        properties: { address: { city: 'Berlin', geo: { lat: 52.5 } }, newsletter: false, beta: true, middle_name: null, tags: ['a', 'b', 3], empty: [] },
+      },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            {
+              identity: 'u-2',
+              event: 'Settings Saved',
+              properties: { 'address.city': 'Berlin', 'address.geo.lat': 52.5, newsletter: 'false', beta: 'true', tags: 'a||b||3' },
+              idempotency_key: 'm-shape',
+              timestamp: TS,
+            },
+          ],
+        },
+      },
+    ],
+    results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'over-long values are cut to 1024 and over-long keys dropped, each with a warning',
+    events: [{ event: 'Long', userId: 'u-3', messageId: 'm-long', properties: { note: LONG_VALUE, [LONG_KEY]: 'x', ok: 1 } }],
+    requests: [
+      {
+        path: '/api/track',
+        body: { app_id: APP_ID, events: [{ identity: 'u-3', event: 'Long', properties: { note: 'v'.repeat(1024), ok: 1 }, idempotency_key: 'm-long', timestamp: TS }] },
+      },
+    ],
+    results: [
+      {
+        status: 'delivered',
+        warnings: [
+          'truncated property "note" from 1500 to 1024 characters',
+          `dropped property "${'k'.repeat(40)}…": its name is 1025 characters, Heap's limit is 1024`,
+        ],
+      },
+    ],
+  },
+  {
+    name: 'timestamps with an offset are sent in UTC; numeric userIds as strings; "null" userIds count as absent',
+    events: [
+      { event: 'Ping', userId: 42, messageId: 'm-ts', timestamp: '2026-02-25T16:30:00+02:00', properties: {} },
+      { event: 'Ping', userId: 'null', anonymousId: 'anon-1', messageId: 'm-null', properties: {} },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { identity: '42', event: 'Ping', properties: {}, idempotency_key: 'm-ts', timestamp: TS },
+            { user_id: ANON_1, event: 'Ping', properties: {}, idempotency_key: 'm-null', timestamp: TS },
+          ],
+        },
+      },
+    ],
+    results: [{ status: 'delivered' }, { status: 'delivered' }],
+  },
+  {
+    name: 'events that cannot be delivered as given fail naming the field, and their neighbour is still sent',
+    events: [
+      { event: 'Orphan', anonymousId: undefined, userId: undefined, messageId: 'm-noid' },
+      { type: 'alias', userId: 'u', messageId: 'm-type' },
+      { event: '  ', userId: 'u', messageId: 'm-noname' },
+      { event: 'Too Long', userId: 'u'.repeat(256), messageId: 'm-longid' },
+      { event: 'Fine', userId: 'u-4', messageId: 'm-fine', properties: {} },
+    ],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-4', event: 'Fine', properties: {}, idempotency_key: 'm-fine', timestamp: TS }] } }],
+    results: [
+      { messageId: 'm-noid', status: 'failed', code: 'invalid_event', message: 'userId: the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user' },
+      { messageId: 'm-type', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, identify or group' },
+      { messageId: 'm-noname', status: 'failed', code: 'invalid_event', message: 'event: a track event needs a non-empty event name' },
+      { messageId: 'm-longid', status: 'failed', code: 'invalid_event', message: "userId: userId is 256 characters; Heap accepts an identity of at most 255" },
+      { messageId: 'm-fine', status: 'delivered' },
+    ],
+  },
+];
+
+describe('conformance: canonical events → exact Heap requests', () => {
+  let sandbox: HeapSandbox;
+  let adapter: DeliveryAdapter;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    adapter = heapAdapter(sandbox);
+  });
+  afterAll(async () => {
+    await adapter.close();
+    await sandbox.stop();
+  });
+  beforeEach(() => sandbox.reset());
+
+  it.each(table.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
+    const results = await adapter.deliver(row.events.map((e) => event(e)));
+    expect(results).toHaveLength(row.events.length);
+    results.forEach((result, i) => expect(result).toMatchObject(row.results[i]));
+    expect(sortByPath(requestsOf(sandbox))).toEqual(sortByPath(row.requests));
+    expect(sandbox.recordedRequests().every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+function sortByPath(requests: { path: string; body: unknown }[]) {
+  return [...requests].sort((a, b) => a.path.localeCompare(b.path));
+}

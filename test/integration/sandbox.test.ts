@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+
+/** The sandbox checks requests as Heap documents them; these pin its answers, over HTTP. */
+describe('Heap sandbox', () => {
+  let sandbox: HeapSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(() => sandbox.stop());
+  beforeEach(() => sandbox.reset());
+
+  async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${sandbox.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+  }
+  const track = (event: Record<string, unknown>) => post('/api/track', { app_id: APP_ID, events: [{ event: 'E', identity: 'u', ...event }] });
+
+  it.each([
+    [{ app_id: 'abc', event: 'E', identity: 'u' }, 'app_id: must be a numeric string'],
+    [{ event: 'E', identity: 'u' }, 'app_id: is required'],
+    [{ app_id: APP_ID, event: 'E' }, 'identity: exactly one of identity or user_id is required'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', user_id: '1' }, 'identity: exactly one of identity or user_id is required'],
+    [{ app_id: APP_ID, event: 'E', user_id: '9007199254740992' }, 'user_id: must be a decimal string holding an integer between 0 and 2^53-1'],
+    [{ app_id: APP_ID, event: 'E', user_id: 12 }, 'user_id: must be a decimal string holding an integer between 0 and 2^53-1'],
+    [{ app_id: APP_ID, event: '', identity: 'u' }, 'event: is required and must be a non-empty string'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u'.repeat(256) }, 'identity: must be at most 255 characters (got 256)'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { ok: true } }, 'properties.ok: must be a string or a number (got boolean)'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { n: { a: 1 } } }, 'properties.n: must be a string or a number (got object)'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { v: 'x'.repeat(1025) } }, 'properties.v: values must be at most 1024 characters (got 1025)'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', timestamp: 'yesterday' }, 'timestamp: must be an ISO 8601 date-time such as 2017-03-10T22:21:56+00:00'],
+  ])('single track %j → 400 %s', async (body, message) => {
+    expect(await post('/api/track', body)).toMatchObject({ status: 400, text: JSON.stringify({ error: message }) });
+  });
+
+  it('names the bulk item at fault and refuses more than 1000 items', async () => {
+    expect((await track({ properties: { b: null } })).text).toBe(JSON.stringify({ error: 'events[0].properties.b: must be a string or a number (got null)' }));
+    const many = Array.from({ length: 1001 }, () => ({ event: 'E', identity: 'u' }));
+    expect((await post('/api/track', { app_id: APP_ID, events: many })).text).toBe(JSON.stringify({ error: 'events: holds 1001 items; at most 1000 are allowed' }));
+    expect((await post('/api/track', '{not json')).text).toBe(JSON.stringify({ error: 'body: malformed JSON' }));
+  });
+
+  it('refuses id as a user property and user_id on add_user_properties; answers account properties in plain text', async () => {
+    expect((await post('/api/add_user_properties', { app_id: APP_ID, identity: 'u', properties: { ID: 1 } })).text).toBe(
+      JSON.stringify({ error: 'properties.ID: "id" is not allowed as a user property name' }),
+    );
+    expect((await post('/api/add_user_properties', { app_id: APP_ID, user_id: '1', properties: { a: 1 } })).text).toBe(
+      JSON.stringify({ error: 'user_id: add_user_properties takes identity only; anonymous users cannot get user properties' }),
+    );
+    expect(await post('/api/add_account_properties', { app_id: APP_ID, properties: { a: 1 } })).toMatchObject({ status: 400, text: 'account_id: is required' });
+    expect(await post('/api/add_account_properties', { app_id: APP_ID, account_id: 'acme', properties: { a: 1 } })).toMatchObject({ status: 200, text: 'OK' });
+  });
+
+  it('deduplicates by idempotency key, first write wins', async () => {
+    await track({ idempotency_key: 'k1', properties: { n: 1 } });
+    await track({ idempotency_key: 'k1', properties: { n: 2 } });
+    expect(sandbox.stats()).toMatchObject({ events_accepted: 1, duplicates: 1, unique_idempotency_keys: 1 });
+    expect(sandbox.recordedEvents().map((e) => e.properties)).toEqual([{ n: 1 }]);
+  });
+
+  it('enforces 1000 events per minute per identity with 429 and Retry-After', async () => {
+    sandbox.setLimits({ enabled: true });
+    const batch = (n: number) => ({ app_id: APP_ID, events: Array.from({ length: n }, () => ({ event: 'E', identity: 'busy' })) });
+    expect((await post('/api/track', batch(1000))).status).toBe(200);
+    const refused = await post('/api/track', batch(10));
+    expect(refused).toMatchObject({ status: 429, text: JSON.stringify({ error: 'rate limit exceeded: events_per_identity' }) });
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await post('/api/track', { app_id: APP_ID, events: [{ event: 'E', identity: 'calm' }] })).status).toBe(200);
+    sandbox.setLimits({ enabled: false });
+  });
+
+  it('issues tokens for the configured credentials only, and runs a user deletion with one', async () => {
+    const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${APP_ID}:${key}`).toString('base64')}` });
+    expect((await post('/api/public/v0/auth_token', '', basic('wrong'))).status).toBe(401);
+    const granted = await post('/api/public/v0/auth_token', '', basic(API_KEY));
+    expect(granted.status).toBe(200);
+    const token = JSON.parse(granted.text).access_token as string;
+    expect((await post('/api/public/v0/user_deletion', { users: [{ identity: 'u' }] })).status).toBe(401);
+    const deletion = await post('/api/public/v0/user_deletion', { users: [{ identity: 'u' }, { user_id: '12' }] }, { authorization: `Bearer ${token}` });
+    expect(deletion.status).toBe(201);
+    const { deletion_request_id: id, status } = JSON.parse(deletion.text);
+    expect(status).toBe('pending');
+    const poll = () => fetch(`${sandbox.url}/api/public/v0/deletion_status/${id}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+    expect(await poll()).toEqual({ deletion_request_id: id, status: 'pending' });
+    expect(await poll()).toEqual({ deletion_request_id: id, status: 'complete' });
+  });
+
+  it('injects faults on demand through its control API', async () => {
+    const added = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ path: '/api/track', status: 500, count: 2 }) });
+    expect(added.status).toBe(201);
+    expect([(await track({})).status, (await track({})).status, (await track({})).status]).toEqual([500, 500, 200]);
+    const bad = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ status: 'x' }) });
+    expect(await bad.json()).toEqual({ error: 'status: must be a number from 100 to 599' });
+    const recorded = await fetch(`${sandbox.url}/__sandbox/requests?status=500`).then((r) => r.json());
+    expect(recorded).toHaveLength(2);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { BlueprintSchema, type BlueprintInput } from '../../src/contract/index.js';
+import { mapEvent } from '../../src/heap/blueprint-engine.js';
+
+const base: BlueprintInput = { version: 2, delivery_mode: 'server_side', defaults: { action: 'passthrough', mappings: [] }, events: {} };
+const blueprint = (over: Partial<BlueprintInput>) => BlueprintSchema.parse({ ...base, ...over });
+
+describe('blueprint engine', () => {
+  it('applies sources, literal values, parameters, value_map and transforms', () => {
+    const bp = blueprint({
+      parameters: { brand: 'Acme' },
+      global: { mappings: [{ source: 'parameters.brand', target: 'brand' }] },
+      events: {
+        Signup: {
+          vendor_event_name: 'Signed Up',
+          mappings: [
+            { source: 'properties.plan', target: 'plan', value_map: { p: 'pro', f: 'free' } },
+            { source: 'properties.email', target: 'email_hash', transform: 'sha256' },
+            { source: 'properties.seats', target: 'seats', transform: 'to_number' },
+            { source: 'properties.Country', target: 'country', transform: 'lowercase' },
+            { source: 'timestamp', target: 'day', transform: 'date_format', format: 'date' },
+            { source: 'properties.missing', target: 'source', default: 'web' },
+            { value: 'server', target: 'via' },
+          ],
+        },
+      },
+    });
+    const mapped = mapEvent(bp, {
+      type: 'track',
+      event: 'Signup',
+      timestamp: '2026-02-25T14:30:00Z',
+      properties: { plan: 'p', email: ' Jane@Example.com ', seats: '3', Country: 'DE' },
+    });
+    expect(mapped).toEqual({
+      action: 'send',
+      vendorName: 'Signed Up',
+      payload: Object.assign(Object.create(null), {
+        brand: 'Acme',
+        plan: 'pro',
+        email_hash: '8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d',
+        seats: 3,
+        country: 'de',
+        day: '2026-02-25',
+        source: 'web',
+        via: 'server',
+      }),
+      warnings: [],
+    });
+  });
+
+  it('warns and leaves the property out when a transform cannot apply', () => {
+    const bp = blueprint({ events: { X: { mappings: [{ source: 'properties.n', target: 'n', transform: 'to_number' }] } } });
+    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { n: 'abc' } })).toMatchObject({
+      action: 'send',
+      warnings: ['mapping properties.n → n: "abc" is not a number; the property was not sent'],
+    });
+  });
+
+  it('drops disabled rules and, with defaults.action drop, unlisted events', () => {
+    const bp = blueprint({ defaults: { action: 'drop', mappings: [] }, events: { Off: { enabled: false, mappings: [] } } });
+    expect(mapEvent(bp, { type: 'track', event: 'Off' })).toEqual({ action: 'drop', reason: 'the blueprint disables "Off"' });
+    expect(mapEvent(bp, { type: 'track', event: 'Other' })).toEqual({ action: 'drop', reason: 'the blueprint has no rule for "Other" and its default action is drop' });
+  });
+
+  it('reads own keys only: a source path cannot reach the prototype', () => {
+    const bp = blueprint({ defaults: { action: 'passthrough', mappings: [{ source: 'properties.constructor.name', target: 'c' }] } });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: {} })).toMatchObject({ payload: {} });
+  });
+
+  it('changing the JSON changes behaviour: renaming pageview in the default blueprint renames the Heap event', () => {
+    const json = JSON.parse(readFileSync('blueprints/heap/default.json', 'utf8'));
+    json.events.page.vendor_event_name = 'Page Viewed';
+    const mapped = mapEvent(BlueprintSchema.parse(json), { type: 'page', context: { page: { url: 'https://a.example/' } } });
+    expect(mapped).toMatchObject({ action: 'send', vendorName: 'Page Viewed', payload: { url: 'https://a.example/' } });
+  });
+
+  it('rejects a mapping with both or neither of source and value, naming the field', () => {
+    const result = BlueprintSchema.safeParse({ ...base, events: { X: { mappings: [{ target: 't' }] } } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['events.X.mappings.0.source', 'a mapping needs exactly one of source or value']]);
+  });
+});

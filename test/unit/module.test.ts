@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import { Container, ContainerModule } from 'inversify';
+import { z } from 'zod';
+import { INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
+import { heapModule, HeapPlugin } from '../../src/index.js';
+
+const dummy: IntegrationPlugin<{ token: string }> = {
+  manifest: { ...new HeapPlugin().manifest, key: 'dummy', name: 'Dummy' },
+  configSchema: z.object({ token: z.string() }),
+  defaultBlueprint: () => new HeapPlugin().defaultBlueprint(),
+  createAdapter: () => {
+    throw new Error('not used');
+  },
+};
+const dummyModule = new ContainerModule(({ bind }) => {
+  bind(INTEGRATION_PLUGIN).toConstantValue(dummy);
+});
+
+describe('heapModule', () => {
+  it('contributes the Heap plugin to INTEGRATION_PLUGIN beside other plugins', () => {
+    const container = new Container();
+    container.load(heapModule, dummyModule);
+    const plugins = container.getAll<IntegrationPlugin>(INTEGRATION_PLUGIN);
+    expect(plugins.map((p) => p.manifest.key).sort()).toEqual(['dummy', 'heap']);
+    expect(plugins.find((p) => p.manifest.key === 'heap')).toBeInstanceOf(HeapPlugin);
+  });
+
+  it('binds the plugin as a singleton', () => {
+    const container = new Container();
+    container.load(heapModule);
+    expect(container.get(INTEGRATION_PLUGIN)).toBe(container.get(INTEGRATION_PLUGIN));
+  });
+
+  it('refuses an unknown variant and a config that does not validate, naming the field', () => {
+    const plugin = new HeapPlugin();
+    expect(() => plugin.defaultBlueprint('enterprise')).toThrow('Heap has no variant "enterprise" (known: default)');
+    expect(() => plugin.createAdapter({ integrationId: 'i', config: { app_id: 'x', api_key: 'k' } as never, blueprint: plugin.defaultBlueprint() })).toThrow(
+      'Heap config is invalid: config.app_id: must be the numeric App ID of a Heap environment',
+    );
+  });
+});

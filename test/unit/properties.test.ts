@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { shapeProperties, truncate } from '../../src/heap/properties.js';
+
+describe('property shaping', () => {
+  const input = { tags: ['a', 'b'], products: [{ sku: 'A', meta: { size: 9 } }, { sku: 'B' }], when: new Date('2026-01-02T03:04:05Z') };
+
+  it('join mode: scalars with ||, object arrays per field, Dates as ISO', () => {
+    expect(shapeProperties(input, 'join', 'event')).toEqual({
+      properties: { tags: 'a||b', 'products.sku': 'A||B', 'products.meta.size': '9||', when: '2026-01-02T03:04:05.000Z' },
+      warnings: [],
+    });
+  });
+
+  it('index mode: one key per element', () => {
+    expect(shapeProperties(input, 'index', 'event').properties).toEqual({
+      'tags.0': 'a',
+      'tags.1': 'b',
+      'products.0.sku': 'A',
+      'products.0.meta.size': 9,
+      'products.1.sku': 'B',
+      when: '2026-01-02T03:04:05.000Z',
+    });
+  });
+
+  it('json mode: arrays as JSON strings', () => {
+    expect(shapeProperties({ tags: ['a', 'b'] }, 'json', 'event').properties).toEqual({ tags: '["a","b"]' });
+  });
+
+  it('reports non-finite numbers and functions instead of sending them', () => {
+    expect(shapeProperties({ a: Number.POSITIVE_INFINITY, b: () => 1, c: 1 }, 'join', 'event')).toEqual({
+      properties: { c: 1 },
+      warnings: ['dropped property "a": Infinity is not a finite number', 'dropped property "b": a function cannot be sent to Heap'],
+    });
+  });
+
+  it('keeps prototype-polluting keys as plain data and never alters Object.prototype', () => {
+    const hostile = JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"x": 1}}}');
+    const shaped = shapeProperties(hostile, 'join', 'event');
+    expect(shaped.properties).toEqual(JSON.parse('{"__proto__.polluted": "yes", "constructor.prototype.x": 1}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('sends deep nesting as one JSON string with a warning instead of exploding keys', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    const levels: Record<string, unknown>[] = [];
+    for (let i = 0; i < 1000; i++) levels.unshift((deep = { n: deep }));
+    const keptAsJson = JSON.stringify(levels[16]);
+    const shaped = shapeProperties({ deep }, 'join', 'event');
+    const [[key, value]] = Object.entries(shaped.properties);
+    expect(key).toBe(`deep${'.n'.repeat(16)}`);
+    expect(String(value)).toHaveLength(1024);
+    expect(shaped.warnings).toEqual([
+      `property "${key}" is nested deeper than 16 levels and was sent as a JSON string`,
+      `truncated property "${key}" from ${keptAsJson.length} to 1024 characters`,
+    ]);
+  });
+
+  it('cuts at a code point boundary, never leaving a lone surrogate', () => {
+    const text = `${'a'.repeat(1023)}🙂`;
+    expect(truncate(text, 1024)).toBe('a'.repeat(1023));
+  });
+
+  it('drops id only for user properties', () => {
+    expect(shapeProperties({ id: 1, Id: 2 }, 'join', 'event').properties).toEqual({ id: 1, Id: 2 });
+    expect(shapeProperties({ id: 1, Id: 2 }, 'join', 'user').properties).toEqual({});
+  });
+});

@@ -1,0 +1,310 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+
+const ANON_1 = '1639105742322265';
+
+/** The reference host over real HTTP, real SQLite in a temp directory, the sandbox as Heap. */
+describe('reference host', () => {
+  let sandbox: HeapSandbox;
+  let host: TestHost;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    host = await startTestHost();
+  });
+  afterAll(async () => {
+    await host.cleanup();
+    await sandbox.stop();
+  });
+  afterEach(async () => {
+    for (const i of (await host.call('GET', '/v1/admin/integrations')).body.data) await host.call('DELETE', `/v1/admin/integrations/${i.id}`);
+    sandbox.reset();
+  });
+
+  const install = async (config: Record<string, unknown> = {}) => {
+    const answer = await host.call('POST', '/v1/admin/integration-catalog/heap/install', {
+      name: 'Heap',
+      variant: 'default',
+      config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, ...config },
+      delivery_mode: 'server_side',
+    });
+    expect(answer.status).toBe(201);
+    return answer.body.id as string;
+  };
+  const logsOf = async (id: string, query = '') => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs${query}`)).body;
+
+  it("accepts the guide's install call byte for byte and never shows or stores the api_key in plaintext", async () => {
+    const guideBody = `{
+    "name": "Heap",
+    "variant": "default",
+    "config": {
+      "app_id": "1234567890",
+      "api_key": "your_api_key"
+    },
+    "delivery_mode": "server_side"
+  }`;
+    const answer = await host.call('POST', '/v1/admin/integration-catalog/heap/install', guideBody);
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({
+      catalog_key: 'heap',
+      name: 'Heap',
+      variant: 'default',
+      delivery_mode: 'server_side',
+      enabled: true,
+      revision: 1,
+      config: { app_id: '1234567890', api_key: '********', region: 'us', timeout_ms: 10000 },
+    });
+    expect(answer.body.blueprint.events.page.vendor_event_name).toBe('pageview');
+
+    const id = answer.body.id;
+    const answers = [
+      answer.text,
+      (await host.call('GET', `/v1/admin/integrations/${id}`)).text,
+      (await host.call('GET', '/v1/admin/integrations')).text,
+      (await host.call('GET', `/v1/admin/integrations/${id}/revisions`)).text,
+    ];
+    for (const text of answers) expect(text).not.toContain('your_api_key');
+    const row = host.db.prepare('SELECT * FROM integrations WHERE id = ?').get(id) as Record<string, string>;
+    expect(JSON.stringify(row)).not.toContain('your_api_key');
+    expect(JSON.parse(row.secrets_json).api_key).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(readFileSync(join(host.dataDir, 'host.sqlite')).includes('your_api_key')).toBe(false);
+    expect(host.logLines.join('')).not.toContain('your_api_key');
+  });
+
+  it('answers 400 naming api_key when it is missing, 404 for an unknown catalog key, 400 for an unknown variant', async () => {
+    const missing = await host.call('POST', '/v1/admin/integration-catalog/heap/install', { name: 'Heap', variant: 'default', config: { app_id: '1234567890' }, delivery_mode: 'server_side' });
+    expect(missing).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'The Heap config is invalid: config.api_key is required', fields: [{ field: 'config.api_key', message: 'is required' }] } },
+    });
+    expect((await host.call('POST', '/v1/admin/integration-catalog/mixpanel/install', {})).body).toEqual({ error: { code: 'not_found', message: 'Catalog entry "mixpanel" was not found' } });
+    const variant = await host.call('POST', '/v1/admin/integration-catalog/heap/install', { variant: 'gold', config: { app_id: '1', api_key: 'k' } });
+    expect(variant.status).toBe(400);
+    expect(variant.body.error.message).toBe('variant: "gold" is not a variant of Heap (known: default)');
+    const mode = await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: '1', api_key: 'k' }, delivery_mode: 'client_side' });
+    expect(mode.body.error.message).toBe('delivery_mode: Heap supports server_side, not "client_side"');
+  });
+
+  it('lists the catalog, filters it by category and describes Heap with its config schema and blueprint', async () => {
+    expect((await host.call('GET', '/v1/admin/integration-catalog?category=analytics')).body.data.map((c: { key: string }) => c.key)).toEqual(['heap']);
+    expect((await host.call('GET', '/v1/admin/integration-catalog?category=advertising')).body.data).toEqual([]);
+    const heap = (await host.call('GET', '/v1/admin/integration-catalog/heap')).body;
+    expect(heap.config_schema.required).toEqual(['app_id', 'api_key']);
+    expect(heap.default_blueprints.default.version).toBe(2);
+  });
+
+  it('delivers a mixed batch to Heap and shows it in the delivery logs; an invalid event is reported, its neighbours delivered', async () => {
+    const id = await install();
+    const answer = await host.call(
+      'POST',
+      '/v1/batch',
+      {
+        batch: [
+          { type: 'page', anonymousId: 'anon-1', messageId: 'b-1', timestamp: '2026-02-25T14:30:00.000Z', context: { page: { url: 'https://a.example/', title: 'A' } } },
+          { type: 'track', event: 'Order Completed', userId: 'user-123', messageId: 'b-2', properties: { order_id: 'o-1', revenue: 42.5 } },
+          { type: 'track', anonymousId: 'anon-1', messageId: 'b-3' },
+          { type: 'identify', userId: 'user-123', anonymousId: 'anon-1', messageId: 'b-4', traits: { plan: 'pro' } },
+        ],
+      },
+      host.pipelineKey,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      accepted: 3,
+      rejected: [{ index: 2, field: 'batch.2.event', reason: 'a track event needs a non-empty event name' }],
+      events: [
+        { index: 0, messageId: 'b-1' },
+        { index: 1, messageId: 'b-2' },
+        { index: 3, messageId: 'b-4' },
+      ],
+      queued_for_integrations: 1,
+    });
+    await host.scheduler.idle();
+
+    const track = sandbox.recordedRequests({ path: '/api/track' });
+    expect(track).toHaveLength(1);
+    const events = (track[0].body as { events: Record<string, unknown>[] }).events;
+    expect(events[0]).toEqual({ user_id: ANON_1, event: 'pageview', properties: { url: 'https://a.example/', title: 'A' }, idempotency_key: 'b-1', timestamp: '2026-02-25T14:30:00.000Z' });
+    expect(events[1]).toMatchObject({ identity: 'user-123', event: 'Order Completed', properties: { order_id: 'o-1', revenue: 42.5 }, idempotency_key: 'b-2' });
+    expect(events[1].timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(sandbox.userProperties(APP_ID, 'user-123')).toEqual({ plan: 'pro' });
+    expect(sandbox.mergesRecorded()).toEqual([{ app_id: APP_ID, user_id: ANON_1, identity: 'user-123' }]);
+
+    const logs = await logsOf(id);
+    expect(logs.data.map((l: Record<string, unknown>) => [l.message_id, l.status, l.http_status, l.attempt]).sort()).toEqual([
+      ['b-1', 'delivered', 200, 1],
+      ['b-2', 'delivered', 200, 1],
+      ['b-4', 'delivered', 200, 1],
+    ]);
+  });
+
+  it('retries through a stretch of 500s and delivers each event once', async () => {
+    const id = await install();
+    sandbox.addFault({ path: '/api/track', status: 500, count: 2 });
+    await host.call('POST', '/v1/batch', { batch: [1, 2, 3].map((n) => ({ type: 'track', event: 'Retry Me', userId: `u-${n}`, messageId: `r-${n}` })) }, host.pipelineKey);
+    await host.scheduler.idle();
+    await waitFor(async () => (await logsOf(id, '?status=delivered')).data.length === 3);
+    expect(sandbox.stats()).toMatchObject({ events_accepted: 3, duplicates: 0, by_status: { 500: 2, 200: 1 } });
+    const attempts = (await logsOf(id, '?message_id=r-1')).data.map((l: Record<string, unknown>) => [l.attempt, l.status, l.http_status, l.code]);
+    expect(attempts).toEqual([
+      [3, 'delivered', 200, null],
+      [2, 'retryable', 500, 'server_error'],
+      [1, 'retryable', 500, 'server_error'],
+    ]);
+  });
+
+  it('dead-letters an event Heap rejects, lists it, and replays it once the fault clears', async () => {
+    const id = await install();
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'poison', status: 400, body: '{"error":"events[0].event: rejected by Heap"}' });
+    await host.call('POST', '/v1/batch', { batch: ['ok-1', 'poison', 'ok-2'].map((m) => ({ type: 'track', event: 'Checked', userId: 'u', messageId: m })) }, host.pipelineKey);
+    await host.scheduler.idle();
+    const dead = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body;
+    expect(dead.data).toHaveLength(1);
+    expect(dead.data[0]).toMatchObject({
+      message_id: 'poison',
+      attempts: 1,
+      status: 'failed',
+      code: 'rejected',
+      http_status: 400,
+      reason: 'Heap rejected the request (400): events[0].event: rejected by Heap',
+      event: { type: 'track', event: 'Checked', messageId: 'poison' },
+    });
+    expect(sandbox.stats().events_accepted).toBe(2);
+
+    sandbox.clearFaults();
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, { message_ids: ['poison'] })).body).toEqual({ replayed: 1 });
+    await waitFor(async () => sandbox.stats().events_accepted === 3);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data).toEqual([]);
+    expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ok-1', 'ok-2', 'poison']);
+  });
+
+  it('filters events whose consent denies analytics and logs why', async () => {
+    const id = await install();
+    await host.call(
+      'POST',
+      '/v1/batch',
+      {
+        batch: [
+          { type: 'track', event: 'A', userId: 'u', messageId: 'c-flat', context: { consent: { analytics: false } } },
+          { type: 'track', event: 'B', userId: 'u', messageId: 'c-nested', context: { consent: { categories: { analytics: true }, canonical: { analytics: false } } } },
+          { type: 'track', event: 'C', userId: 'u', messageId: 'c-yes', context: { consent: { analytics: true } } },
+        ],
+      },
+      host.pipelineKey,
+    );
+    await host.scheduler.idle();
+    await waitFor(async () => (await logsOf(id)).data.length === 3);
+    const logs = (await logsOf(id)).data.map((l: Record<string, unknown>) => [l.message_id, l.status, l.code, l.message]).sort();
+    expect(logs).toEqual([
+      ['c-flat', 'filtered', 'consent_denied', 'consent for "analytics" was not given'],
+      ['c-nested', 'filtered', 'consent_denied', 'consent for "analytics" was not given'],
+      ['c-yes', 'delivered', null, null],
+    ]);
+    expect(sandbox.recordedEvents().map((e) => e.idempotency_key)).toEqual(['c-yes']);
+  });
+
+  it('keeps immutable revisions for each change and picks up a new config', async () => {
+    const id = await install();
+    const patched = await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { api_key: '********', region: 'eu', endpoint: sandbox.url }, change_summary: 'EU data residency' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ revision: 2, config: { region: 'eu', api_key: '********' } });
+    const disabled = await host.call('PATCH', `/v1/admin/integrations/${id}`, { enabled: false });
+    expect(disabled.body).toMatchObject({ revision: 3, enabled: false });
+    const revisions = (await host.call('GET', `/v1/admin/integrations/${id}/revisions`)).body.data;
+    expect(revisions.map((r: Record<string, unknown>) => [r.revision_number, r.change_summary, r.enabled])).toEqual([
+      [3, 'Changed disabled', false],
+      [2, 'EU data residency', true],
+      [1, 'Installed Heap (Default) from the catalog', true],
+    ]);
+    const badBlueprint = await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'maybe' } } });
+    expect(badBlueprint.status).toBe(400);
+    expect(badBlueprint.body.error.fields).toEqual([{ field: 'blueprint.defaults.action', message: 'Invalid option: expected one of "drop"|"passthrough"' }]);
+    const badOptions = await host.call('PATCH', `/v1/admin/integrations/${id}`, {
+      blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { identity: { anonymous: 'guess' } } },
+    });
+    expect(badOptions.body.error.fields).toEqual([{ field: 'options.identity.anonymous', message: 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"' }]);
+  });
+
+  it('answers test-connection with the adapter’s verdict', async () => {
+    const good = await install();
+    expect((await host.call('POST', `/v1/admin/integrations/${good}/test-connection`)).body).toEqual({ ok: true, httpStatus: 200, message: `Heap accepted the App ID and API key for app ${APP_ID}` });
+    const bad = await install({ api_key: 'wrong-key-123' });
+    const answer = (await host.call('POST', `/v1/admin/integrations/${bad}/test-connection`)).body;
+    expect(answer).toMatchObject({ ok: false, code: 'invalid_credentials', httpStatus: 401 });
+    expect(answer.message).toMatch(/^Invalid App ID or API key: Heap answered 401 for app 1234567890\./);
+  });
+
+  it('refuses a wrong admin token or pipeline key on every protected route, and serves /health without one', async () => {
+    const protectedRoutes = host.router.routes.filter((r) => r.auth !== 'public');
+    expect(protectedRoutes.length).toBeGreaterThanOrEqual(18);
+    for (const route of protectedRoutes) {
+      const path = route.path.replace(/:(\w+)/g, 'x');
+      for (const token of ['', 'wrong', route.auth === 'admin' ? host.pipelineKey : host.adminToken]) {
+        const answer = await host.call(route.method, path, route.method === 'GET' || route.method === 'DELETE' ? undefined : {}, token);
+        expect([route.method, path, token, answer.status]).toEqual([route.method, path, token, 401]);
+        expect(answer.body.error.code).toBe('unauthorized');
+      }
+    }
+    expect((await host.call('GET', '/health', undefined, '')).body).toMatchObject({ status: 'ok' });
+  });
+
+  it('bounds ingestion: 413 past the batch length, per-item answers for bad items', async () => {
+    const tooMany = await host.call('POST', '/v1/batch', { batch: Array.from({ length: 1001 }, () => ({})) }, host.pipelineKey);
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.error).toEqual({ code: 'batch_too_large', message: 'batch: holds 1001 events; at most 1000 per request' });
+    const allBad = await host.call('POST', '/v1/p', { type: 'track', anonymousId: 'a' }, host.pipelineKey);
+    expect(allBad.status).toBe(400);
+    expect(allBad.body.rejected).toEqual([{ index: 0, field: 'batch.0.type', reason: 'this endpoint takes page events only' }]);
+    const notJson = await host.call('POST', '/v1/batch', '{"batch": [', host.pipelineKey);
+    expect(notJson.body).toEqual({ error: { code: 'invalid_json', message: 'The request body is not valid JSON' } });
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    const id = await install();
+    await host.call('POST', '/v1/t', { event: 'Metered', userId: 'u', messageId: 'met-1' }, host.pipelineKey);
+    await host.scheduler.idle();
+    await waitFor(async () => (await host.call('GET', '/metrics')).text.includes(`datafly_events_delivered_total{integration="${id}"} 1`));
+    const text = (await host.call('GET', '/metrics')).text;
+    expect(text).toContain(`datafly_events_accepted_total{integration="${id}"} 1`);
+    expect(text).toContain(`datafly_delivery_latency_seconds_count{integration="${id}"} 1`);
+  });
+});
+
+describe('reference host across a restart', () => {
+  it('delivers every event still queued when it stopped, including those a crash left in flight', async () => {
+    const sandbox = await startSandbox();
+    // A batch wait of a minute keeps 500 events (half a batch) in the queue until the stop.
+    let host = await startTestHost({ batchWaitMs: 60_000 });
+    await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } });
+    const batch = Array.from({ length: 500 }, (_, i) => ({ type: 'track', event: 'Queued', userId: `u-${i % 7}`, messageId: `q-${i}` }));
+    expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(500);
+    await host.stop();
+    expect(sandbox.stats().requests).toBe(0);
+    // As a crash mid-delivery would leave them: 200 rows claimed but never settled.
+    const db = new Database(join(host.dataDir, 'host.sqlite'));
+    expect(db.prepare(`UPDATE queue SET state = 'inflight' WHERE id IN (SELECT id FROM queue LIMIT 200)`).run().changes).toBe(200);
+    db.close();
+
+    host = await startTestHost({ batchWaitMs: 20 }, host.dataDir);
+    await waitFor(() => sandbox.stats().unique_idempotency_keys === 500);
+    await host.scheduler.idle();
+    expect(sandbox.stats()).toMatchObject({ events_accepted: 500, unique_idempotency_keys: 500, duplicates: 0 });
+    expect(host.logLines.join('')).toContain('"msg":"returned events that were in flight at the last stop to the queue","events":200');
+    await host.cleanup();
+    await sandbox.stop();
+  });
+});
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in time');
+}

@@ -15,7 +15,8 @@ import { IntegrationStore } from './store/integrations.js';
 import { DeliveryQueue } from './store/queue.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { ingestRoutes } from './http/ingest-routes.js';
-import { Router, type Route } from './http/router.js';
+import { pageRoutes } from './http/page-routes.js';
+import { Router } from './http/router.js';
 import { createServer, listen } from './http/server.js';
 import { randomBytes } from 'node:crypto';
 
@@ -36,8 +37,6 @@ export interface HostOptions {
   maxBodyBytes?: number;
   maxBatchEvents?: number;
   logger?: JsonLogger;
-  /** Extra routes (the page). */
-  routes?: (host: { registry: PluginRegistry }) => Route[];
   version?: string;
 }
 
@@ -102,7 +101,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const router = new Router().add(
     ...adminRoutes({ registry, integrations, queue, logs, metrics, testConnection, wake: (ids) => scheduler.notify(ids), clock, version: options.version ?? '0.1.0', startedAt: clock() }),
     ...ingestRoutes(ingestion, options.maxBatchEvents ?? 1000),
-    ...(options.routes?.({ registry }) ?? []),
+    ...pageRoutes(),
   );
   const server: http.Server = createServer({ router, tokens: { admin: adminToken, pipeline: pipelineKey }, maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024, logger });
   const url = await listen(server, options.port ?? 8084, options.host ?? '127.0.0.1');

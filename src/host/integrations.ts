@@ -188,9 +188,16 @@ export class IntegrationService {
     return this.store.list().flatMap((row) => Object.values(this.openSecrets(row)).filter((v): v is string => typeof v === 'string' && v.length > 0));
   }
 
+  /** Secrets become the mask; fields come in the manifest's order, so a form and an answer read alike. */
   private mask(catalogKey: string, config: Record<string, unknown>): Record<string, unknown> {
     const secretKeys = this.registry.secretKeys(catalogKey);
-    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.has(k) && v !== undefined && v !== '' ? SECRET_MASK : v]));
+    const order = this.registry.get(catalogKey)?.manifest.config_fields.map((f) => f.key) ?? [];
+    const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+    return Object.fromEntries(
+      Object.entries(config)
+        .sort(([a], [b]) => rank(a) - rank(b))
+        .map(([k, v]) => [k, secretKeys.has(k) && v !== undefined && v !== '' ? SECRET_MASK : v]),
+    );
   }
 
   private validateConfig(plugin: IntegrationPlugin, config: Record<string, unknown>): Record<string, unknown> {

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { artifactPath, launchChromium } from '../helpers/browser.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+
+/**
+ * The guide's Management UI setup, as a person does it, in a real headless Chromium against a real
+ * host and the Heap sandbox. The steps build on each other, in order.
+ */
+describe('Integration Library page', () => {
+  let sandbox: HeapSandbox;
+  let host: TestHost;
+  let browser: Browser;
+  let page: Page;
+  const requestsOffHost: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    host = await startTestHost();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(host.url) && !request.url().startsWith('data:')) requestsOffHost.push(request.url());
+    });
+    await page.goto(`${host.url}/`);
+    await page.getByLabel('Admin token').fill(host.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#catalog .card').first().waitFor();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.cleanup();
+    await sandbox?.stop();
+  });
+
+  it('finds Heap through the Analytics filter and the search box, with its Beta badge', async () => {
+    await page.getByLabel('Category').selectOption('advertising');
+    await page.locator('#catalog .empty').waitFor();
+    expect(await page.locator('#catalog .card').count()).toBe(0);
+
+    await page.getByLabel('Category').selectOption('analytics');
+    await page.locator('#catalog .card[data-key="heap"]').waitFor();
+    await page.getByLabel('Search').fill('mixpanel');
+    expect(await page.locator('#catalog .card').count()).toBe(0);
+    await page.getByLabel('Search').fill('hea');
+    const card = page.locator('#catalog .card[data-key="heap"]');
+    expect(await card.locator('h3').textContent()).toBe('HeapBeta');
+    expect(await card.locator('.badge').textContent()).toBe('Beta');
+    expect(await card.locator('.category').textContent()).toBe('Analytics');
+    await page.screenshot({ path: artifactPath('integration-library.png'), fullPage: true });
+  });
+
+  it('shows the required-field messages for App ID and API Key when the form is sent empty', async () => {
+    await page.getByRole('link', { name: 'Install Heap' }).click();
+    await page.getByRole('button', { name: 'Install Integration' }).click();
+    expect(await page.locator('#field-app_id-error').textContent()).toBe('App ID is required');
+    expect(await page.locator('#field-api_key-error').textContent()).toBe('API Key is required');
+    expect(await page.locator('#field-app_id').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-app_id');
+    expect(await page.locator('#field-api_key').getAttribute('type')).toBe('password');
+    expect(await page.locator('#field-region option').allTextContents()).toEqual(['US (heapanalytics.com)', 'EU (c.eu.heap-api.com)']);
+
+    await page.getByLabel('App ID').fill('12ab');
+    await page.getByRole('button', { name: 'Install Integration' }).click();
+    expect(await page.locator('#field-app_id-error').textContent()).toBe('App ID must be the numeric App ID of a Heap environment');
+  });
+
+  it("shows the server's 400 next to the field it names", async () => {
+    await page.getByLabel('App ID').fill(APP_ID);
+    await page.getByLabel('API Key').fill('k');
+    await page.getByText('Advanced settings').click();
+    await page.getByLabel('Endpoint override').fill('http://heap-proxy.example.com');
+    await page.getByRole('button', { name: 'Install Integration' }).click();
+    await page.locator('#field-endpoint-error:not(:empty)').waitFor();
+    expect(await page.locator('#field-endpoint-error').textContent()).toBe('Endpoint override must use https (http is allowed only for loopback addresses)');
+  });
+
+  it('installs with valid values, lands on the integration page, and never puts the API key in the HTML', async () => {
+    await page.getByLabel('API Key').fill('wrong-key-but-well-formed');
+    await page.getByLabel('Endpoint override').fill(sandbox.url);
+    await page.getByRole('button', { name: 'Install Integration' }).click();
+    await page.getByText('Installed Heap with the default blueprint.').waitFor();
+    expect(page.url()).toMatch(/#\/integrations\/int_[0-9a-f]{16}\?installed=1$/);
+    expect(await page.locator('#config').innerText()).toContain('api_key\n********');
+    expect(await page.locator('pre.blueprint').textContent()).toContain('"vendor_event_name": "pageview"');
+    expect(await page.content()).not.toContain('wrong-key-but-well-formed');
+  });
+
+  it('answers Test connection with the invalid-credentials message, then with success once the key is fixed', async () => {
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.locator('#test-result .notice').waitFor();
+    expect(await page.locator('#test-result .notice').textContent()).toBe(
+      `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.`,
+    );
+
+    await page.getByText('Edit configuration').click();
+    await page.getByLabel('API Key').fill(API_KEY);
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Saved: revision 2.').waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.locator('#test-result .notice.ok').waitFor();
+    expect(await page.locator('#test-result .notice').textContent()).toBe(`Heap accepted the App ID and API key for app ${APP_ID}`);
+    expect(await page.content()).not.toContain(API_KEY);
+  });
+
+  it('shows events sent through /v1/batch as delivered, and replays a dead letter after the fault clears', async () => {
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'ui-poison', status: 400, body: '{"error":"events[0]: rejected for the test"}' });
+    const batch = ['ui-1', 'ui-2', 'ui-poison'].map((messageId) => ({ type: 'track', event: 'Checkout Started', userId: 'user-ui', messageId }));
+    expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(3);
+    await host.scheduler.idle();
+
+    await page.getByRole('button', { name: 'Refresh delivery logs' }).click();
+    await page.locator('#delivery-logs tr[data-message-id="ui-2"]').waitFor();
+    const row = (id: string) => page.locator(`#delivery-logs tr[data-message-id="${id}"]`).first();
+    expect(await row('ui-1').locator('td').allTextContents()).toEqual(expect.arrayContaining(['Checkout Started', 'ui-1', 'delivered', '200']));
+    expect(await row('ui-poison').locator('td').nth(3).textContent()).toBe('failed');
+    expect(await row('ui-poison').locator('td.answer').textContent()).toBe('Heap rejected the request (400): events[0]: rejected for the test');
+
+    await page.getByRole('button', { name: 'Refresh dead letters' }).click();
+    await page.locator('#dead-letters tr[data-message-id="ui-poison"]').waitFor();
+    sandbox.clearFaults();
+    await page.getByRole('button', { name: 'Replay ui-poison' }).click();
+    await page.getByText('Replayed 1 event; they are back in the delivery queue.').waitFor();
+    expect(await page.locator('#dead-letters').getByText('No dead letters.').count()).toBe(1);
+    await host.scheduler.idle();
+
+    await page.getByLabel('Status').selectOption('delivered');
+    await page.locator('#delivery-logs tr[data-message-id="ui-poison"]').waitFor();
+    expect(await page.locator('#delivery-logs tr[data-message-id="ui-poison"] td').nth(3).textContent()).toBe('delivered');
+    expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ui-1', 'ui-2', 'ui-poison']);
+    await page.screenshot({ path: artifactPath('integration-page.png'), fullPage: true });
+  });
+
+  it('made no request to any other origin', () => {
+    expect(requestsOffHost).toEqual([]);
+  });
+});

@@ -404,8 +404,8 @@ async function deadLetters(id) {
   const list = h('div');
   const replay = async (messageIds) => {
     const answer = await api('POST', `/integrations/${encodeURIComponent(id)}/dead-letters/replay`, messageIds ? { message_ids: messageIds } : {});
-    status.replaceChildren(notice('ok', `Replayed ${answer.replayed} event${answer.replayed === 1 ? '' : 's'}; they are back in the delivery queue.`));
     await load();
+    status.replaceChildren(notice('ok', `Replayed ${answer.replayed} event${answer.replayed === 1 ? '' : 's'}; they are back in the delivery queue.`));
   };
   async function load() {
     const { data } = await api('GET', `/integrations/${encodeURIComponent(id)}/dead-letters?limit=100`);

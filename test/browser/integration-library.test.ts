@@ -112,7 +112,7 @@ describe('Integration Library page', () => {
     await host.scheduler.idle();
 
     await page.getByRole('button', { name: 'Refresh delivery logs' }).click();
-    await page.locator('#delivery-logs tr[data-message-id="ui-2"]').waitFor();
+    await page.locator('#delivery-logs tr[data-message-id="ui-poison"]').waitFor();
     const row = (id: string) => page.locator(`#delivery-logs tr[data-message-id="${id}"]`).first();
     expect(await row('ui-1').locator('td').allTextContents()).toEqual(expect.arrayContaining(['Checkout Started', 'ui-1', 'delivered', '200']));
     expect(await row('ui-poison').locator('td').nth(3).textContent()).toBe('failed');
@@ -127,8 +127,9 @@ describe('Integration Library page', () => {
     await host.scheduler.idle();
 
     await page.getByLabel('Status').selectOption('delivered');
-    await page.locator('#delivery-logs tr[data-message-id="ui-poison"]').waitFor();
-    expect(await page.locator('#delivery-logs tr[data-message-id="ui-poison"] td').nth(3).textContent()).toBe('delivered');
+    // The filtered table replaces the old one: wait for the replayed event's delivered row itself.
+    await page.locator('#delivery-logs tr[data-message-id="ui-poison"] .badge.delivered').waitFor();
+    expect(await page.locator('#delivery-logs tbody tr').evaluateAll((rows) => rows.map((r) => r.children[3].textContent))).toEqual(['delivered', 'delivered', 'delivered']);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ui-1', 'ui-2', 'ui-poison']);
     await page.screenshot({ path: artifactPath('integration-page.png'), fullPage: true });
   });

@@ -28,8 +28,39 @@ export class TokenBucket {
   tryTake(n: number, now: number): boolean {
     this.refill(now);
     if (this.tokens + 1e-9 < n) return false;
+    this.tookFromFull ||= this.tokens >= this.capacity;
     this.tokens -= n;
     return true;
+  }
+
+  /** Whether a take since the last `holdBack` found the bucket full (see holdBack). */
+  tookFromFull = false;
+  /** When the next token not yet promised to a held-back event will have flowed in. */
+  private nextUnpromised = 0;
+
+  /**
+   * Promises the next free token to an event that must wait, and answers when to bring it back.
+   * Times are rounded up to a tenth of the window, so a busy identity's events return in a few
+   * full batches rather than one by one, and successive batches never promise the same token twice.
+   */
+  promise(now: number): number {
+    this.refill(now);
+    const firstFree = now + Math.max(0, (1 - this.tokens) / this.rate);
+    this.nextUnpromised = Math.max(this.nextUnpromised, firstFree) + 1 / this.rate;
+    const step = Math.max(1, Math.ceil(this.capacity / 10)) / this.rate;
+    return now + Math.ceil((this.nextUnpromised - now) / step) * step;
+  }
+
+  /**
+   * A bucket that was full when a request took from it starts draining, for the vendor, only when the
+   * request arrives, up to `ms` later than here. Taking back the refill of those `ms` keeps our bucket
+   * never fuller than the vendor's. (Below capacity, refill is the same whenever the take is counted.)
+   */
+  holdBack(ms: number, now: number): void {
+    if (!this.tookFromFull) return;
+    this.tookFromFull = false;
+    this.refill(now);
+    this.tokens = Math.max(-this.capacity, this.tokens - ms * this.rate);
   }
 
   /** Gives back tokens taken for something that did not go after all. */
@@ -37,10 +68,10 @@ export class TokenBucket {
     this.tokens = Math.min(this.capacity, this.tokens + n);
   }
 
-  /** Ms until `n` tokens are there (0 when they are). */
+  /** Ms until `n` tokens are there (0 when they are); past capacity, until that many will have flowed in. */
   waitFor(n: number, now: number): number {
     this.refill(now);
-    return this.tokens >= n ? 0 : Math.ceil((Math.min(n, this.capacity) - this.tokens) / this.rate);
+    return this.tokens >= n ? 0 : Math.ceil((n - this.tokens) / this.rate);
   }
 
   isFull(now: number): boolean {
@@ -69,6 +100,8 @@ export class InstallationLimiter {
   private readonly appBuckets: { limit: RateLimit; bucket: TokenBucket }[];
   private readonly identityLimits: RateLimit[];
   private readonly identityBuckets = new Map<string, TokenBucket>();
+  /** The buckets the batch in flight took tokens from. */
+  private inFlight = new Set<TokenBucket>();
   private lastSweep = 0;
 
   constructor(
@@ -98,8 +131,12 @@ export class InstallationLimiter {
         const key = `${limit.name}:${identity}`;
         let bucket = this.identityBuckets.get(key);
         if (!bucket) this.identityBuckets.set(key, (bucket = new TokenBucket(limit.limit, limit.window_ms * this.scale, now)));
-        if (bucket.tryTake(1, now)) taken.push(bucket);
-        else wait = Math.max(wait, bucket.waitFor(1, now));
+        if (bucket.tryTake(1, now)) {
+          taken.push(bucket);
+          this.inFlight.add(bucket);
+          continue;
+        }
+        wait = Math.max(wait, bucket.promise(now) - now);
       }
       if (wait > 0) {
         for (const bucket of taken) bucket.refund(1);
@@ -122,13 +159,22 @@ export class InstallationLimiter {
     return waitMs;
   }
 
-  /** Spends the app-wide tokens for a batch about to go (after waiting `waitMs`). */
+  /** Spends the app-wide tokens for a batch about to go (once `appWaitMs` is 0). */
   spend(events: readonly DataflyEvent[]): void {
     const now = this.now();
     for (const { limit, bucket } of this.appBuckets) {
       const n = events.filter((e) => applies(limit, e)).length;
-      if (n > 0) bucket.tryTake(Math.min(n, bucket.capacity), now);
+      if (n === 0) continue;
+      bucket.tryTake(Math.min(n, bucket.capacity), now);
+      this.inFlight.add(bucket);
     }
+  }
+
+  /** The batch's requests took `ms`: every bucket it drew on forgoes that much refill. */
+  settle(ms: number): void {
+    const now = this.now();
+    for (const bucket of this.inFlight) bucket.holdBack(ms, now);
+    this.inFlight = new Set();
   }
 
   /** Full identity buckets hold no information: forget them so memory tracks active users only. */

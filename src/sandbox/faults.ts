@@ -8,6 +8,8 @@ export interface FaultRule {
   path?: string;
   event?: string;
   idempotency_key?: string;
+  /** Any of these keys (Heap rejecting several particular events). */
+  idempotency_keys?: string[];
   count?: number;
   fraction?: number;
   /** Answer with this status (and body, and Retry-After seconds). */
@@ -41,6 +43,10 @@ export function checkFault(input: unknown): FaultInput {
   out.path = str('path');
   out.event = str('event');
   out.idempotency_key = str('idempotency_key');
+  if (f.idempotency_keys !== undefined) {
+    if (!Array.isArray(f.idempotency_keys) || f.idempotency_keys.some((k) => typeof k !== 'string')) throw new Error('idempotency_keys: must be an array of strings');
+    out.idempotency_keys = f.idempotency_keys as string[];
+  }
   out.body = str('body');
   out.count = num('count', 1, 1e9);
   out.fraction = num('fraction', 0, 1);
@@ -55,14 +61,19 @@ export function checkFault(input: unknown): FaultInput {
 
 /** Does the rule's body filter match? Looks at single and bulk forms alike. */
 export function bodyMatches(rule: FaultRule, body: unknown): boolean {
-  if (rule.event === undefined && rule.idempotency_key === undefined) return true;
+  if (rule.event === undefined && rule.idempotency_key === undefined && rule.idempotency_keys === undefined) return true;
+  const keys = rule.idempotency_keys ? new Set(rule.idempotency_keys) : undefined;
   if (!body || typeof body !== 'object') return false;
   const record = body as Record<string, unknown>;
   const items = Array.isArray(record.events) ? record.events : [record];
   return items.some((item) => {
     if (!item || typeof item !== 'object') return false;
     const i = item as Record<string, unknown>;
-    return (rule.event === undefined || i.event === rule.event) && (rule.idempotency_key === undefined || i.idempotency_key === rule.idempotency_key);
+    return (
+      (rule.event === undefined || i.event === rule.event) &&
+      (rule.idempotency_key === undefined || i.idempotency_key === rule.idempotency_key) &&
+      (keys === undefined || keys.has(i.idempotency_key as string))
+    );
   });
 }
 

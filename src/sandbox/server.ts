@@ -63,6 +63,7 @@ export class HeapSandbox {
   private readonly maxRecorded: number;
   private readonly maxBodyBytes: number;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private boundPort?: number;
 
   private requests: RecordedRequest[] = [];
   private requestCount = 0;
@@ -85,10 +86,11 @@ export class HeapSandbox {
     this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   }
 
+  /** Where it listens (or listened, while stopped: a stopped sandbox refuses connections there). */
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('the sandbox is not listening');
-    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    if (this.boundPort === undefined) throw new Error('the sandbox has not been started');
+    const host = this.options.host ?? '127.0.0.1';
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
   }
 
   async start(): Promise<this> {
@@ -100,8 +102,10 @@ export class HeapSandbox {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      // A restarted sandbox comes back on the port it had, as Heap comes back at its address.
+      this.server!.listen(this.boundPort ?? this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
     });
+    this.boundPort = (this.server.address() as AddressInfo).port;
     return this;
   }
 

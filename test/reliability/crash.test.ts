@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { PROCESS_TOKENS, startHostProcess } from '../helpers/host-process.js';
+
+/**
+ * The host process killed with SIGKILL while it delivers 10,000 events, then started again on the same
+ * data directory. Heap is slow (every track request takes 150 ms), so a batch is in flight at the kill.
+ */
+const EVENTS = 10_000;
+const KILL_AT = FULL_SCALE ? [0.1, 0.3, 0.5, 0.7, 0.9] : [0.2, 0.6];
+const figures: Record<string, string | number>[] = [];
+afterAll(() => printFigures('Crash (SIGKILL mid-delivery, restart on the same data directory)', figures));
+
+describe('crash', () => {
+  it.each(KILL_AT)('killed after %p of the events reached Heap: all delivered, none lost, duplicates only under the same key', async (fraction) => {
+    const sandbox = await startSandbox();
+    const dataDir = mkdtempSync(join(tmpdir(), 'datafly-crash-'));
+    const env = { DATAFLY_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,100' };
+    let host = await startHostProcess(dataDir, env);
+    try {
+      const admin = { authorization: `Bearer ${PROCESS_TOKENS.admin}`, 'content-type': 'application/json' };
+      const installed = await fetch(`${host.url}/v1/admin/integration-catalog/heap/install`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } }),
+      });
+      expect(installed.status).toBe(201);
+      sandbox.addFault({ path: '/api/track', latency_ms: 150 });
+
+      const sent = new Set<string>();
+      for (let i = 0; i < EVENTS; i += 1000) {
+        const batch = Array.from({ length: 1000 }, (_, j) => {
+          const messageId = `crash-${fraction}-${i + j}`;
+          sent.add(messageId);
+          return { type: 'track', event: 'Survived', userId: `user-${(i + j) % 997}`, messageId };
+        });
+        const answer = await fetch(`${host.url}/v1/batch`, { method: 'POST', headers: { ...admin, authorization: `Bearer ${PROCESS_TOKENS.pipeline}` }, body: JSON.stringify({ batch }) });
+        expect(((await answer.json()) as { accepted: number }).accepted).toBe(1000);
+      }
+      await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, 60_000, 'the kill point');
+      const atKill = sandbox.stats().unique_idempotency_keys;
+      await host.kill();
+
+      host = await startHostProcess(dataDir, env);
+      await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, 120_000, 'every event at Heap');
+      await host.stop();
+
+      const db = new Database(join(dataDir, 'host.sqlite'), { readonly: true });
+      const left = db.prepare('SELECT state, COUNT(*) AS n FROM queue GROUP BY state').all() as { state: string; n: number }[];
+      db.close();
+      const stats = sandbox.stats();
+      const keys = sandbox.recordedEvents().map((e) => e.idempotency_key!);
+      figures.push({
+        'kill point': `${Math.round(fraction * 100)}% (${atKill} at Heap)`,
+        sent: EVENTS,
+        'delivered (unique at Heap)': stats.unique_idempotency_keys,
+        'resent, deduplicated by key': stats.duplicates,
+        lost: EVENTS - stats.unique_idempotency_keys,
+        'dead letters': left.find((r) => r.state === 'dead')?.n ?? 0,
+        'Heap requests': stats.requests,
+      });
+      expect(left).toEqual([]);
+      expect(keys).toHaveLength(EVENTS);
+      expect(new Set(keys)).toEqual(sent);
+    } finally {
+      if (host.child.exitCode === null) await host.kill();
+      await sandbox.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

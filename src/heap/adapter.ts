@@ -4,10 +4,10 @@ import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapClient } from './client.js';
 import type { HeapConfig } from './config.js';
 import { HEAP_PATHS } from './constants.js';
-import { prepareEvent, type Part } from './prepare.js';
+import { prepareEvent, type Part, type Prepared } from './prepare.js';
 import { BULK_CALLS, bulkBody, chunk, mergeBody, type BulkKind } from './requests.js';
 import { runPool } from './pool.js';
-import { classifyAnswer, classifyFailure, invalidCredentialsMessage, type Verdict } from './responses.js';
+import { classifyAnswer, classifyFailure, invalidCredentialsMessage, type HttpAnswer, type Verdict } from './responses.js';
 
 /** Requests in flight at once per adapter; Heap's per-app limit, not sockets, is what bounds throughput. */
 const CONCURRENCY = 4;
@@ -59,7 +59,7 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     const merges: { slot: Slot; part: Extract<Part, { kind: 'merge' }> }[] = [];
 
     events.forEach((event, index) => {
-      const prepared = prepareEvent(event, this.opts.blueprint, this.opts.options);
+      const prepared = this.prepare(event);
       if (prepared.kind === 'done') return void (results[index] = prepared.result);
       const slot: Slot = { messageId: prepared.messageId, warnings: prepared.warnings, verdicts: [], requests: 0 };
       slots.set(index, slot);
@@ -78,6 +78,18 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
 
     for (const [index, slot] of slots) results[index] = toResult(slot);
     return results as DeliveryResult[];
+  }
+
+  /** A bug in preparing one event must cost that event, never its batch: it fails alone, explained. */
+  private prepare(event: DataflyEvent): Prepared {
+    try {
+      return prepareEvent(event, this.opts.blueprint, this.opts.options);
+    } catch (error) {
+      const messageId = typeof event?.messageId === 'string' ? event.messageId : '';
+      this.logger.error('an event could not be prepared for Heap', { integrationId: this.opts.integrationId, messageId, error: error instanceof Error ? error.message : 'unknown' });
+      const message = `event: could not be turned into a Heap call (${error instanceof Error ? error.message : 'unknown error'})`;
+      return { kind: 'done', result: { messageId, status: 'failed', code: 'invalid_event', message, warnings: [] } };
+    }
   }
 
   /** Sends one bulk request; on 400 halves it until each bad item stands alone. */
@@ -104,12 +116,18 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   private async post(path: string, body: Record<string, unknown>): Promise<Verdict> {
     const outcome = await this.client.postJson(path, body);
     const verdict = outcome.ok
-      ? classifyAnswer(outcome.answer, this.opts.config.app_id, this.clock())
+      ? classifyAnswer(this.scrub(outcome.answer), this.opts.config.app_id, this.clock())
       : classifyFailure(outcome.error, `${this.client.ingestionBase}${path}`);
     if (verdict.kind !== 'delivered') {
       this.logger.info('Heap call not delivered', { integrationId: this.opts.integrationId, path, verdict: verdict.kind, code: verdict.code, httpStatus: verdict.httpStatus });
     }
     return verdict;
+  }
+
+  /** Whatever Heap answers goes into results and delivery logs: never with the API key in it. */
+  private scrub(answer: HttpAnswer): HttpAnswer {
+    const key = this.opts.config.api_key;
+    return answer.body.includes(key) ? { ...answer, body: answer.body.split(key).join('[redacted]') } : answer;
   }
 
   async testConnection(): Promise<ConnectionTestResult> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Blueprint, EventRule, Mapping } from '../contract/index.js';
+import { asText, jsonText } from './text.js';
 
 /** What the blueprint makes of one event: a vendor name and a payload, or a reason to drop it. */
 export type MappedEvent =
@@ -14,7 +15,7 @@ const TYPE_KEYED = new Set(['page', 'identify', 'group']);
  * `global.mappings` and the rule's mappings in order, later targets overwriting earlier ones.
  */
 export function mapEvent(blueprint: Blueprint, event: Record<string, unknown>): MappedEvent {
-  const type = String(event.type);
+  const type = asText(event.type);
   const name = typeof event.event === 'string' ? event.event : undefined;
   const ruleKey = TYPE_KEYED.has(type) ? type : name;
   const rule: EventRule | undefined = ruleKey !== undefined && Object.hasOwn(blueprint.events, ruleKey) ? blueprint.events[ruleKey] : undefined;
@@ -43,7 +44,7 @@ function applyMapping(mapping: Mapping, scope: Scope, payload: Record<string, un
   if ((value === undefined || value === null) && mapping.default !== undefined) value = mapping.default;
   if (value === undefined || value === null) return;
   if (mapping.value_map) {
-    const key = String(value);
+    const key = asText(value);
     if (Object.hasOwn(mapping.value_map, key)) value = mapping.value_map[key];
   }
   if (mapping.transform) {
@@ -80,10 +81,10 @@ type TransformOutcome = { ok: true; value: unknown } | { ok: false; reason: stri
 function applyTransform(transform: NonNullable<Mapping['transform']>, value: unknown, format?: string): TransformOutcome {
   switch (transform) {
     case 'to_string':
-      return { ok: true, value: typeof value === 'object' ? JSON.stringify(value) : String(value) };
+      return { ok: true, value: asText(value) };
     case 'to_number': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: `${JSON.stringify(value)} is not a number` };
+      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: `${jsonText(value).slice(0, 100)} is not a number` };
     }
     case 'lowercase':
       return typeof value === 'string' ? { ok: true, value: value.toLowerCase() } : { ok: false, reason: 'lowercase needs a string' };
@@ -92,7 +93,7 @@ function applyTransform(transform: NonNullable<Mapping['transform']>, value: unk
     case 'trim':
       return typeof value === 'string' ? { ok: true, value: value.trim() } : { ok: false, reason: 'trim needs a string' };
     case 'sha256':
-      return { ok: true, value: createHash('sha256').update(String(value).trim().toLowerCase()).digest('hex') };
+      return { ok: true, value: createHash('sha256').update(asText(value).trim().toLowerCase()).digest('hex') };
     case 'date_format':
       return formatDate(value, format ?? 'iso');
   }
@@ -100,7 +101,7 @@ function applyTransform(transform: NonNullable<Mapping['transform']>, value: unk
 
 function formatDate(value: unknown, format: string): TransformOutcome {
   const date = typeof value === 'number' ? new Date(value) : typeof value === 'string' ? new Date(value) : value instanceof Date ? value : undefined;
-  if (!date || Number.isNaN(date.getTime())) return { ok: false, reason: `${JSON.stringify(value)} is not a date` };
+  if (!date || Number.isNaN(date.getTime())) return { ok: false, reason: `${jsonText(value).slice(0, 100)} is not a date` };
   switch (format) {
     case 'iso':
       return { ok: true, value: date.toISOString() };

@@ -5,6 +5,7 @@ import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 import { anonymousUserId, resolveUser, userKey } from './identity.js';
 import { shapeProperties } from './properties.js';
 import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
+import { jsonText } from './text.js';
 
 /** One Heap call an event needs; an identify can need two (user properties and a merge). */
 export type Part =
@@ -23,7 +24,7 @@ const KNOWN_TYPES = new Set(['track', 'page', 'identify', 'group']);
  */
 export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBlueprintOptions): Prepared {
   const event = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const messageId = typeof event.messageId === 'string' ? event.messageId : String(event.messageId ?? '');
+  const messageId = typeof event.messageId === 'string' ? event.messageId : '';
   const fail = (field: string, message: string): Prepared => ({
     kind: 'done',
     result: { messageId, status: 'failed', code: 'invalid_event', message: `${field}: ${message}`, warnings: [] },
@@ -33,8 +34,10 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
     result: { messageId, status: 'filtered', code, message, warnings },
   });
 
-  if (messageId === '') return fail('messageId', 'is required: it is the idempotency key that keeps retries from counting twice');
-  if (!KNOWN_TYPES.has(String(event.type))) return fail('type', `unknown event type ${JSON.stringify(event.type)}; expected track, page, identify or group`);
+  if (messageId === '') return fail('messageId', 'must be a non-empty string: it is the idempotency key that keeps retries from counting twice');
+  if (typeof event.type !== 'string' || !KNOWN_TYPES.has(event.type)) {
+    return fail('type', `unknown event type ${jsonText(event.type).slice(0, 100)}; expected track, page, identify or group`);
+  }
   if (event.type === 'track' && (typeof event.event !== 'string' || event.event.trim() === '')) {
     return fail('event', 'a track event needs a non-empty event name');
   }
@@ -102,7 +105,7 @@ export function normaliseTimestamp(value: unknown): { timestamp?: string; warnin
   if (value === undefined || value === null || value === '') return {};
   const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
-    return { warning: `timestamp ${JSON.stringify(value)} is not a valid date; Heap will use the time it receives the event` };
+    return { warning: `timestamp ${jsonText(value).slice(0, 100)} is not a valid date; Heap will use the time it receives the event` };
   }
   return { timestamp: date.toISOString() };
 }

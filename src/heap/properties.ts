@@ -1,4 +1,5 @@
 import { HEAP_LIMITS } from './constants.js';
+import { jsonText } from './text.js';
 
 export type ArrayMode = 'join' | 'index' | 'json';
 export type PropertyTarget = 'event' | 'user' | 'account';
@@ -48,21 +49,21 @@ export function shapeProperties(input: unknown, mode: ArrayMode, target: Propert
     if (typeof value !== 'object') return void warnings.push(`dropped property "${key}": a ${typeof value} cannot be sent to Heap`);
     if (depth >= MAX_DEPTH) {
       warnings.push(`property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`);
-      return put(key, safeJson(value));
+      return put(key, jsonText(value));
     }
     if (Array.isArray(value)) return flattenArray(key, value, depth);
     for (const [child, childValue] of Object.entries(value)) flatten(`${key}.${child}`, childValue, depth + 1);
   }
 
   function flattenArray(key: string, items: unknown[], depth: number) {
-    if (mode === 'json') return put(key, safeJson(items));
+    if (mode === 'json') return put(key, jsonText(items));
     if (mode === 'index') {
       items.forEach((item, i) => flatten(`${key}.${i}`, item, depth + 1));
       return;
     }
     const objects = items.filter(isPlainObject);
     if (objects.length > 0 && objects.length === items.length) return joinObjectFields(key, objects);
-    const parts = items.map((item) => (isPlainObject(item) || Array.isArray(item) ? safeJson(item) : toScalar(item))).filter((v) => v !== undefined);
+    const parts = items.map((item) => (isPlainObject(item) || Array.isArray(item) ? jsonText(item) : toScalar(item))).filter((v) => v !== undefined);
     if (parts.length > 0) put(key, parts.join(JOIN));
   }
 
@@ -101,14 +102,6 @@ function toScalar(value: unknown): HeapValue | undefined {
 
 function isPlainObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? '';
-  } catch {
-    return '[unserialisable]';
-  }
 }
 
 /** Cuts at a code point boundary so no lone surrogate is sent. */

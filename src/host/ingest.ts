@@ -56,7 +56,9 @@ export class IngestionService {
         for (const issue of fieldIssues(parsed.error, `batch.${index}`)) rejected.push({ index, field: issue.field, reason: issue.message });
         return;
       }
-      const event = { ...parsed.data, messageId: parsed.data.messageId ?? randomUUID(), timestamp: parsed.data.timestamp ?? new Date(now).toISOString() } as DataflyEvent;
+      // The input itself is queued, not zod's copy of it: a copy rebuilt by assignment would turn a
+      // "__proto__" key into a prototype and lose it. Validation has no defaults, so nothing else differs.
+      const event = { ...input, messageId: parsed.data.messageId ?? randomUUID(), timestamp: parsed.data.timestamp ?? new Date(now).toISOString() } as DataflyEvent;
       accepted.push({ index, messageId: event.messageId });
       events.push(event);
     });

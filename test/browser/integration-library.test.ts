@@ -134,6 +134,19 @@ describe('Integration Library page', () => {
     await page.screenshot({ path: artifactPath('integration-page.png'), fullPage: true });
   });
 
+  it('shows hostile event names as text: nothing in them runs', async () => {
+    const names = ['<img src=x onerror="window.__xss=1">', '<script>window.__xss=2</script>'];
+    const batch = names.map((event, i) => ({ type: 'track', event, userId: 'user-xss', messageId: `xss-${i}` }));
+    expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(2);
+    await host.scheduler.idle();
+    await page.getByLabel('Status').selectOption('');
+    await page.locator('#delivery-logs tr[data-message-id="xss-1"]').waitFor();
+    expect(await page.locator('#delivery-logs tr[data-message-id="xss-0"] td').nth(1).textContent()).toBe(names[0]);
+    expect(await page.locator('#delivery-logs tr[data-message-id="xss-1"] td').nth(1).textContent()).toBe(names[1]);
+    expect(await page.locator('#delivery-logs img, #delivery-logs script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
   it('made no request to any other origin', () => {
     expect(requestsOffHost).toEqual([]);
   });

@@ -45,6 +45,7 @@ describe('crash', () => {
       await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, 60_000, 'the kill point');
       const atKill = sandbox.stats().unique_idempotency_keys;
       await host.kill();
+      const firstOutput = host.output.join('');
 
       host = await startHostProcess(dataDir, env);
       await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, 120_000, 'every event at Heap');
@@ -65,6 +66,7 @@ describe('crash', () => {
         'Heap requests': stats.requests,
       });
       expect(left).toEqual([]);
+      expect(`${firstOutput}${host.output.join('')}`).not.toContain(API_KEY);
       expect(keys).toHaveLength(EVENTS);
       expect(new Set(keys)).toEqual(sent);
     } finally {

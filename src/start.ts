@@ -44,6 +44,8 @@ const host = await startHost({
   pipelineKey: env.DATAFLY_PIPELINE_KEY,
   secretKey: env.DATAFLY_SECRET_KEY,
   retry: RetryPolicy.parse(env.DATAFLY_RETRY_SCHEDULE_MS),
+  rateLimits: env.DATAFLY_RATE_LIMITS !== 'off',
+  rateLimitScale: env.DATAFLY_RATE_LIMIT_SCALE ? Number(env.DATAFLY_RATE_LIMIT_SCALE) : undefined,
   logger,
 });
 

@@ -4,25 +4,14 @@ import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapClient } from './client.js';
 import type { HeapConfig } from './config.js';
 import { HEAP_PATHS } from './constants.js';
-import { prepareEvent, type Part, type Prepared } from './prepare.js';
-import { BULK_CALLS, bulkBody, chunk, mergeBody, type BulkKind } from './requests.js';
+import { planDelivery, type BulkEntry, type DeliveryPlan, type Slot } from './plan.js';
+import { BULK_CALLS, bulkBodyJson, type BulkKind } from './requests.js';
 import { runPool } from './pool.js';
 import { classifyAnswer, classifyFailure, invalidCredentialsMessage, type HttpAnswer, type Verdict } from './responses.js';
 
 /** Requests in flight at once per adapter; Heap's per-app limit, not sockets, is what bounds throughput. */
 const CONCURRENCY = 4;
-
-interface Slot {
-  messageId: string;
-  warnings: string[];
-  verdicts: Verdict[];
-  requests: number;
-}
-
-interface BulkEntry {
-  slot: Slot;
-  item: object;
-}
+const MERGED_PAIRS_MAX = 50_000;
 
 /** Which verdict speaks for an event whose parts ended differently: anything transient first, so a retry can still fix it. */
 const SEVERITY: Record<Verdict['kind'], number> = { retryable: 3, failed: 2, split: 2, delivered: 1 };
@@ -45,6 +34,8 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   private readonly client: HeapClient;
   private readonly logger: Logger;
   private readonly clock: Clock;
+  /** user_id → identity pairs Heap accepted (bounded: forgetting only costs a repeated call). */
+  private readonly mergedPairs = new Set<string>();
 
   constructor(private readonly opts: HeapAdapterOptions) {
     this.client = new HeapClient(opts.config);
@@ -53,49 +44,23 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   }
 
   async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
-    const results: (DeliveryResult | undefined)[] = new Array(events.length);
-    const slots = new Map<number, Slot>();
-    const bulk: Record<BulkKind, BulkEntry[]> = { track: [], user: [], account: [] };
-    const merges: { slot: Slot; part: Extract<Part, { kind: 'merge' }> }[] = [];
-
-    events.forEach((event, index) => {
-      const prepared = this.prepare(event);
-      if (prepared.kind === 'done') return void (results[index] = prepared.result);
-      const slot: Slot = { messageId: prepared.messageId, warnings: prepared.warnings, verdicts: [], requests: 0 };
-      slots.set(index, slot);
-      for (const part of prepared.parts) {
-        if (part.kind === 'merge') merges.push({ slot, part });
-        else bulk[part.kind].push({ slot, item: part.item });
-      }
-    });
-
-    const tasks: (() => Promise<void>)[] = [];
-    for (const kind of Object.keys(bulk) as BulkKind[]) {
-      for (const group of chunk(bulk[kind], this.opts.maxBytes)) tasks.push(() => this.sendBulk(kind, group));
-    }
-    for (const { slot, part } of merges) tasks.push(() => this.sendMerge(slot, part.body));
+    const { app_id } = this.opts.config;
+    const plan = planDelivery(events, this.opts.blueprint, this.opts.options, app_id, this.opts.maxBytes, (messageId, error) =>
+      this.logger.error('an event could not be prepared for Heap', { integrationId: this.opts.integrationId, messageId, error: error instanceof Error ? error.message : 'unknown' }),
+    );
+    const tasks: (() => Promise<void>)[] = [
+      ...plan.bulk.map(({ kind, entries }) => () => this.sendBulk(kind, entries)),
+      ...plan.merges.map((merge) => () => this.sendMerge(merge)),
+    ];
     await runPool(tasks, CONCURRENCY);
-
-    for (const [index, slot] of slots) results[index] = toResult(slot);
-    return results as DeliveryResult[];
-  }
-
-  /** A bug in preparing one event must cost that event, never its batch: it fails alone, explained. */
-  private prepare(event: DataflyEvent): Prepared {
-    try {
-      return prepareEvent(event, this.opts.blueprint, this.opts.options);
-    } catch (error) {
-      const messageId = typeof event?.messageId === 'string' ? event.messageId : '';
-      this.logger.error('an event could not be prepared for Heap', { integrationId: this.opts.integrationId, messageId, error: error instanceof Error ? error.message : 'unknown' });
-      const message = `event: could not be turned into a Heap call (${error instanceof Error ? error.message : 'unknown error'})`;
-      return { kind: 'done', result: { messageId, status: 'failed', code: 'invalid_event', message, warnings: [] } };
-    }
+    for (const [index, slot] of plan.slots) plan.results[index] = toResult(slot);
+    return plan.results as DeliveryResult[];
   }
 
   /** Sends one bulk request; on 400 halves it until each bad item stands alone. */
   private async sendBulk(kind: BulkKind, entries: BulkEntry[]): Promise<void> {
     const { path } = BULK_CALLS[kind];
-    const verdict = await this.post(path, bulkBody(kind, this.opts.config.app_id, entries.map((e) => e.item)));
+    const verdict = await this.post(path, bulkBodyJson(kind, this.opts.config.app_id, entries.map((e) => e.json)));
     for (const entry of entries) entry.slot.requests++;
     if (verdict.kind === 'split' && entries.length > 1) {
       this.logger.warn('Heap rejected a bulk request; splitting it to isolate the bad items', { path, items: entries.length, httpStatus: verdict.httpStatus });
@@ -107,13 +72,29 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     for (const entry of entries) entry.slot.verdicts.push(verdict);
   }
 
-  private async sendMerge(slot: Slot, body: Extract<Part, { kind: 'merge' }>['body']): Promise<void> {
-    const verdict = await this.post(HEAP_PATHS.identify, mergeBody(this.opts.config.app_id, body));
-    slot.requests++;
-    slot.verdicts.push(verdict);
+  /**
+   * One /api/v1/identify call per pair. A pair Heap already accepted from this adapter is not sent
+   * again: a user_id maps to one identity for good, so repeating it (every identify of a signed-in
+   * visitor carries it) would only spend requests.
+   */
+  private async sendMerge(merge: DeliveryPlan['merges'][number]): Promise<void> {
+    let verdict: Verdict;
+    if (this.mergedPairs.has(merge.key)) {
+      verdict = { kind: 'delivered', response: 'merge skipped: Heap already accepted this user_id → identity pair from this installation' };
+    } else {
+      verdict = await this.post(HEAP_PATHS.identify, merge.json);
+      for (const slot of merge.slots) slot.requests++;
+      if (verdict.kind === 'delivered') this.rememberMerge(merge.key);
+    }
+    for (const slot of merge.slots) slot.verdicts.push(verdict);
   }
 
-  private async post(path: string, body: Record<string, unknown>): Promise<Verdict> {
+  private rememberMerge(key: string): void {
+    if (this.mergedPairs.size >= MERGED_PAIRS_MAX) this.mergedPairs.clear();
+    this.mergedPairs.add(key);
+  }
+
+  private async post(path: string, body: string): Promise<Verdict> {
     const outcome = await this.client.postJson(path, body);
     const verdict = outcome.ok
       ? classifyAnswer(this.scrub(outcome.answer), this.opts.config.app_id, this.clock())

@@ -10,6 +10,32 @@ export type MappedEvent =
 /** Event types whose rule is keyed by type; track events are keyed by their name. */
 const TYPE_KEYED = new Set(['page', 'identify', 'group']);
 
+/** A mapping with its source path split once, not once per event. */
+interface CompiledMapping {
+  mapping: Mapping;
+  path?: string[];
+}
+
+/** A blueprint made ready to apply: per rule, the global mappings followed by the rule's own. */
+interface CompiledBlueprint {
+  rules: Map<string, { rule: EventRule; mappings: CompiledMapping[] }>;
+  defaults: CompiledMapping[];
+}
+
+const compiled = new WeakMap<Blueprint, CompiledBlueprint>();
+
+function compile(blueprint: Blueprint): CompiledBlueprint {
+  let ready = compiled.get(blueprint);
+  if (ready) return ready;
+  const withGlobals = (mappings: Mapping[]) => [...blueprint.global.mappings, ...mappings].map((mapping) => ({ mapping, path: mapping.source?.split('.') }));
+  ready = {
+    rules: new Map(Object.entries(blueprint.events).map(([key, rule]) => [key, { rule, mappings: withGlobals(rule.mappings) }])),
+    defaults: withGlobals(blueprint.defaults.mappings),
+  };
+  compiled.set(blueprint, ready);
+  return ready;
+}
+
 /**
  * Applies a Datafly v2 blueprint to one event: finds its rule (or the defaults), then applies
  * `global.mappings` and the rule's mappings in order, later targets overwriting earlier ones.
@@ -18,19 +44,20 @@ export function mapEvent(blueprint: Blueprint, event: Record<string, unknown>): 
   const type = asText(event.type);
   const name = typeof event.event === 'string' ? event.event : undefined;
   const ruleKey = TYPE_KEYED.has(type) ? type : name;
-  const rule: EventRule | undefined = ruleKey !== undefined && Object.hasOwn(blueprint.events, ruleKey) ? blueprint.events[ruleKey] : undefined;
+  const { rules, defaults } = compile(blueprint);
+  const entry = ruleKey !== undefined ? rules.get(ruleKey) : undefined;
+  const rule = entry?.rule;
 
   if (rule && !rule.enabled) return { action: 'drop', reason: `the blueprint disables "${ruleKey}"` };
   if (!rule && blueprint.defaults.action === 'drop') {
     return { action: 'drop', reason: `the blueprint has no rule for "${ruleKey ?? type}" and its default action is drop` };
   }
-  const mappings = rule ? rule.mappings : blueprint.defaults.mappings;
   const vendorName = rule?.vendor_event_name ?? name ?? (typeof event.name === 'string' && event.name !== '' ? event.name : type);
 
   const scope = { event, parameters: blueprint.parameters };
   const payload: Record<string, unknown> = Object.create(null);
   const warnings: string[] = [];
-  for (const mapping of [...blueprint.global.mappings, ...mappings]) applyMapping(mapping, scope, payload, warnings);
+  for (const compiledMapping of entry ? entry.mappings : defaults) applyMapping(compiledMapping, scope, payload, warnings);
   return { action: 'send', vendorName, payload, warnings };
 }
 
@@ -39,8 +66,8 @@ interface Scope {
   parameters: Record<string, unknown>;
 }
 
-function applyMapping(mapping: Mapping, scope: Scope, payload: Record<string, unknown>, warnings: string[]) {
-  let value = mapping.source !== undefined ? readSource(scope, mapping.source) : mapping.value;
+function applyMapping({ mapping, path }: CompiledMapping, scope: Scope, payload: Record<string, unknown>, warnings: string[]) {
+  let value = path !== undefined ? readPath(scope, path) : mapping.value;
   if ((value === undefined || value === null) && mapping.default !== undefined) value = mapping.default;
   if (value === undefined || value === null) return;
   if (mapping.value_map) {
@@ -54,7 +81,7 @@ function applyMapping(mapping: Mapping, scope: Scope, payload: Record<string, un
   }
   if (mapping.target === '*') {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) payload[k] = v;
+      for (const k in value) if (Object.hasOwn(value, k)) payload[k] = (value as Record<string, unknown>)[k];
     } else {
       warnings.push(`mapping ${mapping.source ?? 'value'} → *: only an object can be spread, got ${Array.isArray(value) ? 'an array' : typeof value}`);
     }
@@ -64,10 +91,9 @@ function applyMapping(mapping: Mapping, scope: Scope, payload: Record<string, un
 }
 
 /** `context.page.url` reads the event; `parameters.x` reads the blueprint's parameters. Own keys only. */
-export function readSource(scope: Scope, path: string): unknown {
-  const [head, ...rest] = path.split('.');
-  let current: unknown = head === 'parameters' ? scope.parameters : ownValue(scope.event, head);
-  for (const segment of rest) current = ownValue(current, segment);
+function readPath(scope: Scope, path: readonly string[]): unknown {
+  let current: unknown = path[0] === 'parameters' ? scope.parameters : ownValue(scope.event, path[0]);
+  for (let i = 1; i < path.length && current !== undefined; i++) current = ownValue(current, path[i]);
   return current;
 }
 

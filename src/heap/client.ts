@@ -33,9 +33,9 @@ export class HeapClient {
     });
   }
 
-  /** POSTs JSON to the ingestion host (`/api/track` and friends). */
-  postJson(path: string, body: unknown): Promise<SendOutcome> {
-    return this.send(`${this.ingestionBase}${path}`, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  /** POSTs a JSON body (already serialised) to the ingestion host (`/api/track` and friends). */
+  postJson(path: string, json: string): Promise<SendOutcome> {
+    return this.send(`${this.ingestionBase}${path}`, { body: json, headers: { 'content-type': 'application/json' } });
   }
 
   /** POSTs with HTTP Basic auth to the privacy host (`auth_token`); the header never leaves this call. */

@@ -7,9 +7,19 @@ import { HEAP_LIMITS } from './constants.js';
  * would split every anonymous user in two (pinned by test vectors in test/unit/identity.test.ts).
  */
 export function anonymousUserId(anonymousId: string): string {
-  const digest = createHash('sha256').update(anonymousId, 'utf8').digest();
-  return (digest.readBigUInt64BE(0) >> 11n).toString(10);
+  let id = recentIds.get(anonymousId);
+  if (id === undefined) {
+    const digest = createHash('sha256').update(anonymousId, 'utf8').digest();
+    id = (digest.readBigUInt64BE(0) >> 11n).toString(10);
+    // A visitor sends many events in a row: remember recent ids, forgetting all at a bound.
+    if (recentIds.size >= RECENT_IDS_MAX) recentIds.clear();
+    recentIds.set(anonymousId, id);
+  }
+  return id;
 }
+
+const RECENT_IDS_MAX = 10_000;
+const recentIds = new Map<string, string>();
 
 /** Values a broken client sends for "no user"; Heap would merge all of them into one user. */
 const PLACEHOLDER_KEYS = new Set(['', 'null', 'undefined', 'nan', '[object object]']);
@@ -18,8 +28,12 @@ const PLACEHOLDER_KEYS = new Set(['', 'null', 'undefined', 'nan', '[object objec
 export function userKey(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
+  // Only a short value can be a placeholder (padding aside): skip the trim and case fold for the rest.
+  if (value.length > PLACEHOLDER_MAX_LENGTH && value.trim().length > PLACEHOLDER_MAX_LENGTH) return value;
   return PLACEHOLDER_KEYS.has(value.trim().toLowerCase()) ? undefined : value;
 }
+
+const PLACEHOLDER_MAX_LENGTH = Math.max(...[...PLACEHOLDER_KEYS].map((k) => k.length));
 
 export type AnonymousStrategy = 'user_id_hash' | 'identity' | 'drop';
 

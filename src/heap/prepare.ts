@@ -17,6 +17,7 @@ export type Part =
 export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: string[] } | { kind: 'done'; result: DeliveryResult };
 
 const KNOWN_TYPES = new Set(['track', 'page', 'identify', 'group']);
+const UTC_MS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
  * Everything the adapter decides before any I/O: the blueprint's mapping, who the user is, the
@@ -103,6 +104,8 @@ function mergeFor(event: Record<string, unknown>, identified: boolean, options: 
 /** Heap wants ISO 8601; we always send UTC. An unreadable timestamp is left to Heap's receive time, with a warning. */
 export function normaliseTimestamp(value: unknown): { timestamp?: string; warning?: string } {
   if (value === undefined || value === null || value === '') return {};
+  // Already UTC to the millisecond, as the host stamps it: nothing to parse (a calendar check still runs).
+  if (typeof value === 'string' && UTC_MS.test(value) && !Number.isNaN(Date.parse(value))) return { timestamp: value };
   const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
     return { warning: `timestamp ${jsonText(value).slice(0, 100)} is not a valid date; Heap will use the time it receives the event` };

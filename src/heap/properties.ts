@@ -20,69 +20,99 @@ const MAX_DEPTH = 16;
  * each within 1024 characters. Nothing is changed silently: every truncation or dropped key is a warning.
  */
 export function shapeProperties(input: unknown, mode: ArrayMode, target: PropertyTarget): ShapedProperties {
-  const out = new Map<string, HeapValue>();
-  const warnings: string[] = [];
-  if (input && typeof input === 'object' && !Array.isArray(input)) {
-    for (const [key, value] of Object.entries(input)) flatten(key, value, 0);
+  const shaper = new Shaper(mode, target);
+  if (input && typeof input === 'object' && !Array.isArray(input)) shaper.flattenObject('', input, 0);
+  return { properties: shaper.out, warnings: shaper.warnings };
+}
+
+/** One shaping pass. Methods, not closures, so a call allocates one object, not five functions. */
+class Shaper {
+  /** No prototype: a key such as "__proto__" is plain data here, and JSON.stringify sends it as such. */
+  readonly out: Record<string, HeapValue> = Object.create(null);
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly mode: ArrayMode,
+    private readonly target: PropertyTarget,
+  ) {}
+
+  flattenObject(prefix: string, value: object, depth: number): void {
+    for (const child in value) {
+      if (!Object.hasOwn(value, child)) continue;
+      this.flatten(prefix === '' ? child : `${prefix}.${child}`, (value as Record<string, unknown>)[child], depth + (prefix === '' ? 0 : 1));
+    }
   }
 
-  function put(key: string, value: HeapValue) {
-    if (key === '') return void warnings.push('dropped a property with an empty name');
+  put(key: string, value: HeapValue): void {
+    if (key === '') return void this.warnings.push('dropped a property with an empty name');
     if (key.length > HEAP_LIMITS.propertyKeyLength) {
-      return void warnings.push(`dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters, Heap's limit is ${HEAP_LIMITS.propertyKeyLength}`);
+      return void this.warnings.push(`dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters, Heap's limit is ${HEAP_LIMITS.propertyKeyLength}`);
     }
-    if (target === 'user' && key.toLowerCase() === 'id') {
-      return void warnings.push(`dropped user property "${key}": Heap does not allow "id" as a user property name`);
+    if (this.target === 'user' && key.length === 2 && key.toLowerCase() === 'id') {
+      return void this.warnings.push(`dropped user property "${key}": Heap does not allow "id" as a user property name`);
     }
     if (typeof value === 'string' && value.length > HEAP_LIMITS.propertyValueLength) {
-      warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters`);
+      this.warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters`);
       value = truncate(value, HEAP_LIMITS.propertyValueLength);
     }
-    out.set(key, value);
+    this.out[key] = value;
   }
 
-  function flatten(key: string, value: unknown, depth: number): void {
+  flatten(key: string, value: unknown, depth: number): void {
     const scalar = toScalar(value);
-    if (scalar !== undefined) return put(key, scalar);
+    if (scalar !== undefined) return this.put(key, scalar);
     if (value === null || value === undefined) return;
-    if (typeof value === 'number') return void warnings.push(`dropped property "${key}": ${value} is not a finite number`);
-    if (typeof value !== 'object') return void warnings.push(`dropped property "${key}": a ${typeof value} cannot be sent to Heap`);
+    if (typeof value === 'number') return void this.warnings.push(`dropped property "${key}": ${value} is not a finite number`);
+    if (typeof value !== 'object') return void this.warnings.push(`dropped property "${key}": a ${typeof value} cannot be sent to Heap`);
     if (depth >= MAX_DEPTH) {
-      warnings.push(`property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`);
-      return put(key, jsonText(value));
+      this.warnings.push(`property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`);
+      return this.put(key, jsonText(value));
     }
-    if (Array.isArray(value)) return flattenArray(key, value, depth);
-    for (const [child, childValue] of Object.entries(value)) flatten(`${key}.${child}`, childValue, depth + 1);
+    if (Array.isArray(value)) return this.flattenArray(key, value, depth);
+    this.flattenObject(key, value, depth);
   }
 
-  function flattenArray(key: string, items: unknown[], depth: number) {
-    if (mode === 'json') return put(key, jsonText(items));
-    if (mode === 'index') {
-      items.forEach((item, i) => flatten(`${key}.${i}`, item, depth + 1));
+  flattenArray(key: string, items: unknown[], depth: number): void {
+    if (this.mode === 'json') return this.put(key, jsonText(items));
+    if (this.mode === 'index') {
+      for (let i = 0; i < items.length; i++) this.flatten(`${key}.${i}`, items[i], depth + 1);
       return;
     }
-    const objects = items.filter(isPlainObject);
-    if (objects.length > 0 && objects.length === items.length) return joinObjectFields(key, objects);
-    const parts = items.map((item) => (isPlainObject(item) || Array.isArray(item) ? jsonText(item) : toScalar(item))).filter((v) => v !== undefined);
-    if (parts.length > 0) put(key, parts.join(JOIN));
+    if (items.length > 0 && items.every(isPlainObject)) return this.joinObjectFields(key, items as object[]);
+    const parts: HeapValue[] = [];
+    for (const item of items) {
+      const part = isPlainObject(item) || Array.isArray(item) ? jsonText(item) : toScalar(item);
+      if (part !== undefined) parts.push(part);
+    }
+    if (parts.length > 0) this.put(key, parts.join(JOIN));
   }
 
   /** `products: [{sku: A}, {sku: B}]` → `products.sku = "A||B"`; positions stay aligned across fields. */
-  function joinObjectFields(key: string, objects: object[]) {
+  joinObjectFields(key: string, objects: object[]): void {
     const columns = new Map<string, string[]>();
-    objects.forEach((item, row) => {
-      const cells = shapeProperties(item, 'json', 'event');
-      for (const w of cells.warnings) warnings.push(`${key}[${row}]: ${w}`);
-      for (const [field, cell] of Object.entries(cells.properties)) {
-        const column = columns.get(field) ?? new Array<string>(objects.length).fill('');
-        column[row] = String(cell);
-        columns.set(field, column);
+    const cell = (field: string, row: number, text: string) => {
+      let column = columns.get(field);
+      if (!column) columns.set(field, (column = new Array<string>(objects.length).fill('')));
+      column[row] = text;
+    };
+    for (let row = 0; row < objects.length; row++) {
+      const item = objects[row] as Record<string, unknown>;
+      for (const field in item) {
+        if (!Object.hasOwn(item, field)) continue;
+        const value = item[field];
+        const scalar = toScalar(value);
+        if (scalar !== undefined) cell(field, row, String(scalar));
+        else if (value !== null && value !== undefined) {
+          // Nested values (rare) go through a shaper of their own: dot paths, arrays as JSON, warnings.
+          const nested = new Shaper('json', 'event');
+          nested.flatten(field, value, 1);
+          for (const w of nested.warnings) this.warnings.push(`${key}[${row}]: ${w}`);
+          for (const path in nested.out) cell(path, row, String(nested.out[path]));
+        }
       }
-    });
-    for (const [field, column] of columns) put(field === '' ? key : `${key}.${field}`, column.join(JOIN));
+    }
+    for (const [field, column] of columns) this.put(`${key}.${field}`, column.join(JOIN));
   }
-
-  return { properties: Object.fromEntries(out), warnings };
 }
 
 function toScalar(value: unknown): HeapValue | undefined {

@@ -30,8 +30,12 @@ export const BULK_CALLS = {
 } as const;
 export type BulkKind = keyof typeof BULK_CALLS;
 
-export function bulkBody(kind: BulkKind, appId: string, items: readonly object[]): Record<string, unknown> {
-  return { app_id: appId, [BULK_CALLS[kind].field]: items };
+/**
+ * A bulk request's body from items already serialised one by one: each item is stringified once,
+ * for its size and for the wire, and a halved request reuses the same strings.
+ */
+export function bulkBodyJson(kind: BulkKind, appId: string, itemJsons: readonly string[]): string {
+  return `{"app_id":${JSON.stringify(appId)},"${BULK_CALLS[kind].field}":[${itemJsons.join(',')}]}`;
 }
 
 export function mergeBody(appId: string, merge: MergeBody): Record<string, unknown> {
@@ -39,15 +43,15 @@ export function mergeBody(appId: string, merge: MergeBody): Record<string, unkno
 }
 
 /**
- * Splits items into requests of at most `maxItems` and, by their JSON size, about `maxBytes`.
+ * Splits items into requests of at most `maxItems` and, by their serialised size, about `maxBytes`.
  * An item larger than `maxBytes` on its own still travels, alone.
  */
-export function chunk<T>(items: readonly T[], maxBytes: number, maxItems: number = HEAP_LIMITS.bulkItems): T[][] {
+export function chunk<T extends { json: string }>(items: readonly T[], maxBytes: number, maxItems: number = HEAP_LIMITS.bulkItems): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    const size = JSON.stringify(item).length + 1;
+    const size = item.json.length + 1;
     if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];

@@ -2,7 +2,8 @@ import type { DeliveryCode } from '../contract/index.js';
 
 /** How the adapter treats one answer (or failure) from Heap. */
 export type Verdict =
-  | { kind: 'delivered'; httpStatus: number; response: string }
+  /** No httpStatus when nothing had to be sent (a merge Heap already has). */
+  | { kind: 'delivered'; httpStatus?: number; response: string }
   /** 400/413 for a bulk request: halve it and resend, to isolate the bad items. */
   | { kind: 'split'; httpStatus: number; code: DeliveryCode; message: string; response: string }
   | { kind: 'failed'; httpStatus?: number; code: DeliveryCode; message: string; response?: string }

@@ -146,7 +146,7 @@ class IntegrationWorker {
     const batchWait = this.options.batchWaitMs ?? this.manifest.batching.max_wait_ms;
     while (!this.stopping) {
       const now = this.options.clock();
-      const due = queue.due(this.integrationId, now);
+      const due = queue.due(this.integrationId, now, maxEvents);
       if (due.count === 0) {
         await this.pause(due.nextAt !== undefined ? Math.max(1, due.nextAt - now) : this.options.idlePollMs);
         continue;

@@ -10,6 +10,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.HEAP_SANDBOX_PORT ?? '8085' },
     host: { type: 'string', default: '127.0.0.1' },
     'no-limits': { type: 'boolean', default: false },
+    'max-recorded': { type: 'string', default: '50000' },
   },
 });
 
@@ -18,6 +19,7 @@ const sandbox = await new HeapSandbox({
   host: values.host,
   credentials: [{ app_id: process.env.HEAP_SANDBOX_APP_ID ?? '1234567890', api_key: process.env.HEAP_SANDBOX_API_KEY ?? 'sandbox-api-key' }],
   limits: { enabled: !values['no-limits'] },
+  maxRecorded: Number(values['max-recorded']),
 }).start();
 
 console.log(`Heap sandbox listening on ${sandbox.url}`);

@@ -44,7 +44,8 @@ export interface RecordedRequest {
   received_at: string;
 }
 
-export type RecordedEvent = TrackEvent & { app_id: string };
+/** An accepted track event, with when the sandbox received it (ms since the epoch). */
+export type RecordedEvent = TrackEvent & { app_id: string; received_at: number };
 
 /** Inspection and fault control live under this prefix; everything else is Heap's API. */
 const CONTROL = '/__sandbox';
@@ -310,7 +311,7 @@ export class HeapSandbox {
         this.keys.add(key);
       }
       this.eventCount++;
-      if (this.events.length < this.maxRecorded) this.events.push({ app_id: appId, ...e });
+      if (this.events.length < this.maxRecorded) this.events.push({ app_id: appId, ...e, received_at: now });
     }
     return [200, {}];
   }

@@ -156,3 +156,28 @@ describe('Heap delivery adapter over HTTP', () => {
     expect(answer).toEqual({ ok: false, code: 'network_error', message: `Could not reach Heap at ${url}/api/public/v0/auth_token: ECONNREFUSED` });
   });
 });
+
+describe('identify merges', () => {
+  it('sends each user_id → identity pair once: repeats in a batch and in later batches cost no request', async () => {
+    const sandbox = await startSandbox();
+    const adapter = heapAdapter(sandbox);
+    try {
+      const identify = (messageId: string, anonymousId: string) => event({ type: 'identify', userId: 'user-7', anonymousId, messageId, traits: {} });
+      const first = await adapter.deliver([identify('m-1', 'anon-a'), identify('m-2', 'anon-a'), identify('m-3', 'anon-b')]);
+      expect(first.map((r) => [r.status, r.requests])).toEqual([
+        ['delivered', 1],
+        ['delivered', 1],
+        ['delivered', 1],
+      ]);
+      const again = await adapter.deliver([identify('m-4', 'anon-a')]);
+      expect(again).toEqual([
+        { messageId: 'm-4', status: 'delivered', warnings: [], requests: 0, response: 'merge skipped: Heap already accepted this user_id → identity pair from this installation' },
+      ]);
+      expect(sandbox.recordedRequests({ path: '/api/v1/identify' })).toHaveLength(2);
+      expect(sandbox.mergesRecorded().map((m) => m.identity)).toEqual(['user-7', 'user-7']);
+    } finally {
+      await adapter.close();
+      await sandbox.stop();
+    }
+  });
+});

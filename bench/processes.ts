@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+  stop(): Promise<void>;
+  /** Resident memory now and at its peak (VmRSS, VmHWM), in MB. */
+  memory(): { rssMb: number; peakMb: number };
+}
+
+async function spawnReady(args: string[], env: Record<string, string>, url: string, ready: string): Promise<Proc> {
+  const output: string[] = [];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c: Buffer) => output.length < 200 && output.push(c.toString()));
+  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited:\n${output.join('')}`);
+    try {
+      if ((await fetch(`${url}${ready}`)).status < 500) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    child,
+    output,
+    async stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      await exited;
+    },
+    memory() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+    },
+  };
+}
+
+/** The built sandbox (dist/), in its own process so its CPU is not the plugin's. */
+export async function startSandboxProcess(options: { limits: boolean; apiKey: string }): Promise<Proc> {
+  const port = await freePort();
+  const args = ['dist/sandbox/cli.js', '--port', String(port), '--max-recorded', '2000000'];
+  if (!options.limits) args.push('--no-limits');
+  return spawnReady(args, { HEAP_SANDBOX_API_KEY: options.apiKey }, `http://127.0.0.1:${port}`, '/__sandbox/stats');
+}
+
+export const BENCH_TOKENS = { admin: 'bench-admin-token', pipeline: 'bench-pipeline-key', secretKey: 'c'.repeat(64) };
+
+/** The built host (`node dist/start.js`, as npm start runs it) without the embedded sandbox. */
+export async function startHostProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Proc> {
+  const port = await freePort();
+  return spawnReady(
+    [...nodeArgs, 'dist/start.js'],
+    {
+      HEAP_SANDBOX: 'off',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATAFLY_ADMIN_TOKEN: BENCH_TOKENS.admin,
+      DATAFLY_PIPELINE_KEY: BENCH_TOKENS.pipeline,
+      DATAFLY_SECRET_KEY: BENCH_TOKENS.secretKey,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    `http://127.0.0.1:${port}`,
+    '/health',
+  );
+}
+
+export async function json(url: string, init: RequestInit = {}): Promise<any> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export async function installHeap(host: Proc, sandbox: Proc, apiKey: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const installed = await json(`${host.url}/v1/admin/integration-catalog/heap/install`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_TOKENS.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ config: { app_id: '1234567890', api_key: apiKey, endpoint: sandbox.url, ...extra } }),
+  });
+  return installed.id;
+}
+
+/** Posts events to /v1/batch in batches of 1000, `parallel` requests at a time. */
+export async function ingest(host: Proc, events: readonly Record<string, unknown>[], parallel = 2): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < events.length) {
+      const batch = events.slice(next, next + 1000);
+      next += 1000;
+      const answer = await json(`${host.url}/v1/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BENCH_TOKENS.pipeline}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ batch }),
+      });
+      if (answer.accepted !== batch.length) throw new Error(`ingestion refused ${batch.length - answer.accepted} events: ${JSON.stringify(answer.rejected.slice(0, 3))}`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+export async function sandboxStats(sandbox: Proc): Promise<{ unique_idempotency_keys: number; requests: number; by_status: Record<string, number>; events_accepted: number; users: number }> {
+  return json(`${sandbox.url}/__sandbox/stats`);
+}
+
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, pollMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

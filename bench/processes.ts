@@ -1,67 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort, startNodeProcess, type NodeProcess } from '../tools/processes.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Proc {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  stop(): Promise<void>;
-  /** Resident memory now and at its peak (VmRSS, VmHWM), in MB. */
-  memory(): { rssMb: number; peakMb: number };
-}
-
-async function spawnReady(args: string[], env: Record<string, string>, url: string, ready: string): Promise<Proc> {
-  const output: string[] = [];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => output.length < 200 && output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${url}${ready}`)).status < 500) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    child,
-    output,
-    async stop() {
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      await exited;
-    },
-    memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-    },
-  };
-}
+export type Proc = NodeProcess;
 
 /** The built sandbox (dist/), in its own process so its CPU is not the plugin's. */
 export async function startSandboxProcess(options: { limits: boolean; apiKey: string }): Promise<Proc> {
   const port = await freePort();
   const args = ['dist/sandbox/cli.js', '--port', String(port), '--max-recorded', '2000000'];
   if (!options.limits) args.push('--no-limits');
-  return spawnReady(args, { HEAP_SANDBOX_API_KEY: options.apiKey }, `http://127.0.0.1:${port}`, '/__sandbox/stats');
+  return startNodeProcess(args, { HEAP_SANDBOX_API_KEY: options.apiKey }, `http://127.0.0.1:${port}`, '/__sandbox/stats');
 }
 
 export const BENCH_TOKENS = { admin: 'bench-admin-token', pipeline: 'bench-pipeline-key', secretKey: 'c'.repeat(64) };
@@ -69,7 +15,7 @@ export const BENCH_TOKENS = { admin: 'bench-admin-token', pipeline: 'bench-pipel
 /** The built host (`node dist/start.js`, as npm start runs it) without the embedded sandbox. */
 export async function startHostProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Proc> {
   const port = await freePort();
-  return spawnReady(
+  return startNodeProcess(
     [...nodeArgs, 'dist/start.js'],
     {
       HEAP_SANDBOX: 'off',

@@ -34,12 +34,10 @@ async function withProcesses<T>(procs: Proc[], body: () => Promise<T>): Promise<
   log('1/5 transform…');
   const events = syntheticEvents(2000) as DataflyEvent[];
   const sizes = events.map((e) => JSON.stringify(e).length);
-  const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await benchTransform(events));
-  const pick = runs.sort((a, b) => a.ratio - b.ratio)[1];
-  results.transform = { runs, avgEventBytes: sizes.reduce((a, b) => a + b, 0) / sizes.length, minBytes: Math.min(...sizes), maxBytes: Math.max(...sizes) };
+  const pick = await benchTransform(events);
+  results.transform = { ...pick, avgEventBytes: sizes.reduce((a, b) => a + b, 0) / sizes.length, minBytes: Math.min(...sizes), maxBytes: Math.max(...sizes) };
   rows.push(
-    { benchmark: '1 transform', figure: 'events/s (median of 3 runs)', value: fmt(pick.transformEps), baseline: `${fmt(pick.floorEps)} (JSON floor)`, ratio: `${fmt(pick.ratio, 2)}×` },
+    { benchmark: '1 transform', figure: 'events/s (median of 9 alternating rounds)', value: fmt(pick.transformEps), baseline: `${fmt(pick.floorEps)} (JSON floor)`, ratio: `${fmt(pick.ratio, 2)}×` },
     { benchmark: '1 transform', figure: 'µs per event', value: fmt(pick.usPerEvent, 1), baseline: `${fmt(1e6 / pick.floorEps, 1)}`, ratio: '' },
   );
 }
@@ -51,10 +49,11 @@ async function withProcesses<T>(procs: Proc[], body: () => Promise<T>): Promise<
   await withProcesses([sandbox], async () => {
     const plugin = new HeapPlugin();
     const adapter = plugin.createAdapter({ integrationId: 'bench', config: { app_id: '1234567890', api_key: API_KEY, endpoint: sandbox.url }, blueprint: plugin.defaultBlueprint() });
-    const events = syntheticEvents(QUICK ? 20_000 : 50_000, 7) as DataflyEvent[];
-    await adapter.deliver(events.slice(0, 2000)); // warm-up: JIT, sockets
+    await adapter.deliver(syntheticEvents(2000, 6) as DataflyEvent[]); // warm-up: JIT, sockets
     const runs = [];
     for (let r = 0; r < 3; r++) {
+      // Fresh traffic each run: repeated identify pairs would be skipped by the adapter and flatter it.
+      const events = syntheticEvents(QUICK ? 20_000 : 50_000, 7 + r) as DataflyEvent[];
       await json(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
       const cpu = process.cpuUsage();
       const started = performance.now();
@@ -62,7 +61,7 @@ async function withProcesses<T>(procs: Proc[], body: () => Promise<T>): Promise<
       const seconds = (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       const stats = await sandboxStats(sandbox);
-      runs.push({ eps: events.length / seconds, rps: stats.requests / seconds, cpuUsPerEvent: (used.user + used.system) / events.length, requests: stats.requests });
+      runs.push({ eps: events.length / seconds, rps: stats.requests / seconds, cpuUsPerEvent: (used.user + used.system) / events.length, requests: stats.requests, events: events.length });
     }
     await adapter.close();
     const m = runs.sort((a, b) => a.eps - b.eps)[1];
@@ -125,15 +124,22 @@ async function delivered(host: Proc, id: string): Promise<number> {
   const events = syntheticEvents(40_000, 13).filter((e) => e.type === 'track' || e.type === 'page');
   await hostRun({}, true, async (host, sandbox) => {
     await ingest(host, events, 2);
-    // Let the first minute's burst pass, then count a steady window.
+    // Let the first minute's burst pass, then measure the steady rate from Heap's side: the events of
+    // the track requests that arrived in the window, over the time from the first to the last of them
+    // (the first request's events were earned before the window, so they are left out).
     await new Promise((r) => setTimeout(r, 10_000));
-    const before = await sandboxStats(sandbox);
+    const from = Date.now();
     await new Promise((r) => setTimeout(r, windowS * 1000));
     const after = await sandboxStats(sandbox);
-    const perMinute = ((after.events_accepted - before.events_accepted) / windowS) * 60;
-    results.limits = { windowS, perMinute, fraction: perMinute / 15_000, by_status: after.by_status };
+    const arrivals = ((await json(`${sandbox.url}/__sandbox/requests?path=/api/track&status=200`)) as { received_at: string; body: { events: unknown[] } }[])
+      .map((r) => ({ at: Date.parse(r.received_at), events: r.body.events.length }))
+      .filter((r) => r.at >= from)
+      .sort((a, b) => a.at - b.at);
+    const spanMs = arrivals[arrivals.length - 1].at - arrivals[0].at;
+    const perMinute = (arrivals.slice(1).reduce((n, r) => n + r.events, 0) / spanMs) * 60_000;
+    results.limits = { windowS, perMinute, fraction: perMinute / 15_000, requestsInWindow: arrivals.length, spanMs, by_status: after.by_status };
     rows.push(
-      { benchmark: "4 under Heap's limits", figure: `delivered events/min (steady ${windowS} s window)`, value: fmt(perMinute), baseline: '15,000 allowed', ratio: `${fmt((perMinute / 15_000) * 100, 1)}%` },
+      { benchmark: "4 under Heap's limits", figure: `delivered events/min (steady state, ${arrivals.length} requests over ${fmt(spanMs / 1000, 1)} s)`, value: fmt(perMinute), baseline: '15,000 allowed', ratio: `${fmt((perMinute / 15_000) * 100, 1)}%` },
       { benchmark: "4 under Heap's limits", figure: '429s from Heap', value: String(after.by_status[429] ?? 0) },
     );
   });

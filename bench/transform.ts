@@ -23,16 +23,26 @@ export function floor(events: readonly DataflyEvent[]): string[] {
   return events.map((event) => JSON.stringify(JSON.parse(JSON.stringify(event))));
 }
 
-export async function benchTransform(events: readonly DataflyEvent[]) {
-  const bench = new Bench({ time: 3000, warmupTime: 1000 });
-  bench.add('transform', () => void transform(events)).add('floor', () => void floor(events));
-  await bench.run();
-  const perSecond = (name: string) => {
-    const task = bench.getTask(name)!;
-    const result = task.result as { latency: { p50: number; samplesCount: number } };
-    return { eps: events.length / (result.latency.p50 / 1000), samples: result.latency.samplesCount };
-  };
-  const t = perSecond('transform');
-  const f = perSecond('floor');
-  return { transformEps: t.eps, floorEps: f.eps, ratio: t.eps / f.eps, usPerEvent: 1e6 / t.eps, samples: Math.min(t.samples, f.samples) };
+/**
+ * Transform against the floor in alternating short rounds (tinybench each), so drift in the machine
+ * (frequency, the other core's work) falls on both alike; figures are the medians over the rounds.
+ */
+export async function benchTransform(events: readonly DataflyEvent[], rounds = 9) {
+  const eps = { transform: [] as number[], floor: [] as number[], ratio: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time: 600, warmupTime: 200 });
+    const tasks: [string, () => void][] = [
+      ['transform', () => void transform(events)],
+      ['floor', () => void floor(events)],
+    ];
+    for (const [name, fn] of round % 2 === 0 ? tasks : tasks.reverse()) bench.add(name, fn);
+    await bench.run();
+    const perSecond = (name: string) => events.length / ((bench.getTask(name)!.result as { latency: { p50: number } }).latency.p50 / 1000);
+    eps.transform.push(perSecond('transform'));
+    eps.floor.push(perSecond('floor'));
+    eps.ratio.push(perSecond('transform') / perSecond('floor'));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const transformEps = median(eps.transform);
+  return { transformEps, floorEps: median(eps.floor), ratio: median(eps.ratio), usPerEvent: 1e6 / transformEps, rounds: eps };
 }

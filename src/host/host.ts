@@ -74,7 +74,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   integrations.onChange(refreshSecrets);
 
   const scheduler = new DeliveryScheduler(
-    { integrations, registry, queue, logs, metrics, logger },
+    { integrations, registry, queue, logs, metrics, logger, transaction: (writes) => db.transaction(writes)() },
     {
       retry: options.retry ?? new RetryPolicy(),
       batchWaitMs: options.batchWaitMs,

@@ -27,6 +27,8 @@ interface Deps {
   logs: DeliveryLogStore;
   metrics: Metrics;
   logger: Logger & { child(fields: Record<string, unknown>): Logger };
+  /** Runs writes as one SQLite transaction: a batch's outcomes and its delivery logs cost one sync. */
+  transaction: (writes: () => void) => void;
 }
 
 /**
@@ -214,8 +216,10 @@ class IntegrationWorker {
         if (result.status === 'delivered') this.deps.metrics.observeLatency(this.integrationId, (now - item.acceptedAt) / 1000);
       });
     }
-    this.deps.queue.settle(outcomes, this.options.clock());
-    this.deps.logs.append(logs);
+    this.deps.transaction(() => {
+      this.deps.queue.settle(outcomes, this.options.clock());
+      this.deps.logs.append(logs);
+    });
   }
 
   /** The adapter promises one result per event; a broken promise becomes retryable results, not lost events. */

@@ -28,13 +28,13 @@ export class TokenBucket {
   tryTake(n: number, now: number): boolean {
     this.refill(now);
     if (this.tokens + 1e-9 < n) return false;
-    this.tookFromFull ||= this.tokens >= this.capacity;
+    if (this.tokens >= this.capacity && this.fullTakeAt === undefined) this.fullTakeAt = now;
     this.tokens -= n;
     return true;
   }
 
-  /** Whether a take since the last `holdBack` found the bucket full (see holdBack). */
-  tookFromFull = false;
+  /** When a take found the bucket full, until the next `holdBack` (see there). */
+  private fullTakeAt?: number;
   /** When the next token not yet promised to a held-back event will have flowed in. */
   private nextUnpromised = 0;
 
@@ -53,14 +53,15 @@ export class TokenBucket {
 
   /**
    * A bucket that was full when a request took from it starts draining, for the vendor, only when the
-   * request arrives, up to `ms` later than here. Taking back the refill of those `ms` keeps our bucket
-   * never fuller than the vendor's. (Below capacity, refill is the same whenever the take is counted.)
+   * request arrives: at the latest when its answer is here (`now`). Taking back the refill since the
+   * take keeps our bucket never fuller than the vendor's. (Below capacity, refill is the same whenever
+   * a take is counted, so only a take from full needs this.)
    */
-  holdBack(ms: number, now: number): void {
-    if (!this.tookFromFull) return;
-    this.tookFromFull = false;
+  holdBack(now: number): void {
+    if (this.fullTakeAt === undefined) return;
     this.refill(now);
-    this.tokens = Math.max(-this.capacity, this.tokens - ms * this.rate);
+    this.tokens = Math.max(-this.capacity, this.tokens - (now - this.fullTakeAt) * this.rate);
+    this.fullTakeAt = undefined;
   }
 
   /** Gives back tokens taken for something that did not go after all. */
@@ -170,10 +171,10 @@ export class InstallationLimiter {
     }
   }
 
-  /** The batch's requests took `ms`: every bucket it drew on forgoes that much refill. */
-  settle(ms: number): void {
+  /** The batch's answer is here: every bucket it drew on from full forgoes the refill since (see holdBack). */
+  settle(): void {
     const now = this.now();
-    for (const bucket of this.inFlight) bucket.holdBack(ms, now);
+    for (const bucket of this.inFlight) bucket.holdBack(now);
     this.inFlight = new Set();
   }
 

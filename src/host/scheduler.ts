@@ -206,7 +206,7 @@ class IntegrationWorker {
       const started = performance.now();
       const results = await this.deliver(sendable.map((q) => q.event));
       const duration = performance.now() - started;
-      this.limiter?.settle(duration);
+      this.limiter?.settle();
       const now = this.options.clock();
       this.deps.metrics.inc('vendor_requests', this.integrationId);
       sendable.forEach((item, i) => {

@@ -77,3 +77,10 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/** Events the host has finished with for an integration (delivered, filtered or failed), from /metrics. */
+export async function settled(host: Proc, integrationId: string): Promise<number> {
+  const text = await (await fetch(`${host.url}/metrics`, { headers: { authorization: `Bearer ${BENCH_TOKENS.admin}` } })).text();
+  const value = (name: string) => Number(new RegExp(`datafly_${name}_total\\{integration="${integrationId}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  return value('events_delivered') + value('events_filtered') + value('events_failed');
+}

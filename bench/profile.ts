@@ -1,38 +1,66 @@
 import 'reflect-metadata';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DataflyEvent } from '../dist/contract/index.js';
 import { syntheticEvents } from './events.js';
+import { ingest, installHeap, settled, startHostProcess, startSandboxProcess, until } from './processes.js';
 import { transform } from './transform.js';
 
 /**
- * `npm run bench:profile`: a CPU profile of the transform (canonical events → Heap request bodies),
- * printed as the functions with the most self time. For the host, run it with `node --cpu-prof`.
+ * `npm run bench:profile`: where the time goes, as the functions with the most self time, for the
+ * transform (in this process) and for the host delivering 30,000 events end to end (`node --cpu-prof`).
  */
 interface ProfileNode {
-  id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
 }
 
-const events = syntheticEvents(2000) as DataflyEvent[];
-for (let i = 0; i < 20; i++) transform(events); // warm-up
-const session = new Session();
-session.connect();
-await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: 100 });
-await session.post('Profiler.start');
-const until = Date.now() + 5000;
-while (Date.now() < until) transform(events);
-const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
-const self = new Map<string, number>();
-let total = 0;
-for (const node of profile.nodes) {
-  const hits = node.hitCount ?? 0;
-  total += hits;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${lineNumber + 1}`;
-  self.set(where, (self.get(where) ?? 0) + hits);
+function top(nodes: ProfileNode[], count = 10): string[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const node of nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(dist|bench|node_modules)\//, '$1/')}:${lineNumber + 1}`;
+    self.set(where, (self.get(where) ?? 0) + hits);
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
 }
-const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 12));
-console.log('self time  function');
-for (const [where, hits] of top) console.log(`${((hits / total) * 100).toFixed(1).padStart(8)}%  ${where}`);
+
+// The transform, sampled in-process after a warm-up.
+{
+  const events = syntheticEvents(2000) as DataflyEvent[];
+  for (let i = 0; i < 20; i++) transform(events);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const until = Date.now() + 5000;
+  while (Date.now() < until) transform(events);
+  const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
+  console.log(['Transform: self time', ...top(profile.nodes)].join('\n'));
+}
+
+// The host process, profiled by V8 while it ingests and delivers 30,000 events (limits off).
+{
+  const dataDir = mkdtempSync(join(tmpdir(), 'datafly-profile-'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'datafly-cpuprofile-'));
+  const sandbox = await startSandboxProcess({ limits: false, apiKey: 'profile-key' });
+  const host = await startHostProcess(dataDir, { DATAFLY_RATE_LIMITS: 'off' }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  const id = await installHeap(host, sandbox, 'profile-key');
+  await ingest(host, syntheticEvents(30_000, 5), 2);
+  await until(async () => (await settled(host, id)) >= 30_000, 300_000, 'delivery', 500);
+  await host.stop();
+  await sandbox.stop();
+  const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
+  console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes)].join('\n'));
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(profileDir, { recursive: true, force: true });
+}

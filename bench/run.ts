@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DataflyEvent } from '../dist/contract/index.js';
 import { HeapPlugin } from '../dist/heap/plugin.js';
 import { syntheticEvents } from './events.js';
-import { BENCH_TOKENS, ingest, installHeap, json, sandboxStats, startHostProcess, startSandboxProcess, until, type Proc } from './processes.js';
+import { ingest, installHeap, json, sandboxStats, settled, startHostProcess, startSandboxProcess, until, type Proc } from './processes.js';
 import { benchTransform } from './transform.js';
 
 /**
@@ -48,7 +48,7 @@ async function withProcesses<T>(procs: Proc[], body: () => Promise<T>): Promise<
   const sandbox = await startSandboxProcess({ limits: false, apiKey: API_KEY });
   await withProcesses([sandbox], async () => {
     const plugin = new HeapPlugin();
-    const adapter = plugin.createAdapter({ integrationId: 'bench', config: { app_id: '1234567890', api_key: API_KEY, endpoint: sandbox.url }, blueprint: plugin.defaultBlueprint() });
+    const adapter = plugin.createAdapter({ integrationId: 'bench', config: { app_id: '1234567890', api_key: API_KEY, endpoint: sandbox.url, region: 'us', timeout_ms: 10_000 }, blueprint: plugin.defaultBlueprint() });
     await adapter.deliver(syntheticEvents(2000, 6) as DataflyEvent[]); // warm-up: JIT, sockets
     const runs = [];
     for (let r = 0; r < 3; r++) {
@@ -86,12 +86,6 @@ async function hostRun<T>(env: Record<string, string>, sandboxLimits: boolean, b
   }
 }
 
-async function delivered(host: Proc, id: string): Promise<number> {
-  const text = await (await fetch(`${host.url}/metrics`, { headers: { authorization: `Bearer ${BENCH_TOKENS.admin}` } })).text();
-  const value = (name: string) => Number(new RegExp(`datafly_${name}_total\\{integration="${id}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-  return value('events_delivered') + value('events_filtered') + value('events_failed');
-}
-
 // 3. Host end to end: /v1/batch → SQLite queue → delivery → sandbox, limits off.
 {
   log('3/5 host end to end…');
@@ -102,7 +96,7 @@ async function delivered(host: Proc, id: string): Promise<number> {
     const started = performance.now();
     await ingest(host, events, 2);
     const ingestSeconds = (performance.now() - started) / 1000;
-    await until(async () => (await delivered(host, id)) >= count, 300_000, 'all delivered');
+    await until(async () => (await settled(host, id)) >= count, 300_000, 'all delivered');
     const seconds = (performance.now() - started) / 1000;
     const recorded = (await json(`${sandbox.url}/__sandbox/events`)) as { timestamp: string; received_at: number }[];
     const latencies = recorded.map((e) => e.received_at - Date.parse(e.timestamp));
@@ -148,7 +142,7 @@ async function delivered(host: Proc, id: string): Promise<number> {
 // 5. Memory and scale: N events queued while Heap hangs (sandbox stopped), then released.
 {
   const sizes = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
-  const scale = [];
+  const scale: { n: number; ingestSeconds: number; drainSeconds: number; queuedRssMb: number; peakRssMb: number }[] = [];
   for (const n of sizes) {
     log(`5/5 queue ${fmt(n)} events…`);
     const events = syntheticEvents(Math.min(n, 100_000), 17);
@@ -166,7 +160,7 @@ async function delivered(host: Proc, id: string): Promise<number> {
       const queuedRss = host.memory().rssMb;
       sandbox.child.kill('SIGCONT');
       const released = performance.now();
-      await until(async () => (await delivered(host, id)) >= n, 1_800_000, `${n} delivered`, 250);
+      await until(async () => (await settled(host, id)) >= n, 1_800_000, `${n} delivered`, 250);
       const drainSeconds = (performance.now() - released) / 1000;
       clearInterval(sampler);
       scale.push({ n, ingestSeconds, drainSeconds, queuedRssMb: queuedRss, peakRssMb: Math.max(peak, host.memory().peakMb) });

@@ -138,7 +138,9 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
 
 
 function toResult(slot: Slot): DeliveryResult {
-  const worst = slot.verdicts.reduce<Verdict | undefined>((a, b) => (!a || SEVERITY[b.kind] > SEVERITY[a.kind] ? b : a), undefined);
+  // On a tie, an answer Heap actually gave speaks before a call that did not need to be made.
+  const outranks = (b: Verdict, a: Verdict) => SEVERITY[b.kind] > SEVERITY[a.kind] || (SEVERITY[b.kind] === SEVERITY[a.kind] && a.httpStatus === undefined && b.httpStatus !== undefined);
+  const worst = slot.verdicts.reduce<Verdict | undefined>((a, b) => (!a || outranks(b, a) ? b : a), undefined);
   const base = { messageId: slot.messageId, warnings: slot.warnings, requests: slot.requests };
   if (!worst) return { ...base, status: 'failed', code: 'unexpected_status', message: 'no Heap call was made for this event' };
   const response = worst.response;

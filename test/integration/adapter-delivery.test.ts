@@ -173,6 +173,8 @@ describe('identify merges', () => {
       expect(again).toEqual([
         { messageId: 'm-4', status: 'delivered', warnings: [], requests: 0, response: 'merge skipped: Heap already accepted this user_id → identity pair from this installation' },
       ]);
+      const withTraits = await adapter.deliver([event({ type: 'identify', userId: 'user-7', anonymousId: 'anon-b', messageId: 'm-5', traits: { plan: 'pro' } })]);
+      expect(withTraits).toEqual([{ messageId: 'm-5', status: 'delivered', httpStatus: 200, response: '{}', warnings: [], requests: 1 }]);
       expect(sandbox.recordedRequests({ path: '/api/v1/identify' })).toHaveLength(2);
       expect(sandbox.mergesRecorded().map((m) => m.identity)).toEqual(['user-7', 'user-7']);
     } finally {

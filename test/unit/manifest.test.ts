@@ -39,6 +39,15 @@ describe('catalog/heap.json', () => {
     }
   });
 
+  it('says what the config schema says when a value misses the pattern, so the form and the server agree', () => {
+    const fields = CatalogManifestSchema.parse(manifest).config_fields.filter((f) => f.pattern);
+    expect(fields.map((f) => f.key)).toEqual(['app_id']);
+    for (const field of fields) {
+      const result = HeapConfigSchema.safeParse({ app_id: '1', api_key: 'k', [field.key]: 'not-matching' });
+      expect(result.success ? [] : result.error.issues.map((i) => i.message)).toEqual([field.pattern_message]);
+    }
+  });
+
   it('declares Heap’s limits: 1000 per bulk request, 15,000 events/min per app, 1000/min per identity, 30 calls/30 s', () => {
     const parsed = CatalogManifestSchema.parse(manifest);
     expect(parsed.batching.max_events).toBe(HEAP_LIMITS.bulkItems);

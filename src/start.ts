@@ -45,6 +45,7 @@ const host = await startHost({
   secretKey: env.DATAFLY_SECRET_KEY,
   retry: RetryPolicy.parse(env.DATAFLY_RETRY_SCHEDULE_MS),
   rateLimits: env.DATAFLY_RATE_LIMITS !== 'off',
+  logRetentionDays: env.DATAFLY_LOG_RETENTION_DAYS ? Number(env.DATAFLY_LOG_RETENTION_DAYS) : undefined,
   rateLimitScale: env.DATAFLY_RATE_LIMIT_SCALE ? Number(env.DATAFLY_RATE_LIMIT_SCALE) : undefined,
   logger,
 });

@@ -36,6 +36,8 @@ export interface HostOptions {
   rateLimits?: boolean;
   maxBodyBytes?: number;
   maxBatchEvents?: number;
+  /** Delivery logs older than this many days are deleted (at start, then hourly). Default 30. */
+  logRetentionDays?: number;
   logger?: JsonLogger;
   version?: string;
 }
@@ -106,6 +108,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const server: http.Server = createServer({ router, tokens: { admin: adminToken, pipeline: pipelineKey }, maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024, logger });
   const url = await listen(server, options.port ?? 8084, options.host ?? '127.0.0.1');
   scheduler.start();
+  const retentionMs = (options.logRetentionDays ?? 30) * 86_400_000;
+  const pruneLogs = () => {
+    const removed = logs.prune(new Date(clock() - retentionMs).toISOString());
+    if (removed > 0) logger.info('deleted delivery logs past their retention', { entries: removed, retention_days: options.logRetentionDays ?? 30 });
+  };
+  pruneLogs();
+  const pruneTimer = setInterval(pruneLogs, 3_600_000).unref();
   logger.info('host started', { url, integrations: integrations.list().length, plugins: registry.list().map((p) => p.manifest.key) });
 
   return {
@@ -119,6 +128,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     metrics,
     router,
     async stop() {
+      clearInterval(pruneTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -52,6 +52,20 @@ export class DeliveryLogStore {
     })();
   }
 
+  /**
+   * Deletes entries created before `cutoffIso`, oldest first in chunks, walking the primary key
+   * (entries are appended in time order, so no index on the time is needed). Answers how many went.
+   */
+  prune(cutoffIso: string, chunk = 10_000): number {
+    const remove = this.db.prepare(`DELETE FROM delivery_logs WHERE id IN (SELECT id FROM delivery_logs ORDER BY id LIMIT ?) AND created_at < ?`);
+    let removed = 0;
+    for (;;) {
+      const { changes } = remove.run(chunk, cutoffIso);
+      removed += changes;
+      if (changes < chunk) return removed;
+    }
+  }
+
   /** Newest first; `cursor` is the last id of the previous page. */
   page(integrationId: string, filter: { status?: string; messageId?: string; cursor?: number; limit: number }) {
     const where = ['integration_id = @integrationId'];

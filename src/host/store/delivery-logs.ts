@@ -16,6 +16,25 @@ export interface DeliveryLogEntry {
   created_at: string;
 }
 
+/** An entry as the API answers it: SQLite's nulls where a field was absent. */
+export interface DeliveryLogRow {
+  id: number;
+  integration_id: string;
+  message_id: string;
+  event_type: string | null;
+  event_name: string | null;
+  attempt: number;
+  status: string;
+  http_status: number | null;
+  code: string | null;
+  message: string | null;
+  response: string | null;
+  warnings: string[];
+  duration_ms: number;
+  created_at: string;
+}
+type StoredRow = Omit<DeliveryLogRow, 'warnings'> & { warnings_json: string };
+
 /** What a delivery log keeps of Heap's answer. */
 export const LOGGED_RESPONSE_BYTES = 1024;
 
@@ -74,8 +93,8 @@ export class DeliveryLogStore {
     if (filter.cursor !== undefined) where.push('id < @cursor');
     const rows = this.db
       .prepare(`SELECT * FROM delivery_logs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`)
-      .all({ integrationId, status: filter.status, messageId: filter.messageId, cursor: filter.cursor, limit: filter.limit + 1 }) as (Record<string, unknown> & { id: number; warnings_json: string })[];
-    const page = rows.slice(0, filter.limit).map(({ warnings_json, ...row }) => ({ ...row, warnings: JSON.parse(warnings_json) as string[] }));
+      .all({ integrationId, status: filter.status, messageId: filter.messageId, cursor: filter.cursor, limit: filter.limit + 1 }) as StoredRow[];
+    const page: DeliveryLogRow[] = rows.slice(0, filter.limit).map(({ warnings_json, ...row }) => ({ ...row, warnings: JSON.parse(warnings_json) as string[] }));
     return { rows: page, next: rows.length > filter.limit ? page[page.length - 1].id : undefined };
   }
 }

@@ -62,7 +62,7 @@ export class IngestionService {
       accepted.push({ index, messageId: event.messageId });
       events.push(event);
     });
-    const targets = this.integrations.list().filter((i) => i.enabled).map((i) => i.id);
+    const targets = this.integrations.enabledIds();
     if (events.length > 0 && targets.length > 0) this.queue.enqueue(targets, events, now);
     for (const id of targets) this.metrics.inc('events_accepted', id, events.length);
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);

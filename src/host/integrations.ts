@@ -148,6 +148,11 @@ export class IntegrationService {
     return this.store.list().map((row) => this.toIntegration(row));
   }
 
+  /** The integrations that take events now; cheap enough for every ingestion request. */
+  enabledIds(): string[] {
+    return this.store.enabledIds();
+  }
+
   revisions(id: string): RevisionRow[] {
     this.row(id);
     return this.store.revisions(id);

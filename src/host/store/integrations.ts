@@ -59,6 +59,11 @@ export class IntegrationStore {
     return this.db.prepare('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[];
   }
 
+  /** Ids only: what ingestion needs per request, without opening any secret. */
+  enabledIds(): string[] {
+    return (this.db.prepare('SELECT id FROM integrations WHERE enabled = 1 ORDER BY created_at, id').all() as { id: string }[]).map((r) => r.id);
+  }
+
   revisions(id: string): RevisionRow[] {
     return this.db.prepare('SELECT * FROM revisions WHERE integration_id = ? ORDER BY revision_number DESC').all(id) as RevisionRow[];
   }

@@ -35,10 +35,6 @@ export class Metrics {
     h.count++;
   }
 
-  value(name: Counter, integrationId: string): number {
-    return this.counters.get(`${name}\u0000${integrationId}`) ?? 0;
-  }
-
   render(queueDepth: { integration_id: string; state: string; count: number }[]): string {
     const lines: string[] = [];
     for (const [name, help] of Object.entries(COUNTERS)) {

@@ -1,5 +1,5 @@
 import type { Container } from 'inversify';
-import type { Blueprint, IntegrationPlugin } from '../contract/index.js';
+import type { IntegrationPlugin } from '../contract/index.js';
 import { BlueprintSchema, CatalogManifestSchema, INTEGRATION_PLUGIN, parseOrThrow } from '../contract/index.js';
 
 /**
@@ -31,10 +31,6 @@ export class PluginRegistry {
 
   get(key: string): IntegrationPlugin | undefined {
     return this.byKey.get(key);
-  }
-
-  defaultBlueprint(key: string, variant: string): Blueprint {
-    return this.byKey.get(key)!.defaultBlueprint(variant);
   }
 
   /** The config keys a plugin marks as secret (`type: "secret"`). */

@@ -174,10 +174,6 @@ export class HeapSandbox {
     return this.users.get(`${appId}:${identity}`);
   }
 
-  accountProperties(appId: string, accountId: string): Record<string, unknown> | undefined {
-    return this.accounts.get(`${appId}:${accountId}`);
-  }
-
   mergesRecorded() {
     return [...this.merges];
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { waitFor } from '../helpers/figures.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 
 const ANON_1 = '1639105742322265';
@@ -299,12 +300,3 @@ describe('reference host across a restart', () => {
     await sandbox.stop();
   });
 });
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}

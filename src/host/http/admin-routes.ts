@@ -1,4 +1,3 @@
-import type { IntegrationPlugin } from '../../contract/index.js';
 import { configJsonSchema } from '../../contract/index.js';
 import { badRequest, notFound } from '../errors.js';
 import type { IntegrationService } from '../integrations.js';
@@ -35,13 +34,15 @@ function paging(query: URLSearchParams): { cursor?: number; limit: number } {
   return { cursor, limit };
 }
 
-function catalogCard(plugin: IntegrationPlugin) {
-  return { ...plugin.manifest };
+/** The list envelope the host documents; `next` is the cursor of the following page, if any. */
+function listPage<T>(data: T[], next?: number): { body: { data: T[]; next_cursor: string | null; has_more: boolean } } {
+  return { body: { data, next_cursor: next === undefined ? null : String(next), has_more: next !== undefined } };
 }
 
 export function adminRoutes(deps: AdminDeps): Route[] {
   const { registry, integrations, queue, logs } = deps;
-  const integrationExists = (id: string) => integrations.get(id);
+  /** The integration, or the 404 that says it is not there. */
+  const requireIntegration = (id: string) => integrations.get(id);
 
   return [
     {
@@ -61,8 +62,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integration-catalog`,
       auth: 'admin',
       handler: ({ query }) => {
-        const data = registry.list(query.get('category') ?? undefined).map(catalogCard);
-        return { body: { data, next_cursor: null, has_more: false } };
+        return listPage(registry.list(query.get('category') ?? undefined).map((p) => p.manifest));
       },
     },
     {
@@ -74,7 +74,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
         if (!plugin) throw notFound(`Catalog entry "${params.key}"`);
         return {
           body: {
-            ...catalogCard(plugin),
+            ...plugin.manifest,
             config_schema: configJsonSchema(plugin.configSchema),
             default_blueprints: Object.fromEntries(plugin.manifest.variants.map((v) => [v.key, plugin.defaultBlueprint(v.key)])),
           },
@@ -95,9 +95,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
         const { cursor, limit } = paging(query);
         const all = integrations.list();
         const start = cursor ?? 0;
-        const data = all.slice(start, start + limit).map((i) => integrations.present(i));
-        const hasMore = start + limit < all.length;
-        return { body: { data, next_cursor: hasMore ? String(start + limit) : null, has_more: hasMore } };
+        return listPage(all.slice(start, start + limit).map((i) => integrations.present(i)), start + limit < all.length ? start + limit : undefined);
       },
     },
     {
@@ -126,8 +124,8 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integrations/:id/revisions`,
       auth: 'admin',
       handler: ({ params }) => {
-        const integration = integrationExists(params.id);
-        return { body: { data: integrations.revisions(params.id).map((r) => integrations.presentRevision(integration.catalogKey, r)), next_cursor: null, has_more: false } };
+        const integration = requireIntegration(params.id);
+        return listPage(integrations.revisions(params.id).map((r) => integrations.presentRevision(integration.catalogKey, r)));
       },
     },
     {
@@ -135,7 +133,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integrations/:id/test-connection`,
       auth: 'admin',
       handler: async ({ params }) => {
-        integrationExists(params.id);
+        requireIntegration(params.id);
         return { body: await deps.testConnection(params.id) };
       },
     },
@@ -144,10 +142,10 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integrations/:id/delivery-logs`,
       auth: 'admin',
       handler: ({ params, query }) => {
-        integrationExists(params.id);
+        requireIntegration(params.id);
         const { cursor, limit } = paging(query);
         const page = logs.page(params.id, { status: query.get('status') ?? undefined, messageId: query.get('message_id') ?? undefined, cursor, limit });
-        return { body: { data: page.rows, next_cursor: page.next === undefined ? null : String(page.next), has_more: page.next !== undefined } };
+        return listPage(page.rows, page.next);
       },
     },
     {
@@ -155,10 +153,10 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integrations/:id/dead-letters`,
       auth: 'admin',
       handler: ({ params, query }) => {
-        integrationExists(params.id);
+        requireIntegration(params.id);
         const { cursor, limit } = paging(query);
         const page = queue.deadLetters(params.id, cursor, limit);
-        return { body: { data: page.rows.map(({ id: _id, ...row }) => row), next_cursor: page.next === undefined ? null : String(page.next), has_more: page.next !== undefined } };
+        return listPage(page.rows.map(({ id: _id, ...row }) => row), page.next);
       },
     },
     {
@@ -166,7 +164,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       path: `${BASE}/integrations/:id/dead-letters/replay`,
       auth: 'admin',
       handler: ({ params, body }) => {
-        integrationExists(params.id);
+        requireIntegration(params.id);
         const ids = (body as { message_ids?: unknown } | undefined)?.message_ids;
         if (ids !== undefined && (!Array.isArray(ids) || ids.some((m) => typeof m !== 'string'))) {
           throw badRequest('message_ids: must be an array of messageIds (or left out to replay every dead letter)', [{ field: 'message_ids', message: 'must be an array of strings' }]);

@@ -22,6 +22,17 @@ const dataDir = resolve(env.DATA_DIR ?? '.data');
 mkdirSync(dataDir, { recursive: true });
 const logger = new JsonLogger((line) => process.stdout.write(line), (env.LOG_LEVEL as 'info') ?? 'info');
 
+// The last line of defence. A rejected promise nobody awaited is a bug in one task: log it and keep
+// delivering (every accepted event is durable). An uncaught exception may have left state half-changed:
+// log it, stop cleanly and exit 1 so a supervisor restarts the host on its intact store.
+process.on('unhandledRejection', (reason) => {
+  logger.error('unhandled rejection; the host keeps running', { error: reason instanceof Error ? reason.message : String(reason) });
+});
+process.on('uncaughtException', (error) => {
+  logger.error('uncaught exception; the host stops', { error: error.message });
+  void Promise.race([host?.stop(), new Promise((r) => setTimeout(r, 5000).unref())]).finally(() => process.exit(1));
+});
+
 let sandbox: HeapSandbox | undefined;
 const sandboxAppId = env.HEAP_SANDBOX_APP_ID ?? '1234567890';
 const sandboxKeyFile = join(dataDir, 'sandbox-api.key');
@@ -35,7 +46,8 @@ if (env.HEAP_SANDBOX !== 'off') {
 
 const container = new Container();
 container.load(heapModule);
-const host = await startHost({
+let host: Awaited<ReturnType<typeof startHost>> | undefined;
+host = await startHost({
   container,
   dataDir,
   port: Number(env.PORT ?? 8084),

@@ -27,11 +27,13 @@ const AUTH_MESSAGES: Record<Exclude<Auth, 'public'>, string> = {
 /** The host's one HTTP server: Management API, ingestion and the page, all from one route table. */
 export function createServer(options: ServerOptions): http.Server {
   const { router, tokens, maxBodyBytes, logger } = options;
-  return http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://host');
+    // A request target that is not a URL (`http://a:99999/`, `//[/x`) is the client's mistake, never a crash.
+    const url = URL.canParse(req.url ?? '/', 'http://host') ? new URL(req.url ?? '/', 'http://host') : undefined;
     let status = 500;
     try {
+      if (!url) throw new ApiError(400, 'invalid_request_target', 'The request target is not a valid URL path');
       const match = router.match(req.method ?? 'GET', url.pathname);
       if (!match) throw new ApiError(404, 'not_found', `No route for ${req.method} ${url.pathname}`);
       if ('allowed' in match) throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, undefined, { allow: match.allowed.join(', ') });
@@ -56,15 +58,23 @@ export function createServer(options: ServerOptions): http.Server {
       res.end(payload);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'internal_error', 'The host failed to handle this request; see its log');
-      if (!(error instanceof ApiError)) logger.error('request failed', { method: req.method, path: url.pathname, error: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof ApiError)) logger.error('request failed', { method: req.method, path: url?.pathname, error: error instanceof Error ? error.message : String(error) });
       status = apiError.status;
       const envelope: Record<string, unknown> = { code: apiError.code, message: apiError.message };
       if (apiError.fields) envelope.fields = apiError.fields;
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...apiError.headers });
       res.end(JSON.stringify({ error: envelope }));
     } finally {
-      logger.debug('http', { method: req.method, path: url.pathname, status, ms: Math.round(performance.now() - started) });
+      logger.debug('http', { method: req.method, path: url?.pathname, status, ms: Math.round(performance.now() - started) });
     }
+  };
+  // Whatever escapes a request (a socket gone mid-answer, say) ends that request, never the process.
+  return http.createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      logger.error('request ended on an error', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) res.writeHead(500);
+      res.destroy();
+    });
   });
 }
 

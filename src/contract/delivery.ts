@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DataflyEvent } from './event.js';
+import type { RateLimit } from './manifest.js';
 
 export const DELIVERY_STATUSES = ['delivered', 'filtered', 'retryable', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -13,15 +14,37 @@ export const DELIVERY_CODES = [
   'not_mapped', // the blueprint drops it or the event rule is disabled
   'unsupported', // the vendor has no way to take it (e.g. user properties of an anonymous user)
   'consent_denied',
+  'user_deleted', // the host dropped it: its user was deleted on request (GDPR/CCPA)
   'rejected', // the vendor answered 400 for this event
   'invalid_credentials', // 401/403
+  'endpoint_not_found', // 404: the configured endpoint is not the vendor's API
+  'tls_error', // the endpoint's certificate was refused
+  'protocol_error', // the endpoint answered something that is not HTTP, or an invalid URL
   'rate_limited', // 429
   'server_error', // 5xx
   'timeout',
-  'network_error',
+  'network_error', // DNS failure, connection refused or reset
   'unexpected_status',
 ] as const;
 export type DeliveryCode = (typeof DELIVERY_CODES)[number];
+
+/**
+ * Codes that speak for the installation, not for the event: every event would end the same way until
+ * an operator changes the config. A host holds such events (it neither retries them away nor
+ * dead-letters them) and pauses the integration until its config changes or a connection test passes.
+ */
+export const INSTALLATION_CODES: ReadonlySet<DeliveryCode> = new Set(['invalid_credentials', 'endpoint_not_found', 'tls_error']);
+
+/** One vendor call that carried an event: where it went and the body as it would be with this event alone. */
+export const SentCallSchema = z.object({
+  method: z.string(),
+  url: z.string(),
+  /** The request body exactly as serialised, with this event's item as the only item of a bulk array. */
+  body: z.string(),
+  /** How many items the real request carried (1 for calls that have no bulk form). */
+  items: z.number().int().positive(),
+});
+export type SentCall = z.infer<typeof SentCallSchema>;
 
 export const DeliveryResultSchema = z.object({
   messageId: z.string(),
@@ -37,21 +60,71 @@ export const DeliveryResultSchema = z.object({
   response: z.string().optional(),
   /** How many HTTP requests carried this event (isolating a bad event costs extra). */
   requests: z.number().int().nonnegative().optional(),
+  /** The calls this event became (never with a secret in them), for delivery logs and live views. */
+  calls: z.array(SentCallSchema).optional(),
 });
 export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
 
 export interface ConnectionTestResult {
   ok: boolean;
-  code?: 'invalid_credentials' | 'network_error' | 'timeout' | 'unexpected_status';
+  code?: 'invalid_credentials' | 'endpoint_not_found' | 'tls_error' | 'protocol_error' | 'network_error' | 'timeout' | 'unexpected_status';
   message: string;
+  httpStatus?: number;
+}
+
+/** What `preview` says would happen to one event, without sending anything. */
+export interface PreviewResult {
+  messageId: string;
+  /** `send`: it becomes the requests listed in `requests` (indexes into `DeliveryPreview.requests`). */
+  status: 'send' | 'filtered' | 'failed';
+  code?: DeliveryCode;
+  message?: string;
+  warnings: string[];
+  requests: number[];
+}
+
+/** The exact requests `deliver` would send for these events on a first attempt, byte for byte. */
+export interface DeliveryPreview {
+  requests: { method: string; url: string; body: string }[];
+  results: PreviewResult[];
+}
+
+/** Users to erase at the vendor: known users by the id sent as their identity, anonymous ones by anonymousId. */
+export interface UserDeletionRequest {
+  identities?: readonly string[];
+  anonymousIds?: readonly string[];
+}
+
+/** One vendor request of a deletion (vendors take a bounded number of users per request). */
+export type UserDeletionPart =
+  | { ok: true; users: number; requestId: string; status: 'pending' | 'complete' }
+  | { ok: false; users: number; code: DeliveryCode; message: string; httpStatus?: number; retryable: boolean };
+
+export interface DeletionStatus {
+  requestId: string;
+  status: 'pending' | 'complete' | 'not_found' | 'error';
+  message?: string;
+  code?: DeliveryCode;
   httpStatus?: number;
 }
 
 export interface DeliveryAdapter {
   /** Exactly one result per input event, in the same order. Never throws for a bad event. */
   deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]>;
+  /** What `deliver` would send for these events, with every warning and filter reason; no I/O. */
+  preview(events: readonly DataflyEvent[]): DeliveryPreview;
+  /**
+   * The bucket an event counts against for one of the manifest's rate limits, as the vendor counts:
+   * for `scope: app` the vendor account this installation sends to (installations of one account share
+   * it), for `scope: identity` the user as the vendor identifies them. Undefined: the event is not counted.
+   */
+  rateLimitKey(limit: RateLimit, event: DataflyEvent): string | undefined;
   /** Checks the credentials against the vendor without sending any event. */
   testConnection(): Promise<ConnectionTestResult>;
+  /** Erases users at the vendor (only when the manifest declares `user_deletion`). Never throws. */
+  deleteUsers?(request: UserDeletionRequest): Promise<UserDeletionPart[]>;
+  /** Asks the vendor how far one deletion request has come. Never throws. */
+  deletionStatus?(requestId: string): Promise<DeletionStatus>;
   /** Releases sockets; the adapter is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -6,8 +6,20 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 const JsonRecord = z.record(z.string(), z.unknown());
 
-/** A user key: the collector sends strings, server-side sources sometimes numbers. */
-const UserKey = z.union([z.string(), z.number().finite()]);
+/**
+ * A user key: the collector sends strings, server-side sources sometimes numbers. A number past 2^53
+ * has already lost digits when it was parsed (12345678901234567890 reads as ...7000), and two users
+ * would become one: refused, with the way out.
+ */
+const UserKey = z.union([
+  z.string(),
+  z
+    .number()
+    .finite()
+    .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, {
+      message: 'is a number beyond 2^53, which JSON cannot carry exactly (digits were already lost); send the id as a string',
+    }),
+]);
 
 export const PageContextSchema = z.looseObject({
   url: z.string().optional(),
@@ -48,9 +60,12 @@ const eventShape = {
   timestamp: ISO_TIMESTAMP,
 };
 
-function checkEventRules(event: { type: string; event?: string; userId?: unknown; anonymousId?: unknown }, ctx: z.RefinementCtx) {
+function checkEventRules(event: { type: string; event?: string; userId?: unknown; anonymousId?: unknown; groupId?: unknown }, ctx: z.RefinementCtx) {
   if (event.type === 'track' && (event.event === undefined || event.event.trim() === '')) {
     ctx.addIssue({ code: 'custom', path: ['event'], message: 'a track event needs a non-empty event name' });
+  }
+  if (event.type === 'group' && !hasValue(event.groupId)) {
+    ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'a group event needs a groupId (the account it describes)' });
   }
   if (!hasValue(event.userId) && !hasValue(event.anonymousId)) {
     ctx.addIssue({ code: 'custom', path: ['anonymousId'], message: 'an event needs a userId or an anonymousId' });

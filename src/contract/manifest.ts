@@ -35,8 +35,9 @@ export const BatchingSchema = z.object({
 });
 
 /**
- * One limit the vendor enforces. `scope: identity` counts per user key, `app` per installation.
- * `unit: events` takes one token per event, `requests` one per request the vendor sees.
+ * One limit the vendor enforces. `scope: app` counts per vendor account, `identity` per user, each
+ * keyed by the adapter's `rateLimitKey`. `unit: events` takes one token per event; `requests` one per
+ * key per batch (a batch goes out as one bulk request per call, carrying each user once).
  * `event_types` narrows the limit to some canonical event types (all when absent).
  */
 export const RateLimitSchema = z.object({
@@ -49,6 +50,10 @@ export const RateLimitSchema = z.object({
   event_types: z.array(z.string()).optional(),
 });
 export type RateLimit = z.infer<typeof RateLimitSchema>;
+
+/** What a plugin can do beyond delivery; a host offers the matching actions only when declared. */
+export const CAPABILITIES = ['user_deletion'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 
 export const CatalogManifestSchema = z
   .object({
@@ -64,6 +69,7 @@ export const CatalogManifestSchema = z
     variants: z.array(VariantSchema).min(1),
     batching: BatchingSchema,
     rate_limits: z.array(RateLimitSchema),
+    capabilities: z.array(z.enum(CAPABILITIES)).default([]),
   })
   .superRefine((m, ctx) => {
     const keys = m.config_fields.map((f) => f.key);

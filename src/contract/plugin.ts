@@ -17,9 +17,12 @@ export interface AdapterDeps {
 }
 
 /** What a plugin gives a host. Bound to `INTEGRATION_PLUGIN`; hosts collect every binding. */
-export interface IntegrationPlugin<C = unknown> {
+export interface IntegrationPlugin<C = unknown, O = unknown> {
   readonly manifest: CatalogManifest;
+  /** The installation's config; the manifest's `config_fields` are the form of the same fields. */
   readonly configSchema: z.ZodType<C>;
+  /** The vendor's part of a blueprint (`blueprint.options`): a host checks a blueprint with it, no adapter needed. */
+  readonly blueprintOptionsSchema: z.ZodType<O>;
   defaultBlueprint(variant?: string): Blueprint;
   createAdapter(context: AdapterContext<C>, deps?: AdapterDeps): DeliveryAdapter;
 }

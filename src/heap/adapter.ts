@@ -1,9 +1,10 @@
-import type { Blueprint, Clock, ConnectionTestResult, DataflyEvent, DeliveryAdapter, DeliveryResult, Logger } from '../contract/index.js';
+import type { Blueprint, Clock, ConnectionTestResult, DataflyEvent, DeliveryAdapter, DeliveryPreview, DeliveryResult, Logger, RateLimit } from '../contract/index.js';
 import { silentLogger } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapClient } from './client.js';
 import type { HeapConfig } from './config.js';
 import { HEAP_PATHS } from './constants.js';
+import { resolveUser } from './identity.js';
 import { planDelivery, type BulkEntry, type DeliveryPlan, type Slot } from './plan.js';
 import { BULK_CALLS, bulkBodyJson, type BulkKind } from './requests.js';
 import { runPool } from './pool.js';
@@ -55,6 +56,37 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     await runPool(tasks, CONCURRENCY);
     for (const [index, slot] of plan.slots) plan.results[index] = toResult(slot);
     return plan.results as DeliveryResult[];
+  }
+
+  preview(events: readonly DataflyEvent[]): DeliveryPreview {
+    const { app_id } = this.opts.config;
+    const plan = planDelivery(events, this.opts.blueprint, this.opts.options, app_id, this.opts.maxBytes);
+    const requests: DeliveryPreview['requests'] = [];
+    const bySlot = new Map<Slot, number[]>();
+    const carry = (slot: Slot, index: number) => bySlot.set(slot, [...(bySlot.get(slot) ?? []), index]);
+    for (const { kind, entries } of plan.bulk) {
+      const index = requests.push({ method: 'POST', url: `${this.client.ingestionBase}${BULK_CALLS[kind].path}`, body: bulkBodyJson(kind, app_id, entries.map((e) => e.json)) }) - 1;
+      for (const entry of entries) carry(entry.slot, index);
+    }
+    for (const merge of plan.merges) {
+      const index = requests.push({ method: 'POST', url: `${this.client.ingestionBase}${HEAP_PATHS.identify}`, body: merge.json }) - 1;
+      for (const slot of merge.slots) carry(slot, index);
+    }
+    const results = events.map((_, i): DeliveryPreview['results'][number] => {
+      const done = plan.results[i];
+      if (done) return { messageId: done.messageId, status: done.status === 'filtered' ? 'filtered' : 'failed', code: done.code, message: done.message, warnings: done.warnings, requests: [] };
+      const slot = plan.slots.get(i)!;
+      return { messageId: slot.messageId, status: 'send', warnings: slot.warnings, requests: bySlot.get(slot) ?? [] };
+    });
+    return { requests, results };
+  }
+
+  /** App-wide limits count per Heap app; identity limits per Heap user, as Heap keys them (identity, or hashed user_id). */
+  rateLimitKey(limit: RateLimit, event: DataflyEvent): string | undefined {
+    if (limit.scope === 'app') return `app:${this.opts.config.app_id}`;
+    const user = resolveUser(event, this.opts.options.identity.anonymous);
+    if (user.kind !== 'user') return undefined;
+    return 'identity' in user.user ? `${this.opts.config.app_id}:identity:${user.user.identity}` : `${this.opts.config.app_id}:user_id:${user.user.user_id}`;
   }
 
   /** Sends one bulk request; on 400 halves it until each bad item stands alone. */

@@ -2,7 +2,7 @@ import { injectable } from 'inversify';
 import type { AdapterContext, AdapterDeps, Blueprint, CatalogManifest, DeliveryAdapter, IntegrationPlugin } from '../contract/index.js';
 import { BlueprintSchema, CatalogManifestSchema, parseOrThrow } from '../contract/index.js';
 import { HeapDeliveryAdapter } from './adapter.js';
-import { heapOptions } from './blueprint-options.js';
+import { heapOptions, HeapBlueprintOptionsSchema } from './blueprint-options.js';
 import { HeapConfigSchema, type HeapConfig } from './config.js';
 import { readPackageJson } from './files.js';
 
@@ -11,6 +11,7 @@ import { readPackageJson } from './files.js';
 export class HeapPlugin implements IntegrationPlugin<HeapConfig> {
   readonly manifest: CatalogManifest = parseOrThrow(CatalogManifestSchema, readPackageJson('catalog/heap.json'), 'catalog/heap.json');
   readonly configSchema = HeapConfigSchema;
+  readonly blueprintOptionsSchema = HeapBlueprintOptionsSchema;
   private readonly blueprints = new Map<string, Blueprint>(
     this.manifest.variants.map((v) => [v.key, parseOrThrow(BlueprintSchema, readPackageJson(`blueprints/heap/${v.key}.json`), `blueprints/heap/${v.key}.json`)]),
   );

@@ -8,6 +8,7 @@ import { heapModule, HeapPlugin } from '../../src/index.js';
 const dummy: IntegrationPlugin<{ token: string }> = {
   manifest: { ...new HeapPlugin().manifest, key: 'dummy', name: 'Dummy' },
   configSchema: z.object({ token: z.string() }),
+  blueprintOptionsSchema: z.object({}),
   defaultBlueprint: () => new HeapPlugin().defaultBlueprint(),
   createAdapter: () => {
     throw new Error('not used');

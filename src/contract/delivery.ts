@@ -25,6 +25,7 @@ export const DELIVERY_CODES = [
   'timeout',
   'network_error', // DNS failure, connection refused or reset
   'unexpected_status',
+  'expired', // the host gave up: the event waited past the retry window without an attempt (paused, or the vendor down)
 ] as const;
 export type DeliveryCode = (typeof DELIVERY_CODES)[number];
 

@@ -16,3 +16,14 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} was not found`);
 export const badRequest = (message: string, fields?: FieldIssue[]) => new ApiError(400, 'invalid_request', message, fields);
+
+/**
+ * A reason the host cannot start that an operator can fix (a variable, a port, the database):
+ * printed as one line, exit code 1, never a stack.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}

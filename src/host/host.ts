@@ -1,141 +1,237 @@
-import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from 'inversify';
-import { IngestionService } from './ingest.js';
-import { IntegrationService } from './integrations.js';
-import { JsonLogger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { PluginRegistry } from './registry.js';
-import { RetryPolicy } from './retry-policy.js';
-import { DeliveryScheduler } from './scheduler.js';
-import { loadSecretKey, readOrCreate, SecretBox } from './secrets.js';
-import { openDatabase, type Db } from './store/database.js';
-import { DeliveryLogStore } from './store/delivery-logs.js';
-import { IntegrationStore } from './store/integrations.js';
-import { DeliveryQueue } from './store/queue.js';
+import type { ConnectionTestResult } from '../contract/index.js';
+import { DeliveryScheduler } from './delivery/scheduler.js';
+import { RetryPolicy } from './delivery/retry-policy.js';
+import { StartupError } from './errors.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { createApp } from './http/app.js';
 import { ingestRoutes } from './http/ingest-routes.js';
 import { pageRoutes } from './http/page-routes.js';
-import { Router } from './http/router.js';
-import { createServer, listen } from './http/server.js';
-import { randomBytes } from 'node:crypto';
+import { IngestionService } from './ingest.js';
+import { secretKeys } from './integrations/config.js';
+import { IntegrationDirectory } from './integrations/directory.js';
+import { IntegrationEditor } from './integrations/editor.js';
+import { Installer } from './integrations/installer.js';
+import type { Integration } from './integrations/model.js';
+import { JsonLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { DeletedUsers } from './privacy/deleted-users.js';
+import { PluginRegistry } from './registry.js';
+import { loadSecretKey, readOrCreate, SecretBox } from './secrets.js';
+import type { StoreLocation } from './store/engine.js';
+import { Store } from './store/store.js';
 
 export interface HostOptions {
   /** Holds every plugin, bound to INTEGRATION_PLUGIN (the host imports no plugin itself). */
   container: Container;
+  /** Where state lives: SQLite in a data directory (one process) or PostgreSQL (a cluster). */
+  store: StoreLocation;
+  /** Generated tokens and the secret key live here in SQLite mode. */
   dataDir: string;
   port?: number;
   host?: string;
+  /** In PostgreSQL mode these three must be given (every instance must agree); in SQLite mode they are generated when absent. */
   adminToken?: string;
   pipelineKey?: string;
-  /** 64 hex characters; generated into the data directory when absent. */
+  /** 64 hex characters. */
   secretKey?: string;
+  instanceId?: string;
   retry?: RetryPolicy;
   batchWaitMs?: number;
   rateLimitScale?: number;
   rateLimits?: boolean;
+  /** Batches of one integration in flight at once on this instance. */
+  deliveryConcurrency?: number;
+  /** How long a claim holds before another instance may take it over. */
+  leaseMs?: number;
+  /** How often this instance looks for changes made by others. */
+  configPollMs?: number;
   maxBodyBytes?: number;
   maxBatchEvents?: number;
+  maxConcurrentBodies?: number;
   /** Delivery logs older than this many days are deleted (at start, then hourly). Default 30. */
   logRetentionDays?: number;
   logger?: JsonLogger;
   version?: string;
+  clock?: () => number;
 }
 
 export interface Host {
   url: string;
   adminToken: string;
   pipelineKey: string;
+  /** Which of the two tokens this start generated (and stored in the data directory). */
+  generated: { adminToken: boolean; pipelineKey: boolean };
   dataDir: string;
-  db: Db;
-  integrations: IntegrationService;
+  store: Store;
+  instanceId: string;
+  directory: IntegrationDirectory;
   scheduler: DeliveryScheduler;
   metrics: Metrics;
-  router: Router;
+  app: FastifyInstance;
   stop(): Promise<void>;
 }
 
+export const HOST_VERSION = '0.2.0';
 const token = () => randomBytes(24).toString('base64url');
 
 /** Opens the store, collects the plugins, starts delivery and the HTTP server. */
 export async function startHost(options: HostOptions): Promise<Host> {
-  const clock = () => Date.now();
+  const clock = options.clock ?? (() => Date.now());
+  const startedAt = clock();
   const logger = options.logger ?? new JsonLogger();
+  const version = options.version ?? HOST_VERSION;
   const registry = PluginRegistry.fromContainer(options.container);
-  const db = openDatabase(options.dataDir);
-  const adminToken = options.adminToken ?? readOrCreate(join(options.dataDir, 'admin.token'), token);
-  const pipelineKey = options.pipelineKey ?? readOrCreate(join(options.dataDir, 'pipeline.key'), token);
-  const secrets = new SecretBox(loadSecretKey(options.dataDir, options.secretKey));
+  const engine = options.store.engine;
+  const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
-  const integrations = new IntegrationService(registry, new IntegrationStore(db), secrets);
-  const queue = new DeliveryQueue(db);
-  const logs = new DeliveryLogStore(db);
-  const metrics = new Metrics();
-  const refreshSecrets = () => logger.setSecrets([adminToken, pipelineKey, ...integrations.secretValues()]);
-  refreshSecrets();
-  integrations.onChange(refreshSecrets);
-
-  const scheduler = new DeliveryScheduler(
-    { integrations, registry, queue, logs, metrics, logger, transaction: (writes) => db.transaction(writes)() },
-    {
-      retry: options.retry ?? new RetryPolicy(),
-      batchWaitMs: options.batchWaitMs,
-      rateLimitScale: options.rateLimitScale ?? 1,
-      rateLimits: options.rateLimits ?? true,
-      idlePollMs: 1000,
-      clock,
-    },
-  );
-  const ingestion = new IngestionService(integrations, queue, metrics, clock);
-  ingestion.onQueued((ids) => scheduler.notify(ids));
-
-  const testConnection = async (id: string) => {
-    const integration = integrations.get(id);
-    const plugin = registry.get(integration.catalogKey)!;
-    const adapter = plugin.createAdapter({ integrationId: id, config: integration.config, blueprint: integration.blueprint }, { logger: logger.child({ integrationId: id }), clock });
-    try {
-      return await adapter.testConnection();
-    } finally {
-      await adapter.close();
-    }
+  const shared = (name: string, value: string | undefined, file: string, make: () => string) => {
+    if (value) return { value, generated: false };
+    if (engine === 'postgres') throw new StartupError(`${name} must be set in PostgreSQL mode: every instance must use the same value`);
+    const path = join(options.dataDir, file);
+    const existing = readOrCreate(path, make);
+    return existing;
   };
+  const store = await Store.open(options.store, logger);
+  try {
+    const admin = shared('DATAFLY_ADMIN_TOKEN', options.adminToken, 'admin.token', token);
+    const pipeline = shared('DATAFLY_PIPELINE_KEY', options.pipelineKey, 'pipeline.key', token);
+    if (engine === 'postgres' && !options.secretKey) throw new StartupError('DATAFLY_SECRET_KEY must be set in PostgreSQL mode: every instance must open the same sealed secrets');
+    const box = new SecretBox(loadSecretKey(options.dataDir, options.secretKey));
+    const directory = new IntegrationDirectory(store, box, logger, options.configPollMs ?? 1000);
+    const deletedUsers = new DeletedUsers(store, clock);
+    const metrics = new Metrics(
+      { id: instanceId, engine, version },
+      {
+        queueDepth: () => store.queue.depth(),
+        paused: () => directory.list().flatMap((i) => (directory.status(i.id).paused ? [{ integration_id: i.id, code: directory.status(i.id).paused!.code }] : [])),
+      },
+    );
 
-  const router = new Router().add(
-    ...adminRoutes({ registry, integrations, queue, logs, metrics, testConnection, wake: (ids) => scheduler.notify(ids), clock, version: options.version ?? '0.1.0', startedAt: clock() }),
-    ...ingestRoutes(ingestion, options.maxBatchEvents ?? 1000),
-    ...pageRoutes(),
-  );
-  const server: http.Server = createServer({ router, tokens: { admin: adminToken, pipeline: pipelineKey }, maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024, logger });
-  const url = await listen(server, options.port ?? 8084, options.host ?? '127.0.0.1');
-  scheduler.start();
-  const retentionMs = (options.logRetentionDays ?? 30) * 86_400_000;
-  const pruneLogs = () => {
-    const removed = logs.prune(new Date(clock() - retentionMs).toISOString());
-    if (removed > 0) logger.info('deleted delivery logs past their retention', { entries: removed, retention_days: options.logRetentionDays ?? 30 });
-  };
-  pruneLogs();
-  const pruneTimer = setInterval(pruneLogs, 3_600_000).unref();
-  logger.info('host started', { url, integrations: integrations.list().length, plugins: registry.list().map((p) => p.manifest.key) });
-
-  return {
-    url,
-    adminToken,
-    pipelineKey,
-    dataDir: options.dataDir,
-    db,
-    integrations,
-    scheduler,
-    metrics,
-    router,
-    async stop() {
-      clearInterval(pruneTimer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+    const secretValues = () =>
+      directory.list().flatMap((i) => {
+        const plugin = registry.get(i.catalogKey);
+        const keys = plugin ? secretKeys(plugin) : new Set<string>();
+        return Object.entries(i.config).flatMap(([k, v]) => (keys.has(k) && typeof v === 'string' && v.length > 0 ? [v] : []));
       });
-      await scheduler.stop();
-      db.close();
-      logger.info('host stopped');
-    },
-  };
+    const refreshSecrets = () => logger.setSecrets([admin.value, pipeline.value, ...secretValues()]);
+    directory.onChange(refreshSecrets);
+    await directory.start();
+    refreshSecrets();
+
+    const retry = options.retry ?? new RetryPolicy();
+    const scheduler = new DeliveryScheduler(
+      { store, directory, registry, metrics, deletedUsers, logger },
+      {
+        instanceId,
+        retry,
+        batchWaitMs: options.batchWaitMs,
+        rateLimits: options.rateLimits ?? true,
+        rateLimitScale: options.rateLimitScale ?? 1,
+        concurrency: options.deliveryConcurrency ?? 4,
+        leaseMs: options.leaseMs ?? 30_000,
+        idlePollMs: 1000,
+        clock,
+        releaseAllClaimsAtStart: engine === 'sqlite',
+        bucketSweepMs: Math.max(1000, 60_000 * (options.rateLimitScale ?? 1)),
+      },
+    );
+    const ingestion = new IngestionService(store, directory, metrics, clock, logger);
+    ingestion.onQueued((ids) => scheduler.notify(ids));
+
+    const testConnection = async (integration: Integration): Promise<ConnectionTestResult & { resumed?: boolean }> => {
+      const plugin = registry.get(integration.catalogKey);
+      if (!plugin) return { ok: false, code: 'unexpected_status', message: `No plugin for catalog key "${integration.catalogKey}" is loaded in this host` };
+      const adapter = plugin.createAdapter({ integrationId: integration.id, config: integration.config, blueprint: integration.blueprint }, { logger: logger.child({ integrationId: integration.id }), clock });
+      try {
+        const result = await adapter.testConnection();
+        if (!result.ok) return result;
+        const resumed = await store.status.resume(integration.id, clock());
+        if (resumed) {
+          logger.info('delivery resumed: the connection test passed', { integrationId: integration.id });
+          await directory.refresh();
+        }
+        return { ...result, resumed };
+      } finally {
+        await adapter.close();
+      }
+    };
+
+    const app = await createApp({
+      tokens: { admin: admin.value, pipeline: pipeline.value },
+      maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
+      maxConcurrentBodies: options.maxConcurrentBodies ?? 8,
+      logger,
+      version,
+    });
+    adminRoutes(app, {
+      registry,
+      store,
+      box,
+      directory,
+      installer: new Installer(registry, store, box, directory, clock),
+      editor: new IntegrationEditor(registry, store, box, directory, clock),
+      metrics,
+      testConnection,
+      wake: (ids) => scheduler.notify(ids),
+      clock,
+      instance: { id: instanceId, engine, version, startedAt },
+    });
+    ingestRoutes(app, ingestion, options.maxBatchEvents ?? 1000);
+    pageRoutes(app);
+
+    const port = options.port ?? 8084;
+    const bindHost = options.host ?? '127.0.0.1';
+    try {
+      await app.listen({ port, host: bindHost });
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE') throw new StartupError(`Port ${port} on ${bindHost} is already in use: stop what listens there or set PORT to a free port`);
+      if (code === 'EACCES') throw new StartupError(`Port ${port} on ${bindHost} needs privileges this user lacks: set PORT above 1023`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`HOST=${bindHost} is not an address of this machine`);
+      throw error;
+    }
+    const address = app.server.address();
+    const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : `http://${bindHost}:${port}`;
+    await scheduler.start();
+
+    const retentionDays = options.logRetentionDays ?? 30;
+    const pruneLogs = async () => {
+      const removed = await store.logs.prune(new Date(clock() - retentionDays * 86_400_000).toISOString());
+      if (removed > 0) logger.info('deleted delivery logs past their retention', { entries: removed, retention_days: retentionDays });
+    };
+    await pruneLogs();
+    const pruneTimer = setInterval(() => void pruneLogs().catch((error) => logger.warn('could not prune delivery logs', { error: String(error) })), 3_600_000).unref();
+    logger.info('host started', { url, engine, database: store.description, instance_id: instanceId, integrations: directory.list().length, plugins: registry.list().map((p) => p.manifest.key) });
+
+    return {
+      url,
+      adminToken: admin.value,
+      pipelineKey: pipeline.value,
+      generated: { adminToken: admin.generated, pipelineKey: pipeline.generated },
+      dataDir: options.dataDir,
+      store,
+      instanceId,
+      directory,
+      scheduler,
+      metrics,
+      app,
+      async stop() {
+        clearInterval(pruneTimer);
+        await app.close();
+        await scheduler.stop();
+        directory.stop();
+        await store.close();
+        logger.info('host stopped', { instance_id: instanceId });
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { DataflyEvent, EventType } from '../contract/index.js';
+import type { DataflyEvent, EventType, Logger } from '../contract/index.js';
 import { fieldIssues, IncomingEventSchema } from '../contract/index.js';
-import type { IntegrationService } from './integrations.js';
+import { ApiError } from './errors.js';
+import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
-import type { DeliveryQueue } from './store/queue.js';
+import type { QueueItem } from './store/queue.js';
+import type { Store } from './store/store.js';
+
+/** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
+export const MAX_EVENT_DEPTH = 64;
 
 export interface Rejection {
   index: number;
@@ -11,11 +16,26 @@ export interface Rejection {
   reason: string;
 }
 
+export interface Duplicate {
+  index: number;
+  messageId: string;
+  reason: string;
+}
+
 export interface IngestResult {
+  /** Events durable in the queue now (or already there), by position in the request. */
   accepted: { index: number; messageId: string }[];
   rejected: Rejection[];
-  /** How many integrations each accepted event was queued for. */
+  duplicates: Duplicate[];
+  /** How many integrations the accepted events were queued for. */
   integrations: number;
+  /** Said when the events were valid but nothing takes them. */
+  warning?: string;
+}
+
+export interface IngestOptions {
+  /** `/v1/t|p|i|g`: the type the path implies; fields are named as sent (`event`, not `batch.0.event`). */
+  impliedType?: EventType;
 }
 
 /**
@@ -23,50 +43,109 @@ export interface IngestResult {
  * `timestamp`, and queues the good ones for every enabled integration before answering.
  */
 export class IngestionService {
-  private readonly listeners: ((integrationIds: string[]) => void)[] = [];
+  private readonly listeners = new Set<(integrationIds: string[]) => void>();
+  private warnedNoTargets = false;
 
   constructor(
-    private readonly integrations: IntegrationService,
-    private readonly queue: DeliveryQueue,
+    private readonly store: Store,
+    private readonly directory: IntegrationDirectory,
     private readonly metrics: Metrics,
     private readonly clock: () => number,
+    private readonly logger: Logger,
   ) {}
 
-  onQueued(listener: (integrationIds: string[]) => void): void {
-    this.listeners.push(listener);
+  onQueued(listener: (integrationIds: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  ingest(items: readonly unknown[], impliedType?: EventType): IngestResult {
+  async ingest(items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+    const now = this.clock();
     const accepted: IngestResult['accepted'] = [];
     const rejected: Rejection[] = [];
-    const events: DataflyEvent[] = [];
-    const now = this.clock();
+    const duplicates: Duplicate[] = [];
+    const queue: QueueItem[] = [];
+    const firstIndex = new Map<string, number>();
+    const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
+
     items.forEach((item, index) => {
       if (!item || typeof item !== 'object' || Array.isArray(item)) {
-        rejected.push({ index, field: `batch.${index}`, reason: 'must be a JSON object' });
+        rejected.push({ index, field: at(index), reason: 'must be a JSON object' });
         return;
       }
-      const input = impliedType && !('type' in item) ? { ...item, type: impliedType } : item;
-      if (impliedType && (input as { type?: unknown }).type !== impliedType) {
-        rejected.push({ index, field: `batch.${index}.type`, reason: `this endpoint takes ${impliedType} events only` });
+      const tooDeep = deeperThan(item, MAX_EVENT_DEPTH);
+      if (tooDeep !== undefined) {
+        rejected.push({ index, field: at(index, tooDeep), reason: `nests deeper than ${MAX_EVENT_DEPTH} levels; flatten it or send it as a string` });
+        return;
+      }
+      const input = options.impliedType && !('type' in item) ? { ...item, type: options.impliedType } : item;
+      if (options.impliedType && (input as { type?: unknown }).type !== options.impliedType) {
+        rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });
         return;
       }
       const parsed = IncomingEventSchema.safeParse(input);
       if (!parsed.success) {
-        for (const issue of fieldIssues(parsed.error, `batch.${index}`)) rejected.push({ index, field: issue.field, reason: issue.message });
+        for (const issue of fieldIssues(parsed.error)) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
         return;
       }
       // The input itself is queued, not zod's copy of it: a copy rebuilt by assignment would turn a
       // "__proto__" key into a prototype and lose it. Validation has no defaults, so nothing else differs.
       const event = { ...input, messageId: parsed.data.messageId ?? randomUUID(), timestamp: parsed.data.timestamp ?? new Date(now).toISOString() } as DataflyEvent;
+      const first = firstIndex.get(event.messageId);
+      if (first !== undefined) {
+        duplicates.push({ index, messageId: event.messageId, reason: `repeats the messageId of item ${first} of this request; queued once` });
+        return;
+      }
+      firstIndex.set(event.messageId, index);
       accepted.push({ index, messageId: event.messageId });
-      events.push(event);
+      queue.push({ messageId: event.messageId, json: JSON.stringify(event), userId: idText(event.userId), anonymousId: idText(event.anonymousId) });
     });
-    const targets = this.integrations.enabledIds();
-    if (events.length > 0 && targets.length > 0) this.queue.enqueue(targets, events, now);
-    for (const id of targets) this.metrics.inc('events_accepted', id, events.length);
+
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
-    if (events.length > 0 && targets.length > 0) for (const listener of this.listeners) listener(targets);
-    return { accepted, rejected, integrations: targets.length };
+    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0 };
+    const targets = this.directory.enabledIds();
+    if (targets.length === 0) {
+      if (!this.warnedNoTargets) this.logger.warn('events arrive but no integration is installed and enabled: they are validated and not queued for anything');
+      this.warnedNoTargets = true;
+      return { accepted, rejected, duplicates, integrations: 0, warning: 'No integration is installed and enabled: the events were validated but not queued for any destination' };
+    }
+    this.warnedNoTargets = false;
+
+    let added: Set<string>;
+    try {
+      added = await this.store.transaction((tx) => tx.queue.enqueue(targets, queue, now));
+    } catch (error) {
+      this.logger.error('could not write accepted events to the store; answered 503', { events: queue.length, error: error instanceof Error ? error.message : String(error) });
+      throw new ApiError(503, 'store_unavailable', 'The host cannot write to its store right now: nothing of this request was accepted; send it again', undefined, { 'retry-after': '1' });
+    }
+    for (const { index, messageId } of accepted) {
+      if (!added.has(messageId)) duplicates.push({ index, messageId, reason: 'already queued by an earlier request; queued once' });
+    }
+    duplicates.sort((a, b) => a.index - b.index);
+    for (const id of targets) this.metrics.inc('events_accepted', id, added.size);
+    for (const listener of this.listeners) listener(targets);
+    return { accepted, rejected, duplicates, integrations: targets.length };
   }
+}
+
+/**
+ * The path to the first value nested deeper than `max` (objects and arrays count a level each), or
+ * undefined. Iterative, so a hostile depth cannot overflow the stack that measures it.
+ */
+export function deeperThan(root: object, max: number): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 1, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) return path;
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: path && path.split('.').length >= 3 ? path : path ? `${path}.${key}` : key });
+    }
+  }
+  return undefined;
+}
+
+function idText(value: unknown): string | null {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 }

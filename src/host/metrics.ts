@@ -1,62 +1,83 @@
-/** Counters and the delivery latency histogram, exposed as Prometheus text at /metrics. */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Counters per integration, named as dashboards already know them (`datafly_<name>_total`). */
 const COUNTERS = {
-  events_accepted: 'Events accepted by ingestion',
+  events_accepted: 'Events accepted by ingestion (per integration they were queued for)',
   events_rejected: 'Events refused by ingestion validation',
   events_delivered: 'Events the vendor accepted',
-  events_filtered: 'Events not sent (consent, blueprint, unsupported)',
+  events_filtered: 'Events not sent (consent, blueprint, unsupported, user deleted)',
   events_failed: 'Events that failed permanently',
   events_retried: 'Delivery attempts that will be retried',
   events_dead_lettered: 'Events moved to the dead letters',
-  events_deferred: 'Events held back by the rate limiter',
+  events_deferred: 'Events held back by a rate limit, a pause or a stop (no attempt spent)',
   vendor_requests: 'Delivery batches sent to a vendor',
 } as const;
-type Counter = keyof typeof COUNTERS;
+export type CounterName = keyof typeof COUNTERS;
 
 /** Seconds from acceptance to delivery. */
-const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
 
+export interface SharedGauges {
+  /** Events in the shared queue, by integration and state (every instance sees the same). */
+  queueDepth(): Promise<{ integration_id: string; state: string; count: number }[]>;
+  /** Integrations delivery has paused, with why. */
+  paused(): { integration_id: string; code: string }[];
+}
+
+/**
+ * The host's Prometheus metrics (prom-client): Node's process metrics (event-loop lag, heap, GC, CPU)
+ * and the delivery counters of this instance, plus gauges read from the shared store at scrape time.
+ */
 export class Metrics {
-  private readonly counters = new Map<string, number>();
-  private readonly histogram = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  readonly registry = new Registry();
+  private readonly counters: Record<CounterName, Counter<'integration'>>;
+  private readonly latency: Histogram<'integration'>;
 
-  inc(name: Counter, integrationId: string, by = 1): void {
-    if (by === 0) return;
-    const key = `${name}\u0000${integrationId}`;
-    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  constructor(instance: { id: string; engine: string; version: string }, shared: SharedGauges) {
+    collectDefaultMetrics({ register: this.registry });
+    this.counters = Object.fromEntries(
+      Object.entries(COUNTERS).map(([name, help]) => [name, new Counter({ name: `datafly_${name}_total`, help, labelNames: ['integration'], registers: [this.registry] })]),
+    ) as Record<CounterName, Counter<'integration'>>;
+    this.latency = new Histogram({ name: 'datafly_delivery_latency_seconds', help: 'From acceptance to delivery', labelNames: ['integration'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+    new Gauge({ name: 'datafly_instance_info', help: 'This instance: its id, storage engine and version', labelNames: ['instance_id', 'engine', 'version'], registers: [this.registry] }).set(
+      { instance_id: instance.id, engine: instance.engine, version: instance.version },
+      1,
+    );
+    new Gauge({
+      name: 'datafly_queue_depth',
+      help: 'Events in the delivery queue by state (shared by every instance)',
+      labelNames: ['integration', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await shared.queueDepth()) this.set({ integration: row.integration_id, state: row.state }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'datafly_integration_paused',
+      help: 'Integrations whose delivery is paused (invalid credentials, endpoint not found): 1 with the code',
+      labelNames: ['integration', 'code'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const row of shared.paused()) this.set({ integration: row.integration_id, code: row.code }, 1);
+      },
+    });
+  }
+
+  inc(name: CounterName, integrationId: string, by = 1): void {
+    if (by > 0) this.counters[name].inc({ integration: integrationId }, by);
   }
 
   observeLatency(integrationId: string, seconds: number): void {
-    let h = this.histogram.get(integrationId);
-    if (!h) this.histogram.set(integrationId, (h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    BUCKETS.forEach((le, i) => {
-      if (seconds <= le) h.buckets[i]++;
-    });
-    h.sum += seconds;
-    h.count++;
+    this.latency.observe({ integration: integrationId }, seconds);
   }
 
-  render(queueDepth: { integration_id: string; state: string; count: number }[]): string {
-    const lines: string[] = [];
-    for (const [name, help] of Object.entries(COUNTERS)) {
-      lines.push(`# HELP datafly_${name}_total ${help}`, `# TYPE datafly_${name}_total counter`);
-      for (const [key, value] of this.counters) {
-        const [counter, integration] = key.split('\u0000');
-        if (counter === name) lines.push(`datafly_${name}_total{integration="${escapeLabel(integration)}"} ${value}`);
-      }
-    }
-    lines.push('# HELP datafly_queue_depth Events in the delivery queue by state', '# TYPE datafly_queue_depth gauge');
-    for (const row of queueDepth) lines.push(`datafly_queue_depth{integration="${escapeLabel(row.integration_id)}",state="${row.state}"} ${row.count}`);
-    lines.push('# HELP datafly_delivery_latency_seconds From acceptance to delivery', '# TYPE datafly_delivery_latency_seconds histogram');
-    for (const [integration, h] of this.histogram) {
-      const label = `integration="${escapeLabel(integration)}"`;
-      BUCKETS.forEach((le, i) => lines.push(`datafly_delivery_latency_seconds_bucket{${label},le="${le}"} ${h.buckets[i]}`));
-      lines.push(`datafly_delivery_latency_seconds_bucket{${label},le="+Inf"} ${h.count}`);
-      lines.push(`datafly_delivery_latency_seconds_sum{${label}} ${h.sum}`, `datafly_delivery_latency_seconds_count{${label}} ${h.count}`);
-    }
-    return `${lines.join('\n')}\n`;
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
-}
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 }

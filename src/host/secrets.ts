@@ -47,13 +47,13 @@ export function loadSecretKey(dataDir: string, fromEnv: string | undefined): Buf
     if (!/^[0-9a-fA-F]{64}$/.test(fromEnv)) throw new Error('DATAFLY_SECRET_KEY must be 64 hexadecimal characters (32 bytes)');
     return Buffer.from(fromEnv, 'hex');
   }
-  return Buffer.from(readOrCreate(join(dataDir, 'secret.key'), () => randomBytes(32).toString('hex')), 'hex');
+  return Buffer.from(readOrCreate(join(dataDir, 'secret.key'), () => randomBytes(32).toString('hex')).value, 'hex');
 }
 
 /** A value kept in the data directory with owner-only permissions, made on first use. */
-export function readOrCreate(path: string, make: () => string): string {
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+export function readOrCreate(path: string, make: () => string): { value: string; generated: boolean } {
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), generated: false };
   const value = make();
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
-  return value;
+  return { value, generated: true };
 }

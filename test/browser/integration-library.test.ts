@@ -109,7 +109,7 @@ describe('Integration Library page', () => {
     sandbox.addFault({ path: '/api/track', idempotency_key: 'ui-poison', status: 400, body: '{"error":"events[0]: rejected for the test"}' });
     const batch = ['ui-1', 'ui-2', 'ui-poison'].map((messageId) => ({ type: 'track', event: 'Checkout Started', userId: 'user-ui', messageId }));
     expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(3);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
 
     await page.getByRole('button', { name: 'Refresh delivery logs' }).click();
     await page.locator('#delivery-logs tr[data-message-id="ui-poison"]').waitFor();
@@ -124,7 +124,7 @@ describe('Integration Library page', () => {
     await page.getByRole('button', { name: 'Replay ui-poison' }).click();
     await page.getByText('Replayed 1 event; they are back in the delivery queue.').waitFor();
     expect(await page.locator('#dead-letters').getByText('No dead letters.').count()).toBe(1);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
 
     await page.getByLabel('Status').selectOption('delivered');
     // The filtered table replaces the old one: wait for the replayed event's delivered row itself.
@@ -138,7 +138,7 @@ describe('Integration Library page', () => {
     const names = ['<img src=x onerror="window.__xss=1">', '<script>window.__xss=2</script>'];
     const batch = names.map((event, i) => ({ type: 'track', event, userId: 'user-xss', messageId: `xss-${i}` }));
     expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(2);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
     await page.getByLabel('Status').selectOption('');
     await page.locator('#delivery-logs tr[data-message-id="xss-1"]').waitFor();
     expect(await page.locator('#delivery-logs tr[data-message-id="xss-0"] td').nth(1).textContent()).toBe(names[0]);

@@ -1,22 +1,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { routesOf } from '../../src/host/http/app.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 
 const ANON_1 = '1639105742322265';
 
-/** The reference host over real HTTP, real SQLite in a temp directory, the sandbox as Heap. */
-describe('reference host', () => {
+/** The reference host over real HTTP, on each engine (a real SQLite file, a real PostgreSQL database), the sandbox as Heap. */
+describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    host = await startTestHost();
+    host = await startTestHost({}, { engine });
   });
   afterAll(async () => {
     await host.cleanup();
@@ -59,6 +60,7 @@ describe('reference host', () => {
       enabled: true,
       revision: 1,
       config: { app_id: '1234567890', api_key: '********', region: 'us', timeout_ms: 10000 },
+      delivery: { state: 'running' },
     });
     expect(answer.body.blueprint.events.page.vendor_event_name).toBe('pageview');
 
@@ -70,10 +72,10 @@ describe('reference host', () => {
       (await host.call('GET', `/v1/admin/integrations/${id}/revisions`)).text,
     ];
     for (const text of answers) expect(text).not.toContain('your_api_key');
-    const row = host.db.prepare('SELECT * FROM integrations WHERE id = ?').get(id) as Record<string, string>;
+    const row = (await host.store.integrations.get(id))!;
     expect(JSON.stringify(row)).not.toContain('your_api_key');
     expect(JSON.parse(row.secrets_json).api_key).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(readFileSync(join(host.dataDir, 'host.sqlite')).includes('your_api_key')).toBe(false);
+    if (engine === 'sqlite') expect(readFileSync(join(host.dataDir, 'host.sqlite')).includes('your_api_key')).toBe(false);
     expect(host.logLines.join('')).not.toContain('your_api_key');
   });
 
@@ -123,9 +125,10 @@ describe('reference host', () => {
         { index: 1, messageId: 'b-2' },
         { index: 3, messageId: 'b-4' },
       ],
+      duplicates: [],
       queued_for_integrations: 1,
     });
-    await host.scheduler.idle();
+    await host.scheduler.drained();
 
     const track = sandbox.recordedRequests({ path: '/api/track' });
     expect(track).toHaveLength(1);
@@ -144,13 +147,22 @@ describe('reference host', () => {
     ]);
   });
 
-  it('retries through a stretch of 500s and delivers each event once', async () => {
+  it('retries through a stretch of 500s, probing with single events while Heap fails, and delivers each event once', async () => {
     const id = await install();
     sandbox.addFault({ path: '/api/track', status: 500, count: 2 });
     await host.call('POST', '/v1/batch', { batch: [1, 2, 3].map((n) => ({ type: 'track', event: 'Retry Me', userId: `u-${n}`, messageId: `r-${n}` })) }, host.pipelineKey);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
     await waitFor(async () => (await logsOf(id, '?status=delivered')).data.length === 3);
-    expect(sandbox.stats()).toMatchObject({ events_accepted: 3, duplicates: 0, by_status: { 500: 2, 200: 1 } });
+    expect(sandbox.stats()).toMatchObject({ events_accepted: 3, duplicates: 0 });
+    // The first 500 failed the whole batch: the host backs off and probes with one event at a time
+    // until Heap answers, instead of resending everything into a failing Heap.
+    const requests = sandbox.recordedRequests({ path: '/api/track' }).map((r) => [r.status, (r.body as { events: { idempotency_key: string }[] }).events.map((e) => e.idempotency_key)]);
+    expect(requests.slice(0, 2)).toEqual([
+      [500, ['r-1', 'r-2', 'r-3']],
+      [500, ['r-1']],
+    ]);
+    expect(requests.slice(2).every(([status]) => status === 200)).toBe(true);
+    expect(requests.slice(2).flatMap(([, keys]) => keys as string[]).sort()).toEqual(['r-1', 'r-2', 'r-3']);
     const attempts = (await logsOf(id, '?message_id=r-1')).data.map((l: Record<string, unknown>) => [l.attempt, l.status, l.http_status, l.code]);
     expect(attempts).toEqual([
       [3, 'delivered', 200, null],
@@ -163,7 +175,7 @@ describe('reference host', () => {
     const id = await install();
     sandbox.addFault({ path: '/api/track', idempotency_key: 'poison', status: 400, body: '{"error":"events[0].event: rejected by Heap"}' });
     await host.call('POST', '/v1/batch', { batch: ['ok-1', 'poison', 'ok-2'].map((m) => ({ type: 'track', event: 'Checked', userId: 'u', messageId: m })) }, host.pipelineKey);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
     const dead = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body;
     expect(dead.data).toHaveLength(1);
     expect(dead.data[0]).toMatchObject({
@@ -198,7 +210,7 @@ describe('reference host', () => {
       },
       host.pipelineKey,
     );
-    await host.scheduler.idle();
+    await host.scheduler.drained();
     await waitFor(async () => (await logsOf(id)).data.length === 3);
     const logs = (await logsOf(id)).data.map((l: Record<string, unknown>) => [l.message_id, l.status, l.code, l.message]).sort();
     expect(logs).toEqual([
@@ -228,23 +240,23 @@ describe('reference host', () => {
     const badOptions = await host.call('PATCH', `/v1/admin/integrations/${id}`, {
       blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { identity: { anonymous: 'guess' } } },
     });
-    expect(badOptions.body.error.fields).toEqual([{ field: 'options.identity.anonymous', message: 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"' }]);
+    expect(badOptions.body.error.fields).toEqual([{ field: 'blueprint.options.identity.anonymous', message: 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"' }]);
   });
 
   it('answers test-connection with the adapter’s verdict', async () => {
     const good = await install();
-    expect((await host.call('POST', `/v1/admin/integrations/${good}/test-connection`)).body).toEqual({ ok: true, httpStatus: 200, message: `Heap accepted the App ID and API key for app ${APP_ID}` });
+    expect((await host.call('POST', `/v1/admin/integrations/${good}/test-connection`)).body).toEqual({ ok: true, http_status: 200, message: `Heap accepted the App ID and API key for app ${APP_ID}`, resumed: false });
     const bad = await install({ api_key: 'wrong-key-123' });
     const answer = (await host.call('POST', `/v1/admin/integrations/${bad}/test-connection`)).body;
-    expect(answer).toMatchObject({ ok: false, code: 'invalid_credentials', httpStatus: 401 });
+    expect(answer).toMatchObject({ ok: false, code: 'invalid_credentials', http_status: 401 });
     expect(answer.message).toMatch(/^Invalid App ID or API key: Heap answered 401 for app 1234567890\./);
   });
 
   it('refuses a wrong admin token or pipeline key on every protected route, and serves /health without one', async () => {
-    const protectedRoutes = host.router.routes.filter((r) => r.auth !== 'public');
-    expect(protectedRoutes.length).toBeGreaterThanOrEqual(18);
+    const protectedRoutes = routesOf(host.app).filter((r) => r.auth !== 'public');
+    expect(protectedRoutes.length).toBeGreaterThanOrEqual(20);
     for (const route of protectedRoutes) {
-      const path = route.path.replace(/:(\w+)/g, 'x');
+      const path = route.url.replace(/:(\w+)/g, 'x');
       for (const token of ['', 'wrong', route.auth === 'admin' ? host.pipelineKey : host.adminToken]) {
         const answer = await host.call(route.method, path, route.method === 'GET' || route.method === 'DELETE' ? undefined : {}, token);
         expect([route.method, path, token, answer.status]).toEqual([route.method, path, token, 401]);
@@ -260,7 +272,8 @@ describe('reference host', () => {
     expect(tooMany.body.error).toEqual({ code: 'batch_too_large', message: 'batch: holds 1001 events; at most 1000 per request' });
     const allBad = await host.call('POST', '/v1/p', { type: 'track', anonymousId: 'a' }, host.pipelineKey);
     expect(allBad.status).toBe(400);
-    expect(allBad.body.rejected).toEqual([{ index: 0, field: 'batch.0.type', reason: 'this endpoint takes page events only' }]);
+    expect(allBad.body.rejected).toEqual([{ index: 0, field: 'type', reason: 'this endpoint takes page events only' }]);
+    expect(allBad.body.queued_for_integrations).toBe(0);
     const notJson = await host.call('POST', '/v1/batch', '{"batch": [', host.pipelineKey);
     expect(notJson.body).toEqual({ error: { code: 'invalid_json', message: 'The request body is not valid JSON' } });
   });
@@ -268,7 +281,7 @@ describe('reference host', () => {
   it('exposes Prometheus metrics', async () => {
     const id = await install();
     await host.call('POST', '/v1/t', { event: 'Metered', userId: 'u', messageId: 'met-1' }, host.pipelineKey);
-    await host.scheduler.idle();
+    await host.scheduler.drained();
     await waitFor(async () => (await host.call('GET', '/metrics')).text.includes(`datafly_events_delivered_total{integration="${id}"} 1`));
     const text = (await host.call('GET', '/metrics')).text;
     expect(text).toContain(`datafly_events_accepted_total{integration="${id}"} 1`);
@@ -276,27 +289,30 @@ describe('reference host', () => {
   });
 });
 
-describe('reference host across a restart', () => {
+describe.each(ENGINES)('reference host on %s across a restart', (engine: EngineName) => {
   it('delivers every event still queued when it stopped, including those a crash left in flight', async () => {
     const sandbox = await startSandbox();
     // A batch wait of a minute keeps 500 events (half a batch) in the queue until the stop.
-    let host = await startTestHost({ batchWaitMs: 60_000 });
-    await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } });
+    const first = await startTestHost({ batchWaitMs: 60_000, leaseMs: 1000 }, { engine });
+    const id = (await first.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
     const batch = Array.from({ length: 500 }, (_, i) => ({ type: 'track', event: 'Queued', userId: `u-${i % 7}`, messageId: `q-${i}` }));
-    expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(500);
-    await host.stop();
+    expect((await first.call('POST', '/v1/batch', { batch }, first.pipelineKey)).body.accepted).toBe(500);
+    // As a crash mid-delivery would leave them: 200 claimed by an instance that never settles them.
+    expect(await first.store.queue.claim(id, 'crashed-instance', Date.now(), 1000, 200)).toHaveLength(200);
+    await first.stop();
     expect(sandbox.stats().requests).toBe(0);
-    // As a crash mid-delivery would leave them: 200 rows claimed but never settled.
-    const db = new Database(join(host.dataDir, 'host.sqlite'));
-    expect(db.prepare(`UPDATE queue SET state = 'inflight' WHERE id IN (SELECT id FROM queue LIMIT 200)`).run().changes).toBe(200);
-    db.close();
 
-    host = await startTestHost({ batchWaitMs: 20 }, host.dataDir);
-    await waitFor(() => sandbox.stats().unique_idempotency_keys === 500);
-    await host.scheduler.idle();
+    const second = await startTestHost({ batchWaitMs: 20, leaseMs: 1000 }, { engine, place: first.place });
+    await waitFor(() => sandbox.stats().unique_idempotency_keys === 500, 20_000, 'all 500 delivered');
+    await second.scheduler.drained();
     expect(sandbox.stats()).toMatchObject({ events_accepted: 500, unique_idempotency_keys: 500, duplicates: 0 });
-    expect(host.logLines.join('')).toContain('"msg":"returned events that were in flight at the last stop to the queue","events":200');
-    await host.cleanup();
+    // The embedded engine is one process: its claims return at start. On PostgreSQL the claims of
+    // another instance are left alone until their lease expires, then any instance takes them.
+    const log = second.logLines.join('');
+    if (engine === 'sqlite') expect(log).toContain('"msg":"returned events that were in flight at the last stop to the queue; they are resent under the same idempotency keys","events":200');
+    else expect(log).toContain('"msg":"returned events whose instance stopped renewing its claim (it died or lost the database) to the queue","events":200');
+    await second.stop();
+    await first.place.dispose();
     await sandbox.stop();
   });
 });

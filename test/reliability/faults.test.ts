@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { RetryPolicy } from '../../src/host/retry-policy.js';
+import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
@@ -45,17 +45,17 @@ async function ingest(host: TestHost, prefix: string, count: number, chunk = 100
   return ids;
 }
 
-function deadLetters(host: TestHost): number {
-  return (host.db.prepare(`SELECT COUNT(*) AS n FROM queue WHERE state = 'dead'`).get() as { n: number }).n;
+async function deadLetters(host: TestHost): Promise<number> {
+  return (await host.queued()).dead;
 }
 
-function queued(host: TestHost): number {
-  return (host.db.prepare(`SELECT COUNT(*) AS n FROM queue`).get() as { n: number }).n;
+async function waiting(host: TestHost): Promise<number> {
+  return (await host.queued()).waiting;
 }
 
-function record(name: string, sent: number, sandbox: HeapSandbox, host: TestHost, extra: Record<string, string | number> = {}) {
+async function record(name: string, sent: number, sandbox: HeapSandbox, host: TestHost, extra: Record<string, string | number> = {}) {
   const stats = sandbox.stats();
-  const dead = deadLetters(host);
+  const dead = await deadLetters(host);
   figures.push({
     case: name,
     sent,
@@ -80,47 +80,77 @@ describe('faults', () => {
     sandbox.addFault({ path: '/api/', latency_ms: 1300, fraction: 0.05 / 0.65 });
     const events = FULL_SCALE ? 20_000 : 4_000;
     const ids = await ingest(host, 'flaky', events, 100);
-    await waitFor(() => queued(host) === 0, 120_000, 'an empty queue');
+    await waitFor(async () => (await waiting(host)) === 0, 120_000, 'an empty queue');
     const stats = sandbox.stats();
     const fired = ((await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as { fired: number }[]).map((f) => f.fired);
-    record('flaky Heap', events, sandbox, host, { 'faults fired 500/429/drop/slow': fired.join('/') });
+    await record('flaky Heap', events, sandbox, host, { 'faults fired 500/429/drop/slow': fired.join('/') });
 
     expect(stats.unique_idempotency_keys).toBe(events);
     expect(new Set(sandbox.recordedEvents().map((e) => e.idempotency_key))).toEqual(new Set(ids));
-    expect(deadLetters(host)).toBe(0);
+    expect(await deadLetters(host)).toBe(0);
     expect(fired.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });
   }, LONG);
 
-  it('Heap down for several retry intervals: events wait, then all arrive once it is back', async () => {
-    await withHost([100, 100, 100, 100, 100, 100, 100, 100, 100, 100], async ({ sandbox, host }) => {
+  it('Heap down for a while: the host backs off and probes with single events, then sends everything in full bulks', async () => {
+    await withHost([100, 100, 100, 100, 100, 100, 100, 100, 100, 100], async ({ sandbox, host, id }) => {
     await sandbox.stop(); // connections refused from here on
-    const events = FULL_SCALE ? 5_000 : 2_000;
+    const events = FULL_SCALE ? 8_000 : 3_000;
     await ingest(host, 'down', events);
-    await waitFor(() => (host.db.prepare(`SELECT MIN(attempts) AS n FROM queue`).get() as { n: number }).n >= 3, 30_000, 'three failed attempts');
-    expect(sandbox.stats().requests).toBe(0);
+    const state = async () => (await host.call('GET', `/v1/admin/integrations/${id}`)).body.delivery;
+    await waitFor(async () => ((await state()).consecutive_failures ?? 0) >= 5, 30_000, 'five failed probes');
+    expect(await state()).toMatchObject({ state: 'backing_off' });
+    // Only the probes spent an attempt: the rest of the queue waited.
+    const probes = new Set<string>();
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page: { data: unknown[]; next_cursor: string | null } = (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      for (const l of page.data as { message_id: string }[]) probes.add(l.message_id);
+      cursor = page.next_cursor;
+    }
     await sandbox.start();
-    await waitFor(() => queued(host) === 0, 60_000, 'an empty queue');
-    record('Heap down, then back', events, sandbox, host);
+    await waitFor(async () => (await waiting(host)) === 0, 60_000, 'an empty queue');
+    const requests = sandbox.recordedRequests({ path: '/api/track' }).map((r) => (r.body as { events: unknown[] }).events.length);
+    const sizes = [...requests].sort((a, b) => a - b);
+    await record('Heap down, then back', events, sandbox, host, {
+      'events tried during the outage': probes.size,
+      'requests after recovery': requests.length,
+      'median events per request': sizes[Math.floor(sizes.length / 2)],
+    });
     expect(sandbox.stats().unique_idempotency_keys).toBe(events);
-    expect(deadLetters(host)).toBe(0);
+    expect(await deadLetters(host)).toBe(0);
+    // The first batch failed whole; after it, one event per probe: the rest went out in full bulks.
+    expect(probes.size).toBeGreaterThanOrEqual(1000 + 4);
+    expect(probes.size).toBeLessThanOrEqual(1000 + 40);
+    expect(requests.length).toBeLessThanOrEqual(Math.ceil(events / 1000) + probes.size);
+    expect(requests.filter((n) => n === 1000).length).toBeGreaterThanOrEqual(Math.floor(events / 1000) - 1);
     });
   }, LONG);
 
-  it('Heap down past the last attempt: every event is a dead letter, and a replay delivers them all', async () => {
+  it('Heap down past the retry window: what waited goes to the dead letters, and a replay delivers it all', async () => {
     await withHost([30, 30, 30, 30], async ({ sandbox, host, id }) => {
     await sandbox.stop();
     const events = FULL_SCALE ? 5_000 : 2_000;
     await ingest(host, 'dead', events);
-    await waitFor(() => deadLetters(host) === events, 30_000, 'every event dead-lettered');
-    const dead = await host.call('GET', `/v1/admin/integrations/${id}/dead-letters?limit=1`);
-    expect(dead.body.data[0]).toMatchObject({ attempts: 5, status: 'retryable', code: 'network_error' });
-    expect(dead.body.data[0].reason).toBe(`gave up after 5 attempts: Could not reach Heap at ${sandbox.url}/api/track: ECONNREFUSED`);
+    await waitFor(async () => (await deadLetters(host)) === events, 30_000, 'every event dead-lettered');
+    const reasons = new Map<string, number>();
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page: { data: unknown[]; next_cursor: string | null } = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      for (const d of page.data as { code: string; reason: string }[]) reasons.set(`${d.code}: ${d.reason}`, (reasons.get(`${d.code}: ${d.reason}`) ?? 0) + 1);
+      cursor = page.next_cursor;
+    }
+    // Tried ones ran out of attempts; the rest never got one while Heap was down and expired in 150 ms (the window × 1.25).
+    expect([...reasons.keys()].sort()).toEqual(
+      [
+        `expired: waited 150 ms without an attempt because its vendor could not be reached; replay it once delivery works again`,
+        `network_error: gave up after 5 attempts: Could not reach Heap at ${sandbox.url}/api/track: ECONNREFUSED`,
+      ].filter((r) => reasons.has(r)),
+    );
+    expect(reasons.get(`expired: waited 150 ms without an attempt because its vendor could not be reached; replay it once delivery works again`)).toBeGreaterThan(0);
 
     await sandbox.start();
-    expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, {})).body).toEqual({ replayed: events });
-    await waitFor(() => queued(host) === 0, 60_000, 'an empty queue');
-    record('Heap down past the last attempt, then replay', events, sandbox, host);
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, { all: true })).body).toEqual({ replayed: events });
+    await waitFor(async () => (await host.queued()).waiting + (await host.queued()).dead === 0, 60_000, 'an empty queue');
+    await record('Heap down past the retry window, then replay', events, sandbox, host);
     expect(sandbox.stats().unique_idempotency_keys).toBe(events);
     });
   }, LONG);
@@ -131,13 +161,13 @@ describe('faults', () => {
     const bad = Array.from({ length: events / 500 }, (_, i) => `poison-${i * 500 + 137}`);
     sandbox.addFault({ path: '/api/track', idempotency_keys: bad, status: 400, body: '{"error":"events[0].properties: rejected by Heap"}' });
     await ingest(host, 'poison', events);
-    await waitFor(() => queued(host) === bad.length && (host.db.prepare(`SELECT COUNT(*) AS n FROM queue WHERE state != 'dead'`).get() as { n: number }).n === 0, 60_000, 'only dead letters left');
+    await waitFor(async () => (await host.queued()).dead === bad.length && (await waiting(host)) === 0, 60_000, 'only dead letters left');
     const stats = sandbox.stats();
     const batches = Math.ceil(events / 1000);
     const extra = stats.requests - batches;
     // Isolating one bad event in a batch of 1000 costs about 2·log2(1000) ≈ 20 more requests.
     const bound = bad.length * 2 * Math.ceil(Math.log2(1000));
-    record('poison events', events, sandbox, host, { bad: bad.length, 'extra requests': extra, 'bound (bad × 2·log2 1000)': bound });
+    await record('poison events', events, sandbox, host, { bad: bad.length, 'extra requests': extra, 'bound (bad × 2·log2 1000)': bound });
 
     expect(stats.unique_idempotency_keys).toBe(events - bad.length);
     const deadRows = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters?limit=100`)).body.data;

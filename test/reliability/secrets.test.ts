@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/figures.js';
 import { APP_ID, startSandbox } from '../helpers/heap.js';
+import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { startTestHost } from '../helpers/host.js';
 
 /**
@@ -12,10 +13,10 @@ import { startTestHost } from '../helpers/host.js';
 const KEY = 'hk_live_5f2a9c7e1d3b4a6f8e0c';
 const WRONG = 'hk_live_wrong_00c0ffee00';
 
-describe('secrets never leak', () => {
-  it('the api_key is in no log line, API answer, delivery log, error message, SQLite file or page', async () => {
+describe.each(ENGINES)('secrets never leak on %s', (engine: EngineName) => {
+  it('the api_key is in no log line, API answer, delivery log, error message, stored row, database file or page', async () => {
     const sandbox = await startSandbox({ credentials: [{ app_id: APP_ID, api_key: KEY }] });
-    const host = await startTestHost();
+    const host = await startTestHost({}, { engine });
     const answers: string[] = [];
     const call = async (method: string, path: string, body?: unknown, token?: string) => {
       const answer = await host.call(method, path, body, token);
@@ -35,15 +36,20 @@ describe('secrets never leak', () => {
       // Heap answering with the key in its body (it never receives it with events, but a proxy might echo it).
       sandbox.addFault({ path: '/api/track', status: 500, count: 1, body: `{"error":"upstream said ${KEY}"}` });
       sandbox.addFault({ path: '/api/track', status: 400, idempotency_key: 'leak-bad', body: `{"error":"bad event for key ${KEY}"}` });
-      sandbox.addFault({ path: '/api/add_user_properties', status: 401, count: 1 });
       const batch = [
         { type: 'track', event: 'Leak Check', userId: 'u-1', messageId: 'leak-1' },
         { type: 'track', event: 'Leak Check', userId: 'u-2', messageId: 'leak-bad' },
-        { type: 'identify', userId: 'u-1', anonymousId: 'a-1', messageId: 'leak-id', traits: { plan: 'pro' } },
       ];
       await call('POST', '/v1/batch', { batch }, host.pipelineKey);
       await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'leak-1'));
-      await host.scheduler.idle();
+      await host.scheduler.drained();
+      // A 401 pauses delivery (the message names the app, never the key); a passing connection test resumes it.
+      sandbox.addFault({ path: '/api/add_user_properties', status: 401, count: 1, body: `{"error":"no such key ${KEY}"}` });
+      await call('POST', '/v1/i', { userId: 'u-1', anonymousId: 'a-1', messageId: 'leak-id', traits: { plan: 'pro' } }, host.pipelineKey);
+      await waitFor(async () => (await call('GET', `/v1/admin/integrations/${id}`)).body.delivery.state === 'paused', 10_000, 'a pause');
+      expect((await call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
+      await waitFor(() => sandbox.userProperties(APP_ID, 'u-1')?.plan === 'pro', 10_000, 'the identify delivered after the resume');
+      await host.scheduler.drained();
 
       for (const path of [
         '/v1/admin/integration-catalog',
@@ -64,17 +70,14 @@ describe('secrets never leak', () => {
       expect(logs.map((l: { response: string | null }) => l.response)).toContain('{"error":"upstream said [redacted]"}');
       expect(logs.map((l: { message: string | null }) => l.message)).toContain('Heap rejected the request (400): bad event for key [redacted]');
 
-      const rows = JSON.stringify([
-        host.db.prepare('SELECT * FROM integrations').all(),
-        host.db.prepare('SELECT * FROM revisions').all(),
-        host.db.prepare('SELECT * FROM delivery_logs').all(),
-        host.db.prepare('SELECT * FROM queue').all(),
-      ]);
+      // Every table the host keeps, whole.
+      const tables = ['integrations', 'revisions', 'integration_status', 'queue', 'delivery_logs', 'delivery_counts', 'rate_limit_buckets', 'user_deletions'] as const;
+      const rows = JSON.stringify(await Promise.all(tables.map((t) => host.store.db.selectFrom(t).selectAll().execute())));
       const files = ['host.sqlite', 'host.sqlite-wal', 'host.sqlite-shm'].map((f) => join(host.dataDir, f)).filter((f) => existsSync(f)).map((f) => readFileSync(f));
       const places: [string, string | Buffer][] = [
         ['log lines', host.logLines.join('')],
         ['API answers', answers.join('\n')],
-        ['SQLite rows', rows],
+        ['stored rows', rows],
         ...files.map((f, i): [string, Buffer] => [`SQLite file ${i}`, f]),
       ];
       expect(host.logLines.length).toBeGreaterThan(20);

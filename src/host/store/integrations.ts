@@ -1,79 +1,67 @@
-import type { Db } from './database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { HostDatabase, IntegrationTable, RevisionTable } from './schema.js';
 
-export interface IntegrationRow {
+export type IntegrationRow = Selectable<IntegrationTable>;
+export type RevisionRow = Selectable<RevisionTable>;
+
+/** What every instance polls to notice changes made elsewhere: cheap, no secret opened. */
+export interface IntegrationVersion {
   id: string;
-  catalog_key: string;
-  name: string;
-  variant: string;
-  delivery_mode: string;
-  enabled: number;
-  config_json: string;
-  secrets_json: string;
-  blueprint_json: string;
   revision: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface RevisionRow {
-  integration_id: string;
-  revision_number: number;
-  config_json: string;
-  secrets_json: string;
-  blueprint_json: string;
   enabled: number;
-  delivery_mode: string;
-  change_summary: string;
-  created_at: string;
 }
 
 /** Integrations and their immutable revisions. Secrets arrive here already sealed. */
-export class IntegrationStore {
-  constructor(private readonly db: Db) {}
+export class IntegrationRepository {
+  constructor(private readonly db: Kysely<HostDatabase>) {}
 
-  /** Writes the integration's new state and its revision in one transaction. */
-  save(row: IntegrationRow, changeSummary: string): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO integrations (id, catalog_key, name, variant, delivery_mode, enabled, config_json, secrets_json, blueprint_json, revision, created_at, updated_at)
-           VALUES (@id, @catalog_key, @name, @variant, @delivery_mode, @enabled, @config_json, @secrets_json, @blueprint_json, @revision, @created_at, @updated_at)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, enabled = excluded.enabled, config_json = excluded.config_json,
-             secrets_json = excluded.secrets_json, blueprint_json = excluded.blueprint_json, revision = excluded.revision, updated_at = excluded.updated_at`,
-        )
-        .run(row);
-      this.db
-        .prepare(
-          `INSERT INTO revisions (integration_id, revision_number, config_json, secrets_json, blueprint_json, enabled, delivery_mode, change_summary, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(row.id, row.revision, row.config_json, row.secrets_json, row.blueprint_json, row.enabled, row.delivery_mode, changeSummary, row.updated_at);
-    })();
+  /** The integration's new state and its revision; run inside the caller's transaction. */
+  async save(row: IntegrationRow, changeSummary: string): Promise<void> {
+    const { id: _id, created_at: _c, catalog_key: _k, variant: _v, delivery_mode: _d, ...changed } = row;
+    await this.db.insertInto('integrations').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changed)).execute();
+    await this.db
+      .insertInto('revisions')
+      .values({
+        integration_id: row.id,
+        revision_number: row.revision,
+        config_json: row.config_json,
+        secrets_json: row.secrets_json,
+        blueprint_json: row.blueprint_json,
+        enabled: row.enabled,
+        delivery_mode: row.delivery_mode,
+        change_summary: changeSummary,
+        created_at: row.updated_at,
+        name: row.name,
+      })
+      .execute();
   }
 
-  get(id: string): IntegrationRow | undefined {
-    return this.db.prepare('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined;
+  get(id: string): Promise<IntegrationRow | undefined> {
+    return this.db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  list(): IntegrationRow[] {
-    return this.db.prepare('SELECT * FROM integrations ORDER BY created_at, id').all() as IntegrationRow[];
+  list(): Promise<IntegrationRow[]> {
+    return this.db.selectFrom('integrations').selectAll().orderBy('created_at').orderBy('id').execute();
   }
 
-  /** Ids only: what ingestion needs per request, without opening any secret. */
-  enabledIds(): string[] {
-    return (this.db.prepare('SELECT id FROM integrations WHERE enabled = 1 ORDER BY created_at, id').all() as { id: string }[]).map((r) => r.id);
+  versions(): Promise<IntegrationVersion[]> {
+    return this.db.selectFrom('integrations').select(['id', 'revision', 'enabled']).execute();
   }
 
-  revisions(id: string): RevisionRow[] {
-    return this.db.prepare('SELECT * FROM revisions WHERE integration_id = ? ORDER BY revision_number DESC').all(id) as RevisionRow[];
+  revisions(id: string): Promise<RevisionRow[]> {
+    return this.db.selectFrom('revisions').selectAll().where('integration_id', '=', id).orderBy('revision_number', 'desc').execute();
   }
 
-  /** Removes the integration, its revisions and its queue; delivery logs stay for the record. */
-  delete(id: string): boolean {
-    return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM queue WHERE integration_id = ?').run(id);
-      this.db.prepare('DELETE FROM revisions WHERE integration_id = ?').run(id);
-      return this.db.prepare('DELETE FROM integrations WHERE id = ?').run(id).changes > 0;
-    })();
+  revision(id: string, revisionNumber: number): Promise<RevisionRow | undefined> {
+    return this.db.selectFrom('revisions').selectAll().where('integration_id', '=', id).where('revision_number', '=', revisionNumber).executeTakeFirst();
+  }
+
+  /** Removes the integration, its revisions, status and queue (dead letters too); delivery logs stay until retention. */
+  async delete(id: string): Promise<boolean> {
+    await this.db.deleteFrom('queue').where('integration_id', '=', id).execute();
+    await this.db.deleteFrom('revisions').where('integration_id', '=', id).execute();
+    await this.db.deleteFrom('integration_status').where('integration_id', '=', id).execute();
+    const result = await this.db.deleteFrom('integrations').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }

@@ -1,16 +1,29 @@
+import type { Kysely } from 'kysely';
 import type { DataflyEvent } from '../../contract/index.js';
-import type { Db } from './database.js';
+import type { Engine } from './engine.js';
+import type { HostDatabase } from './schema.js';
 
 export interface QueuedEvent {
   id: number;
   integrationId: string;
   messageId: string;
   event: DataflyEvent;
+  /** The event as stored: what delivery logs keep, without serialising it again. */
+  json: string;
   attempts: number;
   acceptedAt: number;
 }
 
+/** An event on its way in: its payload serialised once, its ids lifted out for user deletions. */
+export interface QueueItem {
+  messageId: string;
+  json: string;
+  userId: string | null;
+  anonymousId: string | null;
+}
+
 export interface DeadLetter {
+  id: number;
   message_id: string;
   event: DataflyEvent;
   attempts: number;
@@ -22,156 +35,321 @@ export interface DeadLetter {
   dead_at: string;
 }
 
-interface QueueRow {
-  id: number;
-  integration_id: string;
-  message_id: string;
-  event_json: string;
-  attempts: number;
-  accepted_at: number;
-}
-
-/**
- * The durable delivery queue: one row per (integration, messageId), so an event ingested twice is
- * queued once. Rows move pending → inflight → (deleted when done | pending again | dead).
- */
-export class DeliveryQueue {
-  private readonly insert;
-  private readonly claimStmt;
-  private readonly markInflight;
-  private readonly dueCount;
-  private readonly firstDue;
-  private readonly nextDue;
-
-  constructor(private readonly db: Db) {
-    this.insert = db.prepare(
-      `INSERT INTO queue (integration_id, message_id, event_json, state, next_attempt_at, accepted_at)
-       VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (integration_id, message_id) DO NOTHING`,
-    );
-    this.claimStmt = db.prepare(
-      `SELECT id, integration_id, message_id, event_json, attempts, accepted_at FROM queue
-       WHERE integration_id = ? AND state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-    );
-    this.markInflight = db.prepare(`UPDATE queue SET state = 'inflight' WHERE id = ?`);
-    this.dueCount = db.prepare(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM queue WHERE integration_id = ? AND state = 'pending' AND next_attempt_at <= ? LIMIT ?)`,
-    );
-    this.firstDue = db.prepare(
-      `SELECT accepted_at FROM queue WHERE integration_id = ? AND state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`,
-    );
-    this.nextDue = db.prepare(`SELECT MIN(next_attempt_at) AS at FROM queue WHERE integration_id = ? AND state = 'pending'`);
-  }
-
-  /** Queues events for each integration in one transaction; answers how many rows were new. */
-  enqueue(integrationIds: readonly string[], events: readonly DataflyEvent[], now: number): number {
-    let added = 0;
-    this.db.transaction(() => {
-      for (const event of events) {
-        const json = JSON.stringify(event);
-        for (const id of integrationIds) added += this.insert.run(id, event.messageId, json, now, now).changes;
-      }
-    })();
-    return added;
-  }
-
-  /** Takes up to `limit` due events and marks them in flight, atomically. */
-  claim(integrationId: string, now: number, limit: number): QueuedEvent[] {
-    return this.db.transaction(() => {
-      const rows = this.claimStmt.all(integrationId, now, limit) as QueueRow[];
-      for (const row of rows) this.markInflight.run(row.id);
-      return rows.map(toQueued);
-    })();
-  }
-
-  /**
-   * How many events are due now (counted up to `cap`: the worker only needs to know whether a batch
-   * is full), when the first of them was accepted, and when the next pending one falls due. Every
-   * query walks the `queue_due` index a few rows deep, so a queue of a million costs what one of ten does.
-   */
-  due(integrationId: string, now: number, cap = 1000): { count: number; oldestAcceptedAt?: number; nextAt?: number } {
-    const count = (this.dueCount.get(integrationId, now, cap) as { n: number }).n;
-    const first = this.firstDue.get(integrationId, now) as { accepted_at: number } | undefined;
-    const next = this.nextDue.get(integrationId) as { at: number | null };
-    return { count, oldestAcceptedAt: first?.accepted_at, nextAt: next.at ?? undefined };
-  }
-
-  /** Applies a batch's outcomes in one transaction. */
-  settle(outcomes: { id: number; outcome: Outcome }[], now: number): void {
-    const done = this.db.prepare('DELETE FROM queue WHERE id = ?');
-    const retry = this.db.prepare(
-      `UPDATE queue SET state = 'pending', attempts = @attempts, next_attempt_at = @next, last_status = @status, last_code = @code, last_error = @reason, last_http_status = @http WHERE id = @id`,
-    );
-    const defer = this.db.prepare(`UPDATE queue SET state = 'pending', next_attempt_at = ? WHERE id = ?`);
-    const dead = this.db.prepare(
-      `UPDATE queue SET state = 'dead', attempts = @attempts, dead_at = @now, last_status = @status, last_code = @code, last_error = @reason, last_http_status = @http WHERE id = @id`,
-    );
-    this.db.transaction(() => {
-      for (const { id, outcome } of outcomes) {
-        switch (outcome.kind) {
-          case 'done':
-            done.run(id);
-            break;
-          case 'defer':
-            defer.run(outcome.nextAt, id);
-            break;
-          case 'retry':
-            retry.run({ id, attempts: outcome.attempts, next: outcome.nextAt, status: outcome.status, code: outcome.code ?? null, reason: outcome.reason, http: outcome.httpStatus ?? null });
-            break;
-          case 'dead':
-            dead.run({ id, attempts: outcome.attempts, now, status: outcome.status, code: outcome.code ?? null, reason: outcome.reason, http: outcome.httpStatus ?? null });
-            break;
-        }
-      }
-    })();
-  }
-
-  /** After a crash, whatever was in flight goes back to pending: its idempotency key makes resending safe. */
-  recoverInflight(): number {
-    return this.db.prepare(`UPDATE queue SET state = 'pending' WHERE state = 'inflight'`).run().changes;
-  }
-
-  deadLetters(integrationId: string, cursor: number | undefined, limit: number): { rows: (DeadLetter & { id: number })[]; next?: number } {
-    const rows = this.db
-      .prepare(
-        `SELECT id, message_id, event_json, attempts, last_status, last_code, last_error, last_http_status, accepted_at, dead_at FROM queue
-         WHERE integration_id = ? AND state = 'dead' AND id > ? ORDER BY id LIMIT ?`,
-      )
-      .all(integrationId, cursor ?? 0, limit + 1) as (QueueRow & Record<string, unknown>)[];
-    const page = rows.slice(0, limit).map((r) => ({
-      id: r.id,
-      message_id: r.message_id,
-      event: JSON.parse(r.event_json),
-      attempts: r.attempts,
-      status: r.last_status as string | null,
-      code: r.last_code as string | null,
-      reason: r.last_error as string | null,
-      http_status: r.last_http_status as number | null,
-      accepted_at: new Date(r.accepted_at).toISOString(),
-      dead_at: new Date(r.dead_at as number).toISOString(),
-    }));
-    return { rows: page, next: rows.length > limit ? page[page.length - 1].id : undefined };
-  }
-
-  /** Dead letters back to pending with a fresh attempt budget; all of them, or the given messageIds. */
-  replay(integrationId: string, messageIds: readonly string[] | undefined, now: number): number {
-    const base = `UPDATE queue SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL WHERE integration_id = ? AND state = 'dead'`;
-    if (!messageIds) return this.db.prepare(base).run(now, integrationId).changes;
-    const stmt = this.db.prepare(`${base} AND message_id = ?`);
-    return this.db.transaction(() => messageIds.reduce((n, m) => n + stmt.run(now, integrationId, m).changes, 0))();
-  }
-
-  depth(): { integration_id: string; state: string; count: number }[] {
-    return this.db.prepare('SELECT integration_id, state, COUNT(*) AS count FROM queue GROUP BY integration_id, state').all() as never;
-  }
-}
-
 export type Outcome =
   | { kind: 'done' }
-  /** Not attempted (a rate limit said wait): no attempt is spent. */
+  /** Not attempted (a rate limit said wait, the integration paused, the worker stopped): no attempt is spent. */
   | { kind: 'defer'; nextAt: number }
   | { kind: 'retry'; attempts: number; nextAt: number; status: string; code?: string; reason: string; httpStatus?: number }
   | { kind: 'dead'; attempts: number; status: string; code?: string; reason: string; httpStatus?: number };
 
-function toQueued(row: QueueRow): QueuedEvent {
-  return { id: row.id, integrationId: row.integration_id, messageId: row.message_id, event: JSON.parse(row.event_json), attempts: row.attempts, acceptedAt: row.accepted_at };
+/** Rows per INSERT: well under both engines' limit on bound parameters. */
+const INSERT_CHUNK = 500;
+/** Ids per `IN (...)` list. */
+const ID_CHUNK = 1000;
+
+/**
+ * The durable delivery queue: one row per (integration, messageId), so an event ingested twice is
+ * queued once. Rows move pending → inflight (claimed under a lease) → deleted when done, pending
+ * again, or dead. Claims are exclusive: on PostgreSQL by `FOR UPDATE SKIP LOCKED`, on SQLite because
+ * one process writes at a time; a claim whose lease expires goes back to pending for any instance.
+ */
+export class DeliveryQueue {
+  constructor(
+    private readonly db: Kysely<HostDatabase>,
+    private readonly engine: Engine,
+  ) {}
+
+  /** Queues each item for each integration; answers the messageIds that were new for at least one. */
+  async enqueue(integrationIds: readonly string[], items: readonly QueueItem[], now: number): Promise<Set<string>> {
+    const added = new Set<string>();
+    const rows = integrationIds.flatMap((integration_id) =>
+      items.map((item) => ({
+        integration_id,
+        message_id: item.messageId,
+        event_json: item.json,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        accepted_at: now,
+        user_id: item.userId,
+        anonymous_id: item.anonymousId,
+      })),
+    );
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const inserted = await this.db
+        .insertInto('queue')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .onConflict((oc) => oc.columns(['integration_id', 'message_id']).doNothing())
+        .returning('message_id')
+        .execute();
+      for (const row of inserted) added.add(row.message_id);
+    }
+    return added;
+  }
+
+  /** Claims up to `limit` due events of one integration for `owner`, until `now + leaseMs`. */
+  async claim(integrationId: string, owner: string, now: number, leaseMs: number, limit: number): Promise<QueuedEvent[]> {
+    // A CTE is evaluated once; an `IN (subquery)` may be re-run by PostgreSQL's planner and, skipping
+    // locked rows, find different ones each time and claim past the limit.
+    const rows = await this.db
+      .with('due', (db) =>
+        db
+          .selectFrom('queue')
+          .select('id')
+          .where('integration_id', '=', integrationId)
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(limit)
+          // The one engine-specific line: other instances' claims are skipped, never waited for or shared.
+          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
+      .updateTable('queue')
+      .from('due')
+      .set({ state: 'inflight', lease_owner: owner, lease_expires_at: now + leaseMs })
+      .whereRef('queue.id', '=', 'due.id')
+      .returning(['queue.id', 'queue.integration_id', 'queue.message_id', 'queue.event_json', 'queue.attempts', 'queue.accepted_at', 'queue.next_attempt_at'])
+      .execute();
+    rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
+    return rows.map((row) => ({
+      id: row.id,
+      integrationId: row.integration_id,
+      messageId: row.message_id,
+      event: JSON.parse(row.event_json) as DataflyEvent,
+      json: row.event_json,
+      attempts: row.attempts,
+      acceptedAt: row.accepted_at,
+    }));
+  }
+
+  /**
+   * How many events are due now (counted up to `cap`: a worker only needs to know whether a batch is
+   * full), since when the first of them has been ready, and when the next pending one falls due. Both
+   * queries walk the `queue_due` index a few rows deep, so a queue of a million costs what one of ten does.
+   */
+  async due(integrationId: string, now: number, cap: number): Promise<{ count: number; readySince?: number; nextAt?: number }> {
+    const first = await this.db
+      .selectFrom('queue')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('integration_id', '=', integrationId)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    const at = first?.at === null || first?.at === undefined ? undefined : Number(first.at);
+    if (at === undefined || at > now) return { count: 0, nextAt: at };
+    const counted = await this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('queue')
+          .select('id')
+          .where('integration_id', '=', integrationId)
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .limit(cap)
+          .as('due'),
+      )
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return { count: Number(counted.n), readySince: at, nextAt: at };
+  }
+
+  /** Applies a batch's outcomes, only to rows `owner` still holds (a claim lost to an expired lease is another's now). */
+  async settle(outcomes: readonly { id: number; outcome: Outcome }[], owner: string, now: number): Promise<void> {
+    const groups = new Map<string, { outcome: Outcome; ids: number[] }>();
+    for (const { id, outcome } of outcomes) {
+      const key = JSON.stringify(outcome);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { outcome, ids: [] }));
+      group.ids.push(id);
+    }
+    for (const { outcome, ids } of groups.values()) {
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const chunk = ids.slice(i, i + ID_CHUNK);
+        const mine = <Q extends { where: (...args: any[]) => any }>(q: Q) => q.where('id', 'in', chunk).where('lease_owner', '=', owner).where('state', '=', 'inflight');
+        const released = { lease_owner: null, lease_expires_at: null };
+        switch (outcome.kind) {
+          case 'done':
+            await mine(this.db.deleteFrom('queue')).execute();
+            break;
+          case 'defer':
+            await mine(this.db.updateTable('queue').set({ state: 'pending', next_attempt_at: outcome.nextAt, ...released })).execute();
+            break;
+          case 'retry':
+            await mine(
+              this.db.updateTable('queue').set({
+                state: 'pending',
+                attempts: outcome.attempts,
+                next_attempt_at: outcome.nextAt,
+                last_status: outcome.status,
+                last_code: outcome.code ?? null,
+                last_error: outcome.reason,
+                last_http_status: outcome.httpStatus ?? null,
+                ...released,
+              }),
+            ).execute();
+            break;
+          case 'dead':
+            await mine(
+              this.db.updateTable('queue').set({
+                state: 'dead',
+                attempts: outcome.attempts,
+                dead_at: now,
+                last_status: outcome.status,
+                last_code: outcome.code ?? null,
+                last_error: outcome.reason,
+                last_http_status: outcome.httpStatus ?? null,
+                ...released,
+              }),
+            ).execute();
+            break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Events due since before `cutoff` and never tried since (their integration was paused, or its vendor
+   * down while probes went out) move to the dead letters: waiting has a limit, and a replay brings
+   * them back. Walks the `queue_due` index, so it costs what it moves. Answers how many moved.
+   */
+  async expireWaiting(integrationId: string, cutoff: number, now: number, code: string, reason: string): Promise<number> {
+    const result = await this.db
+      .updateTable('queue')
+      .set({ state: 'dead', dead_at: now, last_status: 'retryable', last_code: code, last_error: reason })
+      .where('integration_id', '=', integrationId)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<', cutoff)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Keeps the claims `owner` is still working on alive (and only those: a batch given up on expires). */
+  async renewLeases(owner: string, ids: readonly number[], until: number): Promise<number> {
+    let renewed = 0;
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const result = await this.db
+        .updateTable('queue')
+        .set({ lease_expires_at: until })
+        .where('id', 'in', ids.slice(i, i + ID_CHUNK))
+        .where('state', '=', 'inflight')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      renewed += Number(result.numUpdatedRows);
+    }
+    return renewed;
+  }
+
+  /** Claims whose instance stopped renewing (it died) go back to pending for whoever claims next. */
+  async releaseExpiredLeases(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('queue')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null })
+      .where('state', '=', 'inflight')
+      .where('lease_expires_at', '<', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * Everything in flight back to pending, whoever claimed it. Only right when this process is the only
+   * one (the embedded engine at start): its idempotency key makes resending harmless.
+   */
+  async releaseAllClaims(): Promise<number> {
+    const result = await this.db.updateTable('queue').set({ state: 'pending', lease_owner: null, lease_expires_at: null }).where('state', '=', 'inflight').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async deadLetters(integrationId: string, cursor: number | undefined, limit: number): Promise<{ rows: DeadLetter[]; next?: number }> {
+    const rows = await this.db
+      .selectFrom('queue')
+      .select(['id', 'message_id', 'event_json', 'attempts', 'last_status', 'last_code', 'last_error', 'last_http_status', 'accepted_at', 'dead_at'])
+      .where('integration_id', '=', integrationId)
+      .where('state', '=', 'dead')
+      .where('id', '>', cursor ?? 0)
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      message_id: r.message_id,
+      event: JSON.parse(r.event_json) as DataflyEvent,
+      attempts: r.attempts,
+      status: r.last_status,
+      code: r.last_code,
+      reason: r.last_error,
+      http_status: r.last_http_status,
+      accepted_at: new Date(r.accepted_at).toISOString(),
+      dead_at: new Date(r.dead_at ?? 0).toISOString(),
+    }));
+    return { rows: page, next: rows.length > limit ? page[page.length - 1].id : undefined };
+  }
+
+  /** Dead letters back to pending with a fresh attempt budget: all of them, or the given messageIds. */
+  async replay(integrationId: string, messageIds: readonly string[] | 'all', now: number): Promise<number> {
+    const base = () => this.db.updateTable('queue').set({ state: 'pending', attempts: 0, next_attempt_at: now, dead_at: null }).where('integration_id', '=', integrationId).where('state', '=', 'dead');
+    if (messageIds === 'all') return Number((await base().executeTakeFirst()).numUpdatedRows);
+    let replayed = 0;
+    for (let i = 0; i < messageIds.length; i += ID_CHUNK) {
+      replayed += Number((await base().where('message_id', 'in', messageIds.slice(i, i + ID_CHUNK)).executeTakeFirst()).numUpdatedRows);
+    }
+    return replayed;
+  }
+
+  /** Events per integration and state, for /metrics and the overview. */
+  depth(integrationId?: string): Promise<{ integration_id: string; state: string; count: number }[]> {
+    return this.db
+      .selectFrom('queue')
+      .select(['integration_id', 'state', (eb) => eb.fn.countAll<number>().as('count')])
+      .$if(integrationId !== undefined, (q) => q.where('integration_id', '=', integrationId!))
+      .groupBy(['integration_id', 'state'])
+      .execute()
+      .then((rows) => rows.map((r) => ({ ...r, count: Number(r.count) })));
+  }
+
+  /**
+   * When the oldest event still waiting (pending or in flight) was accepted. Walks ids in order: the
+   * oldest rows come first, so this stops at the first row of the integration.
+   */
+  async oldestWaiting(integrationId: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('queue')
+      .select('accepted_at')
+      .where('integration_id', '=', integrationId)
+      .where('state', '!=', 'dead')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.accepted_at;
+  }
+
+  /**
+   * Removes a deleted user's events that still wait (pending, or dead letters a replay would send),
+   * and answers them so each can be logged. Events of either id are dropped: erring to the user's side.
+   */
+  async dropUsers(integrationId: string, identities: readonly string[], anonymousIds: readonly string[], acceptedBefore: number): Promise<{ messageId: string; event: DataflyEvent; attempts: number }[]> {
+    const dropped: { messageId: string; event: DataflyEvent; attempts: number }[] = [];
+    const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const rows = await this.db
+          .deleteFrom('queue')
+          .where('integration_id', '=', integrationId)
+          .where('state', 'in', ['pending', 'dead'])
+          .where('accepted_at', '<=', acceptedBefore)
+          .where(column, 'in', ids.slice(i, i + ID_CHUNK))
+          .returning(['message_id', 'event_json', 'attempts'])
+          .execute();
+        for (const r of rows) dropped.push({ messageId: r.message_id, event: JSON.parse(r.event_json) as DataflyEvent, attempts: r.attempts });
+      }
+    };
+    await run('user_id', identities);
+    await run('anonymous_id', anonymousIds);
+    return dropped;
+  }
+
+  /** How many events an integration has waiting and dead (for its page and the delete dialog). */
+  async counts(integrationId: string): Promise<{ waiting: number; dead: number }> {
+    const rows = await this.depth(integrationId);
+    const sum = (pred: (s: string) => boolean) => rows.filter((r) => pred(r.state)).reduce((n, r) => n + r.count, 0);
+    return { waiting: sum((s) => s !== 'dead'), dead: sum((s) => s === 'dead') };
+  }
 }

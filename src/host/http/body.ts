@@ -1,0 +1,64 @@
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '../errors.js';
+
+/**
+ * Deeper than this, a body is refused before `JSON.parse` sees it: parsing and then walking a body
+ * of five million `[` blocks the event loop for seconds. Events themselves are held to a much lower
+ * depth at ingestion (MAX_EVENT_DEPTH, 64), where the one offending event is named and its neighbours
+ * kept; this bound only stops bodies no collector sends, at the cost of a scan that stops early.
+ */
+export const MAX_BODY_DEPTH = 10_000;
+
+/** Parses a request body as JSON after a linear scan of its nesting depth (strings skipped). */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_BODY_DEPTH) throw new ApiError(400, 'body_too_deep', `The request body nests deeper than ${MAX_BODY_DEPTH} levels (an event may nest at most 64): nothing of it was read`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+}
+
+/**
+ * At most `limit` request bodies are read and parsed at once; the rest wait in line (up to `queue`
+ * of them, then 503). Parsing is synchronous, so this bounds the memory a flood of large bodies takes
+ * and keeps the event loop free between them for everything else (health checks included).
+ */
+export class BodyGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly queue = 256,
+  ) {}
+
+  async enter(reply: FastifyReply): Promise<void> {
+    if (this.active >= this.limit) {
+      if (this.waiting.length >= this.queue) throw new ApiError(503, 'busy', 'The host is reading too many request bodies at once; retry shortly', undefined, { 'retry-after': '1' });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    // The slot is held until the answer is sent (or the client goes away), then passed on.
+    reply.raw.once('close', () => this.leave());
+  }
+
+  private leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}

@@ -1,0 +1,153 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The host's tables as Kysely sees them, one engine or the other. Times the host computes with are
+ * milliseconds since the epoch (bigint on PostgreSQL, parsed to numbers); times it only shows are ISO text.
+ */
+export interface HostDatabase {
+  integrations: IntegrationTable;
+  revisions: RevisionTable;
+  integration_status: IntegrationStatusTable;
+  queue: QueueTable;
+  delivery_logs: DeliveryLogTable;
+  delivery_counts: DeliveryCountTable;
+  rate_limit_buckets: RateLimitBucketTable;
+  user_deletions: UserDeletionTable;
+}
+
+export interface IntegrationTable {
+  id: string;
+  catalog_key: string;
+  name: string;
+  variant: string;
+  delivery_mode: string;
+  enabled: number;
+  /** Non-secret config fields, JSON. */
+  config_json: string;
+  /** Secret config fields, each sealed with AES-256-GCM, JSON. */
+  secrets_json: string;
+  blueprint_json: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RevisionTable {
+  integration_id: string;
+  revision_number: number;
+  config_json: string;
+  secrets_json: string;
+  blueprint_json: string;
+  enabled: number;
+  delivery_mode: string;
+  change_summary: string;
+  created_at: string;
+  /** The integration's name at this revision (null for revisions stored before names were kept). */
+  name: string | null;
+}
+
+/** What delivery learned about an integration, shared by every instance: paused, or backing off. */
+export interface IntegrationStatusTable {
+  integration_id: string;
+  /** An installation-level code (invalid credentials, endpoint not found): delivery holds until the config changes. */
+  paused_code: string | null;
+  paused_message: string | null;
+  paused_at: number | null;
+  /** The vendor looked down: no instance claims before this time. */
+  backoff_until: number;
+  consecutive_failures: number;
+  /** When the current run of failed batches began (null while the vendor answers). */
+  failing_since: number | null;
+  updated_at: number;
+}
+
+export interface QueueTable {
+  id: Generated<number>;
+  integration_id: string;
+  message_id: string;
+  event_json: string;
+  /** pending | inflight | dead */
+  state: string;
+  attempts: number;
+  /** When the event may be claimed next; for a new event its acceptance time. */
+  next_attempt_at: number;
+  accepted_at: number;
+  last_status: string | null;
+  last_code: string | null;
+  last_error: string | null;
+  last_http_status: number | null;
+  dead_at: number | null;
+  /** The instance whose claim this is, until `lease_expires_at`; then any instance may claim it again. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  /** The event's ids, so a user deletion finds its waiting events without reading every payload. */
+  user_id: string | null;
+  anonymous_id: string | null;
+}
+
+export interface DeliveryLogTable {
+  id: Generated<number>;
+  integration_id: string;
+  message_id: string;
+  event_type: string | null;
+  event_name: string | null;
+  attempt: number;
+  status: string;
+  http_status: number | null;
+  code: string | null;
+  message: string | null;
+  response: string | null;
+  warnings_json: string;
+  duration_ms: number;
+  created_at: string;
+  user_id: string | null;
+  anonymous_id: string | null;
+  /** The event as it was received. */
+  event_json: string | null;
+  /** The vendor calls it became (SentCall[]), JSON. */
+  calls_json: string | null;
+  instance_id: string | null;
+}
+
+/** Per integration, minute and outcome: how many events ended that way (the overview charts). */
+export interface DeliveryCountTable {
+  integration_id: string;
+  minute: number;
+  status: string;
+  count: number;
+}
+
+/** A token bucket shared by every instance: the vendor's limit, keyed as the adapter keys it. */
+export interface RateLimitBucketTable {
+  key: string;
+  capacity: number;
+  window_ms: number;
+  tokens: number;
+  updated_at: number;
+  /** Scratch of the last statement: what it asked for and what it got. */
+  wanted: number;
+  granted: number;
+  /** Until when tokens are promised to held-back events (they come back then, not all at once). */
+  promised_until: number;
+  /** Set when a take found the bucket full: the vendor starts counting only when the request arrives. */
+  full_take_at: number | null;
+}
+
+export interface UserDeletionTable {
+  id: string;
+  integration_id: string;
+  identities_json: string;
+  anonymous_ids_json: string;
+  users: number;
+  /** pending | complete | failed */
+  status: string;
+  /** The vendor's deletion requests: [{requestId, users, status}] and failures, JSON. */
+  parts_json: string;
+  message: string | null;
+  requested_by: string;
+  requested_at: string;
+  completed_at: string | null;
+  events_dropped: number;
+  next_poll_at: number;
+  polls: number;
+}

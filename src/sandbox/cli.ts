@@ -10,7 +10,7 @@ try {
   process.exit(2);
 }
 await sandbox.start();
-console.log(`Heap sandbox listening on ${sandbox.url}`);
+console.log(`Heap sandbox listening on ${sandbox.url}, for ${sandbox.describeAppIds()}`);
 console.log(`  inspect: GET ${sandbox.url}/__sandbox/requests, /__sandbox/events, /__sandbox/stats, /__sandbox/deletions`);
 console.log(`  faults:  POST ${sandbox.url}/__sandbox/faults {"status": 500, "count": 3}`);
 console.log('  state lives in memory: a restart starts empty');

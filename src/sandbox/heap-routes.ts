@@ -1,3 +1,4 @@
+import type { KnownApps } from './apps.js';
 import { Unauthorized, type AccessTokens } from './auth.js';
 import type { RateLimiter } from './limits.js';
 import { RequestProblem } from './problems.js';
@@ -5,9 +6,10 @@ import { reply, type Reply } from './reply.js';
 import type { RecordedState } from './state.js';
 import { checkAccountProperties, checkAppId, checkDeletion, checkMerge, checkTrackEvent, checkUserProperties, itemsOf, requireObject } from './validate.js';
 
-/** What Heap's API routes work on: the recorded state, the access tokens, the rate limits, the time. */
+/** What Heap's API routes work on: the recorded state, the account's apps and tokens, the rate limits, the time. */
 export interface HeapContext {
   state: RecordedState;
+  apps: KnownApps;
   tokens: AccessTokens;
   limiter: RateLimiter;
   now: number;
@@ -40,16 +42,37 @@ export function answerHeap(ctx: HeapContext, request: HeapRequest): Reply {
   }
 }
 
+/**
+ * The body's app_id and whether the account has that app; a request naming another is counted
+ * (stats' unknown_app_ids). It is refused at once in `reject` mode; in `drop` mode the route still
+ * checks the rest, since a malformed request is the client's bug whatever the app, then answers as
+ * Heap is reported to (200) and keeps nothing.
+ */
+function appOf(ctx: HeapContext, body: Record<string, unknown>): { appId: string; known: boolean } {
+  const appId = checkAppId(body);
+  const known = ctx.apps.has(appId);
+  if (known) return { appId, known };
+  ctx.state.countUnknownApp(appId);
+  if (ctx.apps.unknown === 'reject') throw new RequestProblem(`app_id: ${appId} is not an app of this Heap account`);
+  return { appId, known };
+}
+
+/** Heap's answer to a request for an unknown app, marked so a person inspecting the sandbox sees why nothing arrived. */
+function dropped(body: unknown): Reply {
+  return { status: 200, body, dropped: 'unknown app_id' };
+}
+
 function rateLimited(limited: { retryAfterMs: number; limit: string }): Reply {
   return reply(429, { error: `rate limit exceeded: ${limited.limit}` }, { 'retry-after': String(Math.max(1, Math.ceil(limited.retryAfterMs / 1000))) });
 }
 
 function track(ctx: HeapContext, request: HeapRequest): Reply {
   const body = requireObject(request.body);
-  const appId = checkAppId(body);
+  const { appId, known } = appOf(ctx, body);
   const bulk = 'events' in body;
   const { items, prefix } = itemsOf(body, 'events');
   const events = items.map((item, i) => checkTrackEvent(item, prefix(i)));
+  if (!known) return dropped({});
   const identities = new Map<string, number>();
   for (const e of events) {
     const key = e.identity ?? `user_id:${e.user_id}`;
@@ -63,9 +86,10 @@ function track(ctx: HeapContext, request: HeapRequest): Reply {
 
 function addUserProperties(ctx: HeapContext, request: HeapRequest): Reply {
   const body = requireObject(request.body);
-  const appId = checkAppId(body);
+  const { appId, known } = appOf(ctx, body);
   const { items, prefix } = itemsOf(body, 'users');
   const users = items.map((item, i) => checkUserProperties(item, prefix(i)));
+  if (!known) return dropped({});
   const limited = ctx.limiter.check(appId, 'single_call', new Map(users.map((u) => [u.identity, 1])), ctx.now);
   if (!limited.ok) return rateLimited(limited);
   for (const u of users) ctx.state.setUserProperties(appId, u.identity, u.properties);
@@ -74,17 +98,19 @@ function addUserProperties(ctx: HeapContext, request: HeapRequest): Reply {
 
 function addAccountProperties(ctx: HeapContext, request: HeapRequest): Reply {
   const body = requireObject(request.body);
-  const appId = checkAppId(body);
+  const { appId, known } = appOf(ctx, body);
   const { items, prefix } = itemsOf(body, 'accounts');
   const accounts = items.map((item, i) => checkAccountProperties(item, prefix(i)));
+  if (!known) return dropped('OK');
   for (const a of accounts) ctx.state.setAccountProperties(appId, a.account_id, a.properties);
   return reply(200, 'OK');
 }
 
 function identify(ctx: HeapContext, request: HeapRequest): Reply {
   const body = requireObject(request.body);
-  const appId = checkAppId(body);
+  const { appId, known } = appOf(ctx, body);
   const merge = checkMerge(body);
+  if (!known) return dropped({});
   ctx.state.addMerge({ app_id: appId, user_id: merge.user_id, identity: merge.identity });
   return reply(200, {});
 }

@@ -17,8 +17,12 @@ export const sandboxOptionsSchema = z.strictObject({
   /** 0 or none: any free port. */
   port: integer(0, 65_535).optional(),
   host: z.string().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
-  /** The app_id/api_key pairs `auth_token` accepts. */
+  /** The app_id/api_key pairs `auth_token` accepts; their app ids are apps of the sandbox's account. */
   credentials: z.array(credentialsSchema).default([]),
+  /** More app ids of the account (track and the other ingestion calls only need an app_id), or `'*'` for any (benchmarks with many apps). */
+  appIds: z.union([z.array(appId), z.literal('*')], { error: 'must be a list of numeric app_ids or "*"' }).default([]),
+  /** An app_id the account does not have: `drop` (200, nothing kept; the default) or `reject` (400). */
+  unknownAppIds: z.enum(['drop', 'reject'], { error: 'must be drop or reject' }).default('drop'),
   limits: sandboxLimitsSchema.partial().optional(),
   /** Seed for fractional faults. */
   seed: z.number().int().default(42),

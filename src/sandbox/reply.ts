@@ -3,6 +3,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Why nothing of the request was kept, though it was answered (recorded with the request). */
+  dropped?: string;
 }
 
 export function reply(status: number, body: unknown, headers?: Record<string, string>): Reply {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { KnownApps } from './apps.js';
 import { AccessTokens } from './auth.js';
 import { answerControl, CONTROL, type ControlContext } from './control-routes.js';
 import { Faults, type FaultRule } from './faults.js';
@@ -26,6 +27,7 @@ export class HeapSandbox {
   private readonly sockets = new Set<Socket>();
   private boundPort?: number;
   private readonly options: ResolvedSandboxOptions;
+  private readonly apps: KnownApps;
   private readonly tokens: AccessTokens;
   private readonly faults: Faults;
   private limiter: RateLimiter;
@@ -34,6 +36,7 @@ export class HeapSandbox {
   /** Throws an Error naming the option when one is malformed. */
   constructor(options: SandboxOptions = {}) {
     this.options = resolveOptions(options);
+    this.apps = new KnownApps(this.options.credentials, this.options.appIds, this.options.unknownAppIds);
     this.tokens = new AccessTokens(this.options.credentials);
     this.faults = new Faults(this.options.seed);
     this.limiter = new RateLimiter({ ...HEAP_RATE_LIMITS, ...this.options.limits });
@@ -45,6 +48,11 @@ export class HeapSandbox {
     if (this.boundPort === undefined) throw new Error('the sandbox has not been started');
     const host = this.options.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
+  }
+
+  /** The app ids it knows and what it does with others, in a sentence for its start line. */
+  describeAppIds(): string {
+    return this.apps.describe();
   }
 
   async start(): Promise<this> {
@@ -157,7 +165,7 @@ export class HeapSandbox {
         return this.answer(res, arrival, body, reply(fault.status, fault.body ?? { error: `injected fault (${fault.status})` }, headers));
       }
     }
-    const context = { state: this.state, tokens: this.tokens, limiter: this.limiter, now: Date.now() };
+    const context = { state: this.state, apps: this.apps, tokens: this.tokens, limiter: this.limiter, now: Date.now() };
     this.answer(res, arrival, body, answerHeap(context, { method, path: arrival.path, authorization: req.headers.authorization, body }));
   }
 
@@ -175,7 +183,7 @@ export class HeapSandbox {
   /** Records the request with its answer, then sends the answer. */
   private answer(res: http.ServerResponse, arrival: Arrival, body: unknown, answer: Reply): void {
     const { method, path } = arrival;
-    this.state.record({ method, path, status: answer.status, body });
+    this.state.record({ method, path, status: answer.status, body, ...(answer.dropped && { dropped: answer.dropped }) });
     this.write(res, answer);
   }
 

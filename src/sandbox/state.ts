@@ -9,6 +9,8 @@ export interface RecordedRequest {
   status: number;
   /** The parsed JSON body (the raw text when it was not JSON). */
   body: unknown;
+  /** Why nothing of an answered request was kept ("unknown app_id"), as Heap keeps nothing of it. */
+  dropped?: string;
   received_at: string;
 }
 
@@ -50,6 +52,7 @@ export class RecordedState {
   private readonly accounts = new Map<string, Properties>();
   private readonly merges: RecordedMerge[] = [];
   private readonly deletions = new Map<string, DeletionRequest>();
+  private readonly unknownAppIds: Record<string, number> = {};
 
   constructor(private readonly maxRecorded: number) {}
 
@@ -72,6 +75,10 @@ export class RecordedState {
 
   clearRequests(): void {
     this.requests = [];
+  }
+
+  countUnknownApp(appId: string): void {
+    this.unknownAppIds[appId] = (this.unknownAppIds[appId] ?? 0) + 1;
   }
 
   // ---- what Heap keeps ----
@@ -155,6 +162,8 @@ export class RecordedState {
       users: this.users.size,
       accounts: this.accounts.size,
       merges: this.merges.length,
+      /** Requests answered for app ids the account does not have, by app_id. */
+      unknown_app_ids: { ...this.unknownAppIds },
     };
   }
 }

@@ -10,6 +10,7 @@ import type { SandboxOptions } from './options.js';
  *   --app-id ID                another app of the account (repeatable; HEAP_SANDBOX_APP_IDS=1,2,3)
  *   --any-app-id               every app_id is an app of the account (benchmarks with many apps)
  *   --reject-unknown-app-ids   answer 400 for an unknown app_id instead of Heap's reported 200 + drop
+ *   --deletion-delay-ms N      a user deletion is complete N ms after the request (default: once polled)
  *
  * The credentials auth_token accepts come from HEAP_SANDBOX_APP_ID / HEAP_SANDBOX_API_KEY (the
  * defaults below are for local use only); that app_id is an app of the account too. Throws an
@@ -26,8 +27,10 @@ export function optionsFromCommandLine(args: string[], env: NodeJS.ProcessEnv): 
       'app-id': { type: 'string', multiple: true, default: [] },
       'any-app-id': { type: 'boolean', default: false },
       'reject-unknown-app-ids': { type: 'boolean', default: false },
+      'deletion-delay-ms': { type: 'string' },
     },
   });
+  const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
   const appIds = [...(env.HEAP_SANDBOX_APP_IDS ?? '').split(','), ...values['app-id']].map((id) => id.trim()).filter((id) => id !== '');
   if (values['any-app-id'] && (appIds.length > 0 || values['reject-unknown-app-ids'])) {
     throw new Error('--any-app-id accepts every app_id: leave out --app-id, HEAP_SANDBOX_APP_IDS and --reject-unknown-app-ids');
@@ -40,5 +43,6 @@ export function optionsFromCommandLine(args: string[], env: NodeJS.ProcessEnv): 
     unknownAppIds: values['reject-unknown-app-ids'] ? 'reject' : 'drop',
     limits: { enabled: !values['no-limits'] },
     maxRecorded: Number(values['max-recorded']),
+    deletionDelayMs: number(values['deletion-delay-ms']),
   };
 }

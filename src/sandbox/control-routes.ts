@@ -15,6 +15,7 @@ export interface ControlContext {
   setLimits(input: unknown): void;
   stats(): unknown;
   reset(): void;
+  now: number;
 }
 
 /** `/__sandbox/...`: a person's or a test's window on the sandbox. Bad input answers 400 naming the field. */
@@ -39,6 +40,11 @@ export function answerControl(ctx: ControlContext, method: string, url: URL, raw
         return reply(200, ctx.state.accountList());
       case 'GET /merges':
         return reply(200, ctx.state.mergeList());
+      case 'GET /deletions':
+        return reply(
+          200,
+          ctx.state.deletionList().map((d) => ({ ...d, status: ctx.state.statusOf(d, ctx.now), requested_at: new Date(d.requested_at).toISOString() })),
+        );
       case 'POST /reset':
         ctx.reset();
         return reply(200, { reset: true });

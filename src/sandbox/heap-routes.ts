@@ -120,18 +120,21 @@ function authToken(ctx: HeapContext, request: HeapRequest): Reply {
   return reply('error' in issued ? 401 : 200, issued);
 }
 
-/** A deletion request, recorded with the app the token was issued for. */
+/**
+ * Heap deletes across every environment of the account; the sandbox has no notion of an account
+ * beyond its apps, so it deletes in the app the token was issued for.
+ */
 function userDeletion(ctx: HeapContext, request: HeapRequest): Reply {
   const appId = ctx.tokens.appOf(request.authorization, ctx.now);
   const users = checkDeletion(requireObject(request.body));
-  const { deletion_request_id: id } = ctx.state.addDeletion(appId, users);
+  const { deletion_request_id: id } = ctx.state.deleteUsers(appId, users, ctx.now);
   return reply(201, { deletion_request_id: id, deletion_request_location: `${DELETION_STATUS}${id}`, status: 'pending' });
 }
 
 function deletionStatus(ctx: HeapContext, request: HeapRequest): Reply {
   ctx.tokens.appOf(request.authorization, ctx.now);
   const id = safeDecode(request.path.slice(DELETION_STATUS.length));
-  const status = ctx.state.pollDeletion(id);
+  const status = ctx.state.pollDeletion(id, ctx.now);
   return status ? reply(200, { deletion_request_id: id, status }) : reply(404, { error: `no deletion request ${id}` });
 }
 

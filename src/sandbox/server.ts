@@ -8,7 +8,7 @@ import { answerHeap } from './heap-routes.js';
 import { checkLimits, HEAP_RATE_LIMITS, RateLimiter, type SandboxLimits } from './limits.js';
 import { resolveOptions, type ResolvedSandboxOptions, type SandboxOptions } from './options.js';
 import { reply, type Reply } from './reply.js';
-import { RecordedState, type RecordedEvent, type RecordedMerge, type RecordedRequest } from './state.js';
+import { RecordedState, type DeletionRequest, type RecordedEvent, type RecordedMerge, type RecordedRequest } from './state.js';
 
 export type { SandboxCredentials, SandboxOptions } from './options.js';
 export type { DeletionRequest, RecordedEvent, RecordedMerge, RecordedRequest } from './state.js';
@@ -128,8 +128,12 @@ export class HeapSandbox {
     return [...this.state.mergeList()];
   }
 
+  recordedDeletions(): DeletionRequest[] {
+    return this.state.deletionList();
+  }
+
   private emptyState(): RecordedState {
-    return new RecordedState(this.options.maxRecorded);
+    return new RecordedState(this.options.maxRecorded, this.options.deletionDelayMs);
   }
 
   // ---- HTTP ----
@@ -177,6 +181,7 @@ export class HeapSandbox {
       setLimits: (input) => this.setLimits(input as Partial<SandboxLimits>),
       stats: () => this.stats(),
       reset: () => this.reset(),
+      now: Date.now(),
     };
   }
 

@@ -29,8 +29,11 @@ export interface DeletionRequest {
   deletion_request_id: string;
   app_id: string;
   users: DeletionUser[];
+  requested_at: number;
   /** How often deletion_status was asked about it. */
   polls: number;
+  /** What the sandbox held of these users and removed. */
+  removed: { user_properties: number; events: number; merges: number };
 }
 
 type Properties = Record<string, unknown>;
@@ -50,11 +53,16 @@ export class RecordedState {
   private readonly keys = new Set<string>();
   private readonly users = new Map<string, Properties>();
   private readonly accounts = new Map<string, Properties>();
-  private readonly merges: RecordedMerge[] = [];
+  private merges: RecordedMerge[] = [];
   private readonly deletions = new Map<string, DeletionRequest>();
   private readonly unknownAppIds: Record<string, number> = {};
+  private usersDeleted = 0;
+  private eventsDeleted = 0;
 
-  constructor(private readonly maxRecorded: number) {}
+  constructor(
+    private readonly maxRecorded: number,
+    private readonly deletionDelayMs: number | undefined,
+  ) {}
 
   // ---- requests ----
 
@@ -138,18 +146,59 @@ export class RecordedState {
 
   // ---- deletions ----
 
-  /** A user deletion request; the sandbox keeps what it holds of those users. */
-  addDeletion(appId: string, users: DeletionUser[]): DeletionRequest {
-    const deletion: DeletionRequest = { deletion_request_id: randomUUID(), app_id: appId, users, polls: 0 };
+  /**
+   * Deletes the users of one app at once: user properties and track events by identity or by
+   * user_id, and their merges. A deleted identity takes the anonymous user_ids merged into it, with
+   * their events. Accounts and dedup keys stay (Heap does not say a deleted user's keys are forgotten).
+   */
+  deleteUsers(appId: string, users: DeletionUser[], now: number): DeletionRequest {
+    const identities = new Set<string>();
+    const userIds = new Set<string>();
+    for (const user of users) {
+      if ('identity' in user) identities.add(user.identity);
+      else userIds.add(user.user_id);
+    }
+    let userProperties = 0;
+    for (const identity of identities) if (this.users.delete(`${appId}:${identity}`)) userProperties++;
+    const mergedUserIds = new Set(userIds);
+    for (const m of this.merges) if (m.app_id === appId && identities.has(m.identity)) mergedUserIds.add(m.user_id);
+
+    const merges = this.merges.length;
+    this.merges = this.merges.filter((m) => m.app_id !== appId || !(identities.has(m.identity) || userIds.has(m.user_id)));
+    const events = this.events.length;
+    this.events = this.events.filter((e) => e.app_id !== appId || !(e.identity !== undefined ? identities.has(e.identity) : mergedUserIds.has(e.user_id!)));
+
+    const deletion: DeletionRequest = {
+      deletion_request_id: randomUUID(),
+      app_id: appId,
+      users,
+      requested_at: now,
+      polls: 0,
+      removed: { user_properties: userProperties, events: events - this.events.length, merges: merges - this.merges.length },
+    };
     this.deletions.set(deletion.deletion_request_id, deletion);
+    this.usersDeleted += users.length;
+    this.eventsDeleted += deletion.removed.events;
     return deletion;
   }
 
-  /** deletion_status: pending until it has been polled once, then complete; undefined for an id it never issued. */
-  pollDeletion(id: string): DeletionStatus | undefined {
+  /** deletion_status: the status, counting this poll; undefined for an id it never issued. */
+  pollDeletion(id: string, now: number): DeletionStatus | undefined {
     const deletion = this.deletions.get(id);
     if (!deletion) return undefined;
-    return deletion.polls++ > 0 ? 'complete' : 'pending';
+    const status = this.statusOf(deletion, now);
+    deletion.polls++;
+    return status;
+  }
+
+  /** Pending until its status has been polled once (or `deletionDelayMs` has passed), then complete. */
+  statusOf(deletion: DeletionRequest, now: number): DeletionStatus {
+    const done = this.deletionDelayMs === undefined ? deletion.polls > 0 : now - deletion.requested_at >= this.deletionDelayMs;
+    return done ? 'complete' : 'pending';
+  }
+
+  deletionList(): DeletionRequest[] {
+    return [...this.deletions.values()];
   }
 
   stats() {
@@ -164,6 +213,10 @@ export class RecordedState {
       merges: this.merges.length,
       /** Requests answered for app ids the account does not have, by app_id. */
       unknown_app_ids: { ...this.unknownAppIds },
+      deletions: this.deletions.size,
+      /** Users named by deletion requests, whether or not the sandbox held anything of them. */
+      users_deleted: this.usersDeleted,
+      events_deleted: this.eventsDeleted,
     };
   }
 }

@@ -7,6 +7,7 @@ import type { SandboxOptions } from './options.js';
  *   --port, --host             where it listens (HEAP_SANDBOX_PORT)
  *   --no-limits                no rate limits
  *   --max-recorded N           requests and events kept for inspection
+ *   --max-raw-body-bytes N     how much of each raw body is kept (default 1 MiB; 0 keeps none)
  *   --app-id ID                another app of the account (repeatable; HEAP_SANDBOX_APP_IDS=1,2,3)
  *   --any-app-id               every app_id is an app of the account (benchmarks with many apps)
  *   --reject-unknown-app-ids   answer 400 for an unknown app_id instead of Heap's reported 200 + drop
@@ -24,6 +25,7 @@ export function optionsFromCommandLine(args: string[], env: NodeJS.ProcessEnv): 
       host: { type: 'string', default: '127.0.0.1' },
       'no-limits': { type: 'boolean', default: false },
       'max-recorded': { type: 'string', default: '50000' },
+      'max-raw-body-bytes': { type: 'string' },
       'app-id': { type: 'string', multiple: true, default: [] },
       'any-app-id': { type: 'boolean', default: false },
       'reject-unknown-app-ids': { type: 'boolean', default: false },
@@ -43,6 +45,7 @@ export function optionsFromCommandLine(args: string[], env: NodeJS.ProcessEnv): 
     unknownAppIds: values['reject-unknown-app-ids'] ? 'reject' : 'drop',
     limits: { enabled: !values['no-limits'] },
     maxRecorded: Number(values['max-recorded']),
+    maxRawBodyBytes: number(values['max-raw-body-bytes']),
     deletionDelayMs: number(values['deletion-delay-ms']),
   };
 }

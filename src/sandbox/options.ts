@@ -30,6 +30,8 @@ export const sandboxOptionsSchema = z.strictObject({
   maxRecorded: integer(0).default(50_000),
   /** Largest request body it reads; past it, 413. */
   maxBodyBytes: integer(1).default(10 * 1024 * 1024),
+  /** How much of each request's raw body it keeps (`raw_body`); past it the text is cut and `raw_body_truncated` set; 0 keeps none. */
+  maxRawBodyBytes: integer(0).default(1024 * 1024),
   /** When set, a user deletion is complete this long after it was requested; by default, once its status has been polled. */
   deletionDelayMs: integer(0).optional(),
 });

@@ -14,7 +14,7 @@ export type { SandboxCredentials, SandboxOptions } from './options.js';
 export type { DeletionRequest, RecordedEvent, RecordedMerge, RecordedRequest } from './state.js';
 
 /** A request as it arrived, before the sandbox answers it. */
-type Arrival = Pick<RecordedRequest, 'method' | 'path'>;
+type Arrival = Pick<RecordedRequest, 'method' | 'path' | 'raw_body' | 'raw_body_truncated'>;
 
 /**
  * A local Heap: the Server-Side API endpoints, checked as Heap documents them, with dedup by
@@ -145,7 +145,7 @@ export class HeapSandbox {
     if (url?.pathname.startsWith(CONTROL)) return this.write(res, answerControl(this.controlContext(), method, url, read.bytes.toString('utf8')));
 
     const raw = read.bytes.toString('utf8');
-    const arrival: Arrival = { method, path: url?.pathname ?? req.url ?? '' };
+    const arrival: Arrival = { method, path: url?.pathname ?? req.url ?? '', ...this.rawBody(read, raw) };
     if (!url) return this.answer(res, arrival, undefined, reply(400, { error: `request target: ${req.url} is not a path` }));
     if (read.tooLarge) return this.answer(res, arrival, undefined, reply(413, { error: `body: larger than ${this.options.maxBodyBytes} bytes` }));
 
@@ -173,6 +173,13 @@ export class HeapSandbox {
     this.answer(res, arrival, body, answerHeap(context, { method, path: arrival.path, authorization: req.headers.authorization, body }));
   }
 
+  /** The raw body as recorded: whole up to maxRawBodyBytes, else its first bytes and a flag saying so. */
+  private rawBody(read: { bytes: Buffer; tooLarge: boolean }, text: string): Pick<RecordedRequest, 'raw_body' | 'raw_body_truncated'> {
+    const max = this.options.maxRawBodyBytes;
+    if (!read.tooLarge && read.bytes.length <= max) return { raw_body: text, raw_body_truncated: false };
+    return { raw_body: read.bytes.subarray(0, max).toString('utf8'), raw_body_truncated: true };
+  }
+
   private controlContext(): ControlContext {
     return {
       state: this.state,
@@ -187,8 +194,8 @@ export class HeapSandbox {
 
   /** Records the request with its answer, then sends the answer. */
   private answer(res: http.ServerResponse, arrival: Arrival, body: unknown, answer: Reply): void {
-    const { method, path } = arrival;
-    this.state.record({ method, path, status: answer.status, body, ...(answer.dropped && { dropped: answer.dropped }) });
+    const { method, path, raw_body, raw_body_truncated } = arrival;
+    this.state.record({ method, path, status: answer.status, body, raw_body, raw_body_truncated, ...(answer.dropped && { dropped: answer.dropped }) });
     this.write(res, answer);
   }
 

@@ -9,6 +9,9 @@ export interface RecordedRequest {
   status: number;
   /** The parsed JSON body (the raw text when it was not JSON). */
   body: unknown;
+  /** The body as sent, decoded as UTF-8, cut past `maxRawBodyBytes`. */
+  raw_body: string;
+  raw_body_truncated: boolean;
   /** Why nothing of an answered request was kept ("unknown app_id"), as Heap keeps nothing of it. */
   dropped?: string;
   received_at: string;

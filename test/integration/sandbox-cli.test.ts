@@ -13,12 +13,13 @@ describe('Heap sandbox command line', () => {
       unknownAppIds: 'drop',
       limits: { enabled: true },
       maxRecorded: 50_000,
+      maxRawBodyBytes: undefined,
       deletionDelayMs: undefined,
     });
   });
 
   it('adds app ids from HEAP_SANDBOX_APP_IDS and repeated --app-id; rejects unknown ones on request', () => {
-    const options = optionsFromCommandLine(['--app-id', '555', '--app-id', '666', '--reject-unknown-app-ids', '--no-limits', '--max-recorded', '2000000', '--deletion-delay-ms', '250'], {
+    const options = optionsFromCommandLine(['--app-id', '555', '--app-id', '666', '--reject-unknown-app-ids', '--no-limits', '--max-recorded', '2000000', '--max-raw-body-bytes', '0', '--deletion-delay-ms', '250'], {
       HEAP_SANDBOX_APP_ID: '42',
       HEAP_SANDBOX_API_KEY: 'k',
       HEAP_SANDBOX_APP_IDS: '100, 200,',
@@ -31,6 +32,7 @@ describe('Heap sandbox command line', () => {
       unknownAppIds: 'reject',
       limits: { enabled: false },
       maxRecorded: 2_000_000,
+      maxRawBodyBytes: 0,
       deletionDelayMs: 250,
     });
   });

@@ -140,6 +140,23 @@ describe('Heap sandbox', () => {
     expect(await call(sandbox, 'GET', '/__sandbox/nothing')).toMatchObject({ status: 404, text: error('no sandbox control route GET /nothing') });
   });
 
+  it('records each request’s raw body byte for byte beside the parsed one', async () => {
+    const raw = '{ "app_id": "1234567890",\n  "event": "Café ☕", "identity": "u", "properties": {"n": 1.50} }';
+    expect((await post('/api/track', raw)).status).toBe(200);
+    expect((await post('/api/track', '{not json')).status).toBe(400);
+    const [track, malformed] = await inspect(sandbox, 'requests');
+    expect(track).toMatchObject({ path: '/api/track', status: 200, raw_body: raw, raw_body_truncated: false });
+    expect(track.body).toEqual({ app_id: APP_ID, event: 'Café ☕', identity: 'u', properties: { n: 1.5 } });
+    expect(malformed).toMatchObject({ status: 400, body: '{not json', raw_body: '{not json', raw_body_truncated: false });
+    expect(Buffer.from(track.raw_body)).toEqual(Buffer.from(raw));
+  });
+
+  it('keeps a 1000-event bulk body whole', async () => {
+    const raw = JSON.stringify({ app_id: APP_ID, events: Array.from({ length: 1000 }, (_, i) => ({ event: 'E', identity: `u-${i}`, properties: { p: 'x'.repeat(500) } })) });
+    expect((await post('/api/track', raw)).status).toBe(200);
+    expect(sandbox.recordedRequests()[0]).toMatchObject({ raw_body: raw, raw_body_truncated: false });
+  });
+
   it('survives a request target that is not a URL path, answering 400', async () => {
     const { hostname, port } = new URL(sandbox.url);
     const statusLine = await new Promise<string>((resolve, reject) => {
@@ -152,5 +169,24 @@ describe('Heap sandbox', () => {
     expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
     expect(sandbox.recordedRequests()).toMatchObject([{ method: 'GET', path: '//[/x', status: 400 }]);
     expect((await track({})).status).toBe(200);
+  });
+});
+
+describe('Heap sandbox with small body bounds', () => {
+  let sandbox: HeapSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ maxRawBodyBytes: 32, maxBodyBytes: 4096 });
+  });
+  afterAll(() => sandbox.stop());
+
+  it('cuts the raw body past maxRawBodyBytes and says so; answers 413 past maxBodyBytes', async () => {
+    const raw = JSON.stringify({ app_id: APP_ID, event: 'A long enough event name', identity: 'u' });
+    expect((await postTo(sandbox, '/api/track', raw)).status).toBe(200);
+    const huge = JSON.stringify({ app_id: APP_ID, event: 'E', identity: 'u', properties: { p: 'x'.repeat(5000) } });
+    expect(await postTo(sandbox, '/api/track', huge)).toMatchObject({ status: 413, text: error('body: larger than 4096 bytes') });
+    const [kept, tooLarge] = sandbox.recordedRequests();
+    expect(kept).toMatchObject({ status: 200, raw_body: raw.slice(0, 32), raw_body_truncated: true, body: JSON.parse(raw) });
+    expect(tooLarge).toMatchObject({ status: 413, raw_body: huge.slice(0, 32), raw_body_truncated: true });
+    expect(tooLarge.body).toBeUndefined();
   });
 });

@@ -1,66 +1,92 @@
+import { z } from 'zod';
+import { zodProblem } from './problems.js';
+
+const between = (min: number, max: number) => {
+  const error = `must be a number from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error }).optional();
+};
+const text = z.string({ error: 'must be a string' }).optional();
+
 /**
  * A fault the sandbox injects, told by `POST /__sandbox/faults`. It applies to requests whose path
  * starts with `path` and (when given) whose body holds an event named `event` or an item with that
  * `idempotency_key`; to the next `count` of them, to a `fraction` of them, or to all.
  */
-export interface FaultRule {
-  id: number;
-  path?: string;
-  event?: string;
-  idempotency_key?: string;
-  /** Any of these keys (Heap rejecting several particular events). */
-  idempotency_keys?: string[];
-  count?: number;
-  fraction?: number;
-  /** Answer with this status (and body, and Retry-After seconds). */
-  status?: number;
-  body?: string;
-  retry_after?: number;
-  /** Wait this long first (beyond a client's timeout, it becomes a timeout). */
-  latency_ms?: number;
-  /** Destroy the connection without answering. */
-  drop?: boolean;
-  /** How often it fired. */
-  fired: number;
+export const faultSchema = z
+  .strictObject(
+    {
+      path: text,
+      event: text,
+      idempotency_key: text,
+      /** Any of these keys (Heap rejecting several particular events). */
+      idempotency_keys: z.custom<string[]>((v) => Array.isArray(v) && v.every((k) => typeof k === 'string'), { error: 'must be an array of strings' }).optional(),
+      count: between(1, 1e9),
+      fraction: between(0, 1),
+      /** Answer with this status (and body, and Retry-After seconds). */
+      status: between(100, 599),
+      body: text,
+      retry_after: between(0, 86_400),
+      /** Wait this long first (beyond a client's timeout, it becomes a timeout). */
+      latency_ms: between(0, 600_000),
+      /** Destroy the connection without answering. */
+      drop: z.boolean({ error: 'must be true or false' }).optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'a fault must be a JSON object' : undefined) },
+  )
+  .refine((f) => f.status !== undefined || f.drop || f.latency_ms !== undefined, { error: 'a fault needs status, drop or latency_ms' });
+
+export type FaultInput = z.infer<typeof faultSchema>;
+
+/** A fault as the sandbox holds it: its id, and how often it fired. */
+export type FaultRule = FaultInput & { id: number; fired: number };
+
+/** Throws a RequestProblem naming the field, as the control route answers it. */
+export function checkFault(input: unknown): FaultInput {
+  const parsed = faultSchema.safeParse(input);
+  if (!parsed.success) throw zodProblem(parsed.error);
+  return parsed.data;
 }
 
-export type FaultInput = Omit<FaultRule, 'id' | 'fired'>;
+/** The faults in force, in the order they were added: the first that applies to a request fires. */
+export class Faults {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+  private readonly random: () => number;
 
-export function checkFault(input: unknown): FaultInput {
-  if (!input || typeof input !== 'object') throw new Error('a fault must be a JSON object');
-  const f = input as Record<string, unknown>;
-  const out: FaultInput = {};
-  const num = (k: string, min: number, max: number) => {
-    if (f[k] === undefined) return undefined;
-    if (typeof f[k] !== 'number' || !Number.isFinite(f[k]) || (f[k] as number) < min || (f[k] as number) > max) throw new Error(`${k}: must be a number from ${min} to ${max}`);
-    return f[k] as number;
-  };
-  const str = (k: string) => {
-    if (f[k] === undefined) return undefined;
-    if (typeof f[k] !== 'string') throw new Error(`${k}: must be a string`);
-    return f[k] as string;
-  };
-  out.path = str('path');
-  out.event = str('event');
-  out.idempotency_key = str('idempotency_key');
-  if (f.idempotency_keys !== undefined) {
-    if (!Array.isArray(f.idempotency_keys) || f.idempotency_keys.some((k) => typeof k !== 'string')) throw new Error('idempotency_keys: must be an array of strings');
-    out.idempotency_keys = f.idempotency_keys as string[];
+  constructor(seed: number) {
+    this.random = seededRandom(seed);
   }
-  out.body = str('body');
-  out.count = num('count', 1, 1e9);
-  out.fraction = num('fraction', 0, 1);
-  out.status = num('status', 100, 599);
-  out.retry_after = num('retry_after', 0, 86_400);
-  out.latency_ms = num('latency_ms', 0, 600_000);
-  if (f.drop !== undefined && typeof f.drop !== 'boolean') throw new Error('drop: must be true or false');
-  out.drop = f.drop as boolean | undefined;
-  if (out.status === undefined && !out.drop && out.latency_ms === undefined) throw new Error('a fault needs status, drop or latency_ms');
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as FaultInput;
+
+  add(input: unknown): FaultRule {
+    const rule: FaultRule = { ...checkFault(input), id: this.nextId++, fired: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): FaultRule[] {
+    return this.rules;
+  }
+
+  /** The fault that fires for this request, if any, counted as fired. */
+  pick(path: string, body: unknown): FaultRule | undefined {
+    for (const rule of this.rules) {
+      if (rule.path !== undefined && !path.startsWith(rule.path)) continue;
+      if (!bodyMatches(rule, body)) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      if (rule.count === undefined && rule.fraction !== undefined && this.random() >= rule.fraction) continue;
+      rule.fired++;
+      return rule;
+    }
+    return undefined;
+  }
 }
 
 /** Does the rule's body filter match? Looks at single and bulk forms alike. */
-export function bodyMatches(rule: FaultRule, body: unknown): boolean {
+export function bodyMatches(rule: FaultInput, body: unknown): boolean {
   if (rule.event === undefined && rule.idempotency_key === undefined && rule.idempotency_keys === undefined) return true;
   const keys = rule.idempotency_keys ? new Set(rule.idempotency_keys) : undefined;
   if (!body || typeof body !== 'object') return false;

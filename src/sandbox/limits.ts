@@ -1,12 +1,20 @@
-/** Heap's documented rate limits; `scale` shrinks the windows so tests run in seconds. */
-export interface SandboxLimits {
-  enabled: boolean;
+import { z } from 'zod';
+import { zodProblem } from './problems.js';
+
+const positive = (error: string) => z.number({ error }).positive({ error });
+const perWindow = positive('must be a positive integer').int({ error: 'must be a positive integer' });
+
+/** Heap's documented rate limits, as the sandbox enforces them; `scale` shrinks the windows so tests run in seconds. */
+export const sandboxLimitsSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }),
   /** Multiplies every window (0.01 turns a minute into 600 ms). */
-  scale: number;
-  eventsPerAppPerMinute: number;
-  eventsPerIdentityPerMinute: number;
-  requestsPerIdentityPer30s: number;
-}
+  scale: positive('must be a positive number'),
+  eventsPerAppPerMinute: perWindow,
+  eventsPerIdentityPerMinute: perWindow,
+  requestsPerIdentityPer30s: perWindow,
+}, { error: (issue) => (issue.code === 'invalid_type' ? 'limits must be a JSON object' : undefined) });
+
+export type SandboxLimits = z.infer<typeof sandboxLimitsSchema>;
 
 export const HEAP_RATE_LIMITS: SandboxLimits = {
   enabled: true,
@@ -15,6 +23,13 @@ export const HEAP_RATE_LIMITS: SandboxLimits = {
   eventsPerIdentityPerMinute: 1_000,
   requestsPerIdentityPer30s: 30,
 };
+
+/** Some of the limits, as `setLimits` and `POST /__sandbox/limits` take them; throws a RequestProblem naming the field. */
+export function checkLimits(input: unknown): Partial<SandboxLimits> {
+  const parsed = sandboxLimitsSchema.partial().safeParse(input);
+  if (!parsed.success) throw zodProblem(parsed.error);
+  return parsed.data;
+}
 
 /**
  * A token bucket per key: `capacity` tokens, refilled continuously over `windowMs`. This is the

@@ -1,101 +1,67 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { bodyMatches, checkFault, seededRandom, type FaultRule } from './faults.js';
-import { HEAP_RATE_LIMITS, RateLimiter, type SandboxLimits } from './limits.js';
-import {
-  checkAccountProperties,
-  checkAppId,
-  checkDeletion,
-  checkMerge,
-  checkTrackEvent,
-  checkUserProperties,
-  itemsOf,
-  requireObject,
-  RequestProblem,
-  type TrackEvent,
-} from './validate.js';
+import type { AddressInfo, Socket } from 'node:net';
+import { KnownApps } from './apps.js';
+import { AccessTokens } from './auth.js';
+import { answerControl, CONTROL, type ControlContext } from './control-routes.js';
+import { Faults, type FaultRule } from './faults.js';
+import { answerHeap } from './heap-routes.js';
+import { checkLimits, HEAP_RATE_LIMITS, RateLimiter, type SandboxLimits } from './limits.js';
+import { resolveOptions, type ResolvedSandboxOptions, type SandboxOptions } from './options.js';
+import { reply, type Reply } from './reply.js';
+import { RecordedState, type DeletionRequest, type RecordedEvent, type RecordedMerge, type RecordedRequest } from './state.js';
 
-export interface SandboxCredentials {
-  app_id: string;
-  api_key: string;
-}
+export type { SandboxCredentials, SandboxOptions } from './options.js';
+export type { DeletionRequest, RecordedEvent, RecordedMerge, RecordedRequest } from './state.js';
 
-export interface SandboxOptions {
-  port?: number;
-  host?: string;
-  /** The app_id/api_key pairs `auth_token` accepts. */
-  credentials?: SandboxCredentials[];
-  limits?: Partial<SandboxLimits>;
-  /** Seed for fractional faults. */
-  seed?: number;
-  /** How many requests and events the sandbox keeps for inspection (counters are always exact). */
-  maxRecorded?: number;
-  /** Largest request body it reads; past it, 413. */
-  maxBodyBytes?: number;
-}
-
-export interface RecordedRequest {
-  id: number;
-  method: string;
-  path: string;
-  status: number;
-  body: unknown;
-  received_at: string;
-}
-
-/** An accepted track event, with when the sandbox received it (ms since the epoch). */
-export type RecordedEvent = TrackEvent & { app_id: string; received_at: number };
-
-/** Inspection and fault control live under this prefix; everything else is Heap's API. */
-const CONTROL = '/__sandbox';
+/** A request as it arrived, before the sandbox answers it. */
+type Arrival = Pick<RecordedRequest, 'method' | 'path' | 'raw_body' | 'raw_body_truncated'>;
 
 /**
  * A local Heap: the Server-Side API endpoints, checked as Heap documents them, with dedup by
- * idempotency key, Heap's rate limits, recorded requests and injectable faults.
+ * idempotency key, Heap's rate limits, recorded requests and injectable faults. This file is the
+ * HTTP side (listen, read, inject faults, answer, record); the rules live in heap-routes.ts and
+ * validate.ts, what it holds in state.ts, the `/__sandbox` routes in control-routes.ts.
  */
 export class HeapSandbox {
   private server?: http.Server;
-  private readonly credentials: SandboxCredentials[];
-  private limiter: RateLimiter;
-  private faults: FaultRule[] = [];
-  private nextFaultId = 1;
-  private random: () => number;
-  private readonly maxRecorded: number;
-  private readonly maxBodyBytes: number;
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
   private boundPort?: number;
+  private readonly options: ResolvedSandboxOptions;
+  private readonly apps: KnownApps;
+  private readonly tokens: AccessTokens;
+  private readonly faults: Faults;
+  private limiter: RateLimiter;
+  private state: RecordedState;
 
-  private requests: RecordedRequest[] = [];
-  private requestCount = 0;
-  private byStatus: Record<string, number> = {};
-  private events: RecordedEvent[] = [];
-  private eventCount = 0;
-  private duplicates = 0;
-  private keys = new Set<string>();
-  private users = new Map<string, Record<string, unknown>>();
-  private accounts = new Map<string, Record<string, unknown>>();
-  private merges: { app_id: string; user_id: string; identity: string }[] = [];
-  private tokens = new Map<string, { app_id: string; expires: number }>();
-  private deletions = new Map<string, { polled: number; users: unknown[] }>();
-
-  constructor(private readonly options: SandboxOptions = {}) {
-    this.credentials = options.credentials ?? [];
-    this.limiter = new RateLimiter({ ...HEAP_RATE_LIMITS, ...options.limits });
-    this.random = seededRandom(options.seed ?? 42);
-    this.maxRecorded = options.maxRecorded ?? 50_000;
-    this.maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  /** Throws an Error naming the option when one is malformed. */
+  constructor(options: SandboxOptions = {}) {
+    this.options = resolveOptions(options);
+    this.apps = new KnownApps(this.options.credentials, this.options.appIds, this.options.unknownAppIds);
+    this.tokens = new AccessTokens(this.options.credentials);
+    this.faults = new Faults(this.options.seed);
+    this.limiter = new RateLimiter({ ...HEAP_RATE_LIMITS, ...this.options.limits });
+    this.state = this.emptyState();
   }
 
   /** Where it listens (or listened, while stopped: a stopped sandbox refuses connections there). */
   get url(): string {
     if (this.boundPort === undefined) throw new Error('the sandbox has not been started');
-    const host = this.options.host ?? '127.0.0.1';
+    const host = this.options.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
   }
 
+  /** The app ids it knows and what it does with others, in a sentence for its start line. */
+  describeAppIds(): string {
+    return this.apps.describe();
+  }
+
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((error: Error) => {
+        if (!res.headersSent) this.write(res, reply(500, { error: `sandbox error: ${error.message}` }));
+        else req.socket.destroy();
+      });
+    });
     this.server.keepAliveTimeout = 30_000;
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -104,7 +70,7 @@ export class HeapSandbox {
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       // A restarted sandbox comes back on the port it had, as Heap comes back at its address.
-      this.server!.listen(this.boundPort ?? this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      this.server!.listen(this.boundPort ?? this.options.port ?? 0, this.options.host, () => resolve());
     });
     this.boundPort = (this.server.address() as AddressInfo).port;
     return this;
@@ -118,314 +84,143 @@ export class HeapSandbox {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Forgets everything: requests, events, dedup keys, users, faults and rate-limit buckets. */
+  /**
+   * Forgets what it recorded (requests, events, dedup keys, users, accounts, merges, deletions,
+   * counters), its faults and its rate-limit buckets. Access tokens stay valid until they expire.
+   */
   reset(): void {
-    this.requests = [];
-    this.requestCount = 0;
-    this.byStatus = {};
-    this.events = [];
-    this.eventCount = 0;
-    this.duplicates = 0;
-    this.keys.clear();
-    this.users.clear();
-    this.accounts.clear();
-    this.merges = [];
-    this.faults = [];
+    this.state = this.emptyState();
+    this.faults.clear();
     this.limiter = new RateLimiter(this.limiter.config);
   }
 
+  /** Throws a RequestProblem naming the field when a limit is malformed. */
   setLimits(limits: Partial<SandboxLimits>): void {
-    this.limiter = new RateLimiter({ ...this.limiter.config, ...limits });
+    this.limiter = new RateLimiter({ ...this.limiter.config, ...checkLimits(limits) });
   }
 
+  /** Throws a RequestProblem naming the field when the fault is malformed. */
   addFault(input: unknown): FaultRule {
-    const rule: FaultRule = { ...checkFault(input), id: this.nextFaultId++, fired: 0 };
-    this.faults.push(rule);
-    return rule;
+    return this.faults.add(input);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   recordedRequests(filter: { path?: string; status?: number } = {}): RecordedRequest[] {
-    return this.requests.filter((r) => (filter.path === undefined || r.path === filter.path) && (filter.status === undefined || r.status === filter.status));
+    return this.state.requestList(filter);
   }
 
   recordedEvents(): RecordedEvent[] {
-    return this.events;
+    return this.state.eventList();
   }
 
   stats() {
-    return {
-      requests: this.requestCount,
-      by_status: { ...this.byStatus },
-      events_accepted: this.eventCount,
-      unique_idempotency_keys: this.keys.size,
-      duplicates: this.duplicates,
-      users: this.users.size,
-      accounts: this.accounts.size,
-      merges: this.merges.length,
-      rate_limited: { ...this.limiter.refused },
-    };
+    return { ...this.state.stats(), rate_limited: { ...this.limiter.refused } };
   }
 
   userProperties(appId: string, identity: string): Record<string, unknown> | undefined {
-    return this.users.get(`${appId}:${identity}`);
+    return this.state.userProperties(appId, identity);
   }
 
-  mergesRecorded() {
-    return [...this.merges];
+  mergesRecorded(): RecordedMerge[] {
+    return [...this.state.mergeList()];
+  }
+
+  recordedDeletions(): DeletionRequest[] {
+    return this.state.deletionList();
+  }
+
+  private emptyState(): RecordedState {
+    return new RecordedState(this.options.maxRecorded, this.options.deletionDelayMs);
   }
 
   // ---- HTTP ----
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    let raw: string;
-    try {
-      raw = await readBody(req, this.maxBodyBytes);
-    } catch {
-      return this.answer(res, req, url.pathname, undefined, 413, { error: `body: larger than ${this.maxBodyBytes} bytes` });
-    }
-    if (url.pathname.startsWith(CONTROL)) return this.control(req, res, url, raw);
+    const method = req.method ?? 'GET';
+    const url = URL.parse(req.url ?? '/', 'http://sandbox');
+    const read = await readBody(req, this.options.maxBodyBytes);
+    if (url?.pathname.startsWith(CONTROL)) return this.write(res, answerControl(this.controlContext(), method, url, read.bytes.toString('utf8')));
+
+    const raw = read.bytes.toString('utf8');
+    const arrival: Arrival = { method, path: url?.pathname ?? req.url ?? '', ...this.rawBody(read, raw) };
+    if (!url) return this.answer(res, arrival, undefined, reply(400, { error: `request target: ${req.url} is not a path` }));
+    if (read.tooLarge) return this.answer(res, arrival, undefined, reply(413, { error: `body: larger than ${this.options.maxBodyBytes} bytes` }));
 
     let body: unknown;
     if (raw !== '') {
       try {
         body = JSON.parse(raw);
       } catch {
-        return this.answer(res, req, url.pathname, raw, 400, { error: 'body: malformed JSON' });
+        return this.answer(res, arrival, raw, reply(400, { error: 'body: malformed JSON' }));
       }
     }
-    const fault = this.pickFault(url.pathname, body);
+    const fault = this.faults.pick(arrival.path, body);
     if (fault) {
-      fault.fired++;
       if (fault.latency_ms) await sleep(fault.latency_ms);
       if (fault.drop) {
-        this.count(0);
+        this.state.count(0);
         return void req.socket.destroy();
       }
       if (fault.status !== undefined) {
-        if (fault.retry_after !== undefined) res.setHeader('retry-after', String(fault.retry_after));
-        return this.answer(res, req, url.pathname, body, fault.status, fault.body ?? { error: `injected fault (${fault.status})` });
+        const headers = fault.retry_after !== undefined ? { 'retry-after': String(fault.retry_after) } : undefined;
+        return this.answer(res, arrival, body, reply(fault.status, fault.body ?? { error: `injected fault (${fault.status})` }, headers));
       }
     }
-    try {
-      const [status, answer, headers] = this.route(req, url, body);
-      for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
-      this.answer(res, req, url.pathname, body, status, answer);
-    } catch (error) {
-      if (error instanceof Unauthorized) return this.answer(res, req, url.pathname, body, 401, { error: 'a valid Bearer access token is required' });
-      if (error instanceof RequestProblem) {
-        const plain = url.pathname === '/api/add_account_properties';
-        return this.answer(res, req, url.pathname, body, 400, plain ? error.message : { error: error.message });
-      }
-      this.answer(res, req, url.pathname, body, 500, { error: `sandbox error: ${(error as Error).message}` });
-    }
+    const context = { state: this.state, apps: this.apps, tokens: this.tokens, limiter: this.limiter, now: Date.now() };
+    this.answer(res, arrival, body, answerHeap(context, { method, path: arrival.path, authorization: req.headers.authorization, body }));
   }
 
-  private pickFault(path: string, body: unknown): FaultRule | undefined {
-    for (const rule of this.faults) {
-      if (rule.path !== undefined && !path.startsWith(rule.path)) continue;
-      if (!bodyMatches(rule, body)) continue;
-      if (rule.count !== undefined) {
-        if (rule.fired >= rule.count) continue;
-        return rule;
-      }
-      if (rule.fraction !== undefined && this.random() >= rule.fraction) continue;
-      return rule;
-    }
-    return undefined;
+  /** The raw body as recorded: whole up to maxRawBodyBytes, else its first bytes and a flag saying so. */
+  private rawBody(read: { bytes: Buffer; tooLarge: boolean }, text: string): Pick<RecordedRequest, 'raw_body' | 'raw_body_truncated'> {
+    const max = this.options.maxRawBodyBytes;
+    if (!read.tooLarge && read.bytes.length <= max) return { raw_body: text, raw_body_truncated: false };
+    return { raw_body: read.bytes.subarray(0, max).toString('utf8'), raw_body_truncated: true };
   }
 
-  private route(req: http.IncomingMessage, url: URL, body: unknown): [number, unknown, Record<string, string>?] {
-    const path = url.pathname;
-    const now = Date.now();
-    if (req.method === 'GET' && path.startsWith('/api/public/v0/deletion_status/')) {
-      this.bearer(req);
-      const id = decodeURIComponent(path.slice('/api/public/v0/deletion_status/'.length));
-      const deletion = this.deletions.get(id);
-      if (!deletion) return [404, { error: `no deletion request ${id}` }];
-      deletion.polled++;
-      return [200, { deletion_request_id: id, status: deletion.polled > 1 ? 'complete' : 'pending' }];
-    }
-    if (req.method !== 'POST') return [405, { error: `${req.method} is not allowed on ${path}` }];
-    switch (path) {
-      case '/api/track':
-        return this.track(requireObject(body), now);
-      case '/api/add_user_properties':
-        return this.addUserProperties(requireObject(body), now);
-      case '/api/add_account_properties': {
-        const b = requireObject(body);
-        const appId = checkAppId(b);
-        const { items, prefix } = itemsOf(b, 'accounts');
-        const checked = items.map((item, i) => checkAccountProperties(item, prefix(i)));
-        for (const a of checked) this.accounts.set(`${appId}:${a.account_id}`, { ...this.accounts.get(`${appId}:${a.account_id}`), ...a.properties });
-        return [200, 'OK'];
-      }
-      case '/api/v1/identify': {
-        const b = requireObject(body);
-        const appId = checkAppId(b);
-        const merge = checkMerge(b);
-        this.merges.push({ app_id: appId, user_id: merge.user_id, identity: merge.identity });
-        return [200, {}];
-      }
-      case '/api/public/v0/auth_token':
-        return this.authToken(req, now);
-      case '/api/public/v0/user_deletion': {
-        this.bearer(req);
-        const users = checkDeletion(requireObject(body));
-        const id = randomUUID();
-        this.deletions.set(id, { polled: 0, users });
-        return [201, { deletion_request_id: id, deletion_request_location: `/api/public/v0/deletion_status/${id}`, status: 'pending' }];
-      }
-      default:
-        return [404, { error: `no Heap endpoint at ${path}` }];
-    }
-  }
-
-  private track(body: Record<string, unknown>, now: number): [number, unknown, Record<string, string>?] {
-    const appId = checkAppId(body);
-    const bulk = 'events' in body;
-    const { items, prefix } = itemsOf(body, 'events');
-    const events = items.map((item, i) => checkTrackEvent(item, prefix(i)));
-    const identities = new Map<string, number>();
-    for (const e of events) {
-      const key = e.identity ?? `user_id:${e.user_id}`;
-      identities.set(key, (identities.get(key) ?? 0) + 1);
-    }
-    const limited = this.limiter.check(appId, bulk ? 'bulk_track' : 'single_call', identities, now);
-    if (!limited.ok) return rateLimited(limited);
-    for (const e of events) {
-      if (e.idempotency_key !== undefined) {
-        const key = `${appId}:${e.idempotency_key}`;
-        if (this.keys.has(key)) {
-          this.duplicates++;
-          continue;
-        }
-        this.keys.add(key);
-      }
-      this.eventCount++;
-      if (this.events.length < this.maxRecorded) this.events.push({ app_id: appId, ...e, received_at: now });
-    }
-    return [200, {}];
-  }
-
-  private addUserProperties(body: Record<string, unknown>, now: number): [number, unknown, Record<string, string>?] {
-    const appId = checkAppId(body);
-    const { items, prefix } = itemsOf(body, 'users');
-    const users = items.map((item, i) => checkUserProperties(item, prefix(i)));
-    const limited = this.limiter.check(appId, 'single_call', new Map(users.map((u) => [u.identity, 1])), now);
-    if (!limited.ok) return rateLimited(limited);
-    for (const u of users) this.users.set(`${appId}:${u.identity}`, { ...this.users.get(`${appId}:${u.identity}`), ...u.properties });
-    return [200, {}];
-  }
-
-  private authToken(req: http.IncomingMessage, now: number): [number, unknown] {
-    const header = req.headers.authorization ?? '';
-    const [scheme, encoded] = header.split(' ');
-    if (scheme !== 'Basic' || !encoded) return [401, { error: 'Basic authentication with app_id:api_key is required' }];
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const appId = decoded.slice(0, colon);
-    const apiKey = decoded.slice(colon + 1);
-    if (!this.credentials.some((c) => c.app_id === appId && c.api_key === apiKey)) return [401, { error: 'Unauthorized' }];
-    const token = randomBytes(24).toString('hex');
-    this.tokens.set(token, { app_id: appId, expires: now + 5 * 60_000 });
-    return [200, { access_token: token }];
-  }
-
-  private bearer(req: http.IncomingMessage): void {
-    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    const entry = this.tokens.get(token);
-    if (!entry || entry.expires < Date.now()) throw new Unauthorized();
-  }
-
-  private control(req: http.IncomingMessage, res: http.ServerResponse, url: URL, raw: string): void {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+  private controlContext(): ControlContext {
+    return {
+      state: this.state,
+      faults: this.faults,
+      limits: () => this.limiter.config,
+      setLimits: (input) => this.setLimits(input as Partial<SandboxLimits>),
+      stats: () => this.stats(),
+      reset: () => this.reset(),
+      now: Date.now(),
     };
-    const route = `${req.method} ${url.pathname.slice(CONTROL.length)}`;
-    try {
-      switch (route) {
-        case 'GET /requests': {
-          const status = url.searchParams.get('status');
-          return send(200, this.recordedRequests({ path: url.searchParams.get('path') ?? undefined, status: status ? Number(status) : undefined }));
-        }
-        case 'DELETE /requests':
-          this.requests = [];
-          return send(200, { cleared: true });
-        case 'GET /events':
-          return send(200, this.events);
-        case 'GET /stats':
-          return send(200, this.stats());
-        case 'GET /users':
-          return send(200, Object.fromEntries(this.users));
-        case 'GET /accounts':
-          return send(200, Object.fromEntries(this.accounts));
-        case 'GET /merges':
-          return send(200, this.merges);
-        case 'POST /reset':
-          this.reset();
-          return send(200, { reset: true });
-        case 'GET /faults':
-          return send(200, this.faults);
-        case 'POST /faults':
-          return send(201, this.addFault(JSON.parse(raw || '{}')));
-        case 'DELETE /faults':
-          this.clearFaults();
-          return send(200, { cleared: true });
-        case 'GET /limits':
-          return send(200, this.limiter.config);
-        case 'POST /limits':
-          this.setLimits(JSON.parse(raw || '{}'));
-          return send(200, this.limiter.config);
-        default:
-          return send(404, { error: `no sandbox control route ${route}` });
-      }
-    } catch (error) {
-      send(400, { error: (error as Error).message });
-    }
   }
 
-  private answer(res: http.ServerResponse, req: http.IncomingMessage, path: string, body: unknown, status: number, answer: unknown): void {
-    this.count(status);
-    if (this.requests.length < this.maxRecorded) {
-      this.requests.push({ id: this.requestCount, method: req.method ?? 'POST', path, status, body, received_at: new Date().toISOString() });
-    }
-    const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
-    res.writeHead(status, { 'content-type': typeof answer === 'string' ? 'text/plain' : 'application/json' });
-    res.end(text);
+  /** Records the request with its answer, then sends the answer. */
+  private answer(res: http.ServerResponse, arrival: Arrival, body: unknown, answer: Reply): void {
+    const { method, path, raw_body, raw_body_truncated } = arrival;
+    this.state.record({ method, path, status: answer.status, body, raw_body, raw_body_truncated, ...(answer.dropped && { dropped: answer.dropped }) });
+    this.write(res, answer);
   }
 
-  private count(status: number): void {
-    this.requestCount++;
-    this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
+  private write(res: http.ServerResponse, answer: Reply): void {
+    const text = typeof answer.body === 'string';
+    res.writeHead(answer.status, { ...answer.headers, 'content-type': text ? 'text/plain' : 'application/json' });
+    res.end(text ? answer.body : JSON.stringify(answer.body));
   }
 }
 
-class Unauthorized extends RequestProblem {}
-
-function rateLimited(limited: { retryAfterMs: number; limit: string }): [number, unknown, Record<string, string>] {
-  return [429, { error: `rate limit exceeded: ${limited.limit}` }, { 'retry-after': String(Math.max(1, Math.ceil(limited.retryAfterMs / 1000))) }];
-}
-
-function readBody(req: http.IncomingMessage, max: number): Promise<string> {
+/** The body's bytes; past `max`, its first `max` bytes and `tooLarge` (the rest is not read). */
+function readBody(req: http.IncomingMessage, max: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
+      if (size + chunk.length > max) {
         req.pause();
-        reject(new Error('too large'));
+        resolve({ bytes: Buffer.concat([...chunks, chunk.subarray(0, max - size)]), tooLarge: true });
         return;
       }
+      size += chunk.length;
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve({ bytes: Buffer.concat(chunks), tooLarge: false }));
     req.on('error', reject);
   });
 }

@@ -1,3 +1,5 @@
+import { problem } from './problems.js';
+
 /**
  * Request checks as Heap documents them (../shared/reference/heap-api.md). Each returns the
  * first problem as a sentence naming the field, or the items it accepted.
@@ -12,7 +14,8 @@ export const SANDBOX_LIMITS = {
   maxUserId: 2n ** 53n - 1n,
 } as const;
 
-export class RequestProblem extends Error {}
+/** Heap's app ids are numbers; the body may carry one as a number or a numeric string. */
+export const APP_ID_PATTERN = /^[0-9]+$/;
 
 type Json = Record<string, unknown>;
 
@@ -26,10 +29,6 @@ export interface TrackEvent {
   session_id?: string;
 }
 
-function problem(field: string, message: string): never {
-  throw new RequestProblem(`${field}: ${message}`);
-}
-
 export function requireObject(body: unknown): Json {
   if (!body || typeof body !== 'object' || Array.isArray(body)) problem('body', 'must be a JSON object');
   return body as Json;
@@ -38,7 +37,7 @@ export function requireObject(body: unknown): Json {
 export function checkAppId(body: Json): string {
   const appId = body.app_id;
   if (appId === undefined || appId === null || appId === '') problem('app_id', 'is required');
-  if ((typeof appId !== 'string' && typeof appId !== 'number') || !/^[0-9]+$/.test(String(appId))) problem('app_id', 'must be a numeric string');
+  if ((typeof appId !== 'string' && typeof appId !== 'number') || !APP_ID_PATTERN.test(String(appId))) problem('app_id', 'must be a numeric string');
   return String(appId);
 }
 
@@ -147,12 +146,16 @@ export function checkMerge(body: Json): { user_id: string; identity: string; tim
   };
 }
 
-export function checkDeletion(body: Json): ({ identity: string } | { user_id: string })[] {
+/** A user named in a deletion request: by identity or by Heap's user_id. */
+export type DeletionUser = { identity: string } | { user_id: string };
+
+export function checkDeletion(body: Json): DeletionUser[] {
   const users = body.users;
   if (!Array.isArray(users) || users.length === 0) problem('users', 'must be a non-empty array');
   if (users.length > SANDBOX_LIMITS.deletionUsers) problem('users', `holds ${users.length} users; at most ${SANDBOX_LIMITS.deletionUsers} are allowed`);
   return users.map((u, i) => {
-    const user = checkUser(requireObject(u), `users[${i}].`);
+    if (!u || typeof u !== 'object' || Array.isArray(u)) problem(`users[${i}]`, 'must be an object');
+    const user = checkUser(u as Json, `users[${i}].`);
     return user.identity !== undefined ? { identity: user.identity } : { user_id: user.user_id! };
   });
 }

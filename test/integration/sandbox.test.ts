@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { basic, call, error, inspect, post as postTo } from './sandbox-client.js';
 
 /** The sandbox checks requests as Heap documents them; these pin its answers, over HTTP. */
 describe('Heap sandbox', () => {
@@ -11,14 +13,7 @@ describe('Heap sandbox', () => {
   afterAll(() => sandbox.stop());
   beforeEach(() => sandbox.reset());
 
-  async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${sandbox.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
-  }
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => postTo(sandbox, path, body, headers);
   const track = (event: Record<string, unknown>) => post('/api/track', { app_id: APP_ID, events: [{ event: 'E', identity: 'u', ...event }] });
 
   it.each([
@@ -35,22 +30,22 @@ describe('Heap sandbox', () => {
     [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { v: 'x'.repeat(1025) } }, 'properties.v: values must be at most 1024 characters (got 1025)'],
     [{ app_id: APP_ID, event: 'E', identity: 'u', timestamp: 'yesterday' }, 'timestamp: must be an ISO 8601 date-time such as 2017-03-10T22:21:56+00:00'],
   ])('single track %j → 400 %s', async (body, message) => {
-    expect(await post('/api/track', body)).toMatchObject({ status: 400, text: JSON.stringify({ error: message }) });
+    expect(await post('/api/track', body)).toMatchObject({ status: 400, text: error(message) });
   });
 
   it('names the bulk item at fault and refuses more than 1000 items', async () => {
-    expect((await track({ properties: { b: null } })).text).toBe(JSON.stringify({ error: 'events[0].properties.b: must be a string or a number (got null)' }));
+    expect((await track({ properties: { b: null } })).text).toBe(error('events[0].properties.b: must be a string or a number (got null)'));
     const many = Array.from({ length: 1001 }, () => ({ event: 'E', identity: 'u' }));
-    expect((await post('/api/track', { app_id: APP_ID, events: many })).text).toBe(JSON.stringify({ error: 'events: holds 1001 items; at most 1000 are allowed' }));
-    expect((await post('/api/track', '{not json')).text).toBe(JSON.stringify({ error: 'body: malformed JSON' }));
+    expect((await post('/api/track', { app_id: APP_ID, events: many })).text).toBe(error('events: holds 1001 items; at most 1000 are allowed'));
+    expect((await post('/api/track', '{not json')).text).toBe(error('body: malformed JSON'));
   });
 
   it('refuses id as a user property and user_id on add_user_properties; answers account properties in plain text', async () => {
     expect((await post('/api/add_user_properties', { app_id: APP_ID, identity: 'u', properties: { ID: 1 } })).text).toBe(
-      JSON.stringify({ error: 'properties.ID: "id" is not allowed as a user property name' }),
+      error('properties.ID: "id" is not allowed as a user property name'),
     );
     expect((await post('/api/add_user_properties', { app_id: APP_ID, user_id: '1', properties: { a: 1 } })).text).toBe(
-      JSON.stringify({ error: 'user_id: add_user_properties takes identity only; anonymous users cannot get user properties' }),
+      error('user_id: add_user_properties takes identity only; anonymous users cannot get user properties'),
     );
     expect(await post('/api/add_account_properties', { app_id: APP_ID, properties: { a: 1 } })).toMatchObject({ status: 400, text: 'account_id: is required' });
     expect(await post('/api/add_account_properties', { app_id: APP_ID, account_id: 'acme', properties: { a: 1 } })).toMatchObject({ status: 200, text: 'OK' });
@@ -68,16 +63,15 @@ describe('Heap sandbox', () => {
     const batch = (n: number) => ({ app_id: APP_ID, events: Array.from({ length: n }, () => ({ event: 'E', identity: 'busy' })) });
     expect((await post('/api/track', batch(1000))).status).toBe(200);
     const refused = await post('/api/track', batch(10));
-    expect(refused).toMatchObject({ status: 429, text: JSON.stringify({ error: 'rate limit exceeded: events_per_identity' }) });
+    expect(refused).toMatchObject({ status: 429, text: error('rate limit exceeded: events_per_identity') });
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
     expect((await post('/api/track', { app_id: APP_ID, events: [{ event: 'E', identity: 'calm' }] })).status).toBe(200);
     sandbox.setLimits({ enabled: false });
   });
 
   it('issues tokens for the configured credentials only, and runs a user deletion with one', async () => {
-    const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${APP_ID}:${key}`).toString('base64')}` });
-    expect((await post('/api/public/v0/auth_token', '', basic('wrong'))).status).toBe(401);
-    const granted = await post('/api/public/v0/auth_token', '', basic(API_KEY));
+    expect((await post('/api/public/v0/auth_token', '', basic(APP_ID, 'wrong'))).status).toBe(401);
+    const granted = await post('/api/public/v0/auth_token', '', basic(APP_ID, API_KEY));
     expect(granted.status).toBe(200);
     const token = JSON.parse(granted.text).access_token as string;
     expect((await post('/api/public/v0/user_deletion', { users: [{ identity: 'u' }] })).status).toBe(401);
@@ -98,5 +92,101 @@ describe('Heap sandbox', () => {
     expect(await bad.json()).toEqual({ error: 'status: must be a number from 100 to 599' });
     const recorded = await fetch(`${sandbox.url}/__sandbox/requests?status=500`).then((r) => r.json());
     expect(recorded).toHaveLength(2);
+  });
+
+  it.each([
+    [{ status: 'x' }, 'status: must be a number from 100 to 599'],
+    [{ status: 600 }, 'status: must be a number from 100 to 599'],
+    [{ status: 500, count: 0 }, 'count: must be a number from 1 to 1000000000'],
+    [{ status: 500, fraction: 1.5 }, 'fraction: must be a number from 0 to 1'],
+    [{ status: 429, retry_after: -1 }, 'retry_after: must be a number from 0 to 86400'],
+    [{ latency_ms: 600_001 }, 'latency_ms: must be a number from 0 to 600000'],
+    [{ status: 500, path: 5 }, 'path: must be a string'],
+    [{ status: 500, body: { error: 'x' } }, 'body: must be a string'],
+    [{ status: 400, idempotency_keys: ['a', 1] }, 'idempotency_keys: must be an array of strings'],
+    [{ drop: 'yes' }, 'drop: must be true or false'],
+    [{ path: '/api/track' }, 'a fault needs status, drop or latency_ms'],
+    [{ drop: false }, 'a fault needs status, drop or latency_ms'],
+    [{ stauts: 500 }, 'stauts: is not a known field'],
+    [[{ status: 500 }], 'a fault must be a JSON object'],
+    ['{"status": 5', 'body: malformed JSON'],
+  ])('refuses the fault %j with 400 naming the field', async (fault, message) => {
+    expect(await post('/__sandbox/faults', fault)).toMatchObject({ status: 400, text: error(message) });
+    if (typeof fault !== 'string') expect(() => sandbox.addFault(fault)).toThrow(message);
+    expect(await inspect(sandbox, 'faults')).toEqual([]);
+  });
+
+  it('lists the faults it holds with how often they fired, and clears them', async () => {
+    await post('/__sandbox/faults', { path: '/api/track', idempotency_keys: ['bad'], status: 400, body: 'no' });
+    await track({ idempotency_key: 'bad' });
+    await track({ idempotency_key: 'good' });
+    expect(await inspect(sandbox, 'faults')).toEqual([{ path: '/api/track', idempotency_keys: ['bad'], status: 400, body: 'no', id: expect.any(Number), fired: 1 }]);
+    expect(await call(sandbox, 'DELETE', '/__sandbox/faults')).toMatchObject({ status: 200, text: JSON.stringify({ cleared: true }) });
+    expect(await inspect(sandbox, 'faults')).toEqual([]);
+  });
+
+  it('checks rate-limit settings the same way, and shows them', async () => {
+    expect(await post('/__sandbox/limits', { scale: 0 })).toMatchObject({ status: 400, text: error('scale: must be a positive number') });
+    expect(await post('/__sandbox/limits', { enabled: 'no' })).toMatchObject({ status: 400, text: error('enabled: must be true or false') });
+    expect(await post('/__sandbox/limits', { eventsPerAppPerMinute: 1.5 })).toMatchObject({ status: 400, text: error('eventsPerAppPerMinute: must be a positive integer') });
+    expect(await post('/__sandbox/limits', { perMinute: 5 })).toMatchObject({ status: 400, text: error('perMinute: is not a known field') });
+    const set = await post('/__sandbox/limits', { eventsPerAppPerMinute: 100 });
+    expect(JSON.parse(set.text)).toEqual({ enabled: false, scale: 1, eventsPerAppPerMinute: 100, eventsPerIdentityPerMinute: 1000, requestsPerIdentityPer30s: 30 });
+    expect(await inspect(sandbox, 'limits')).toEqual(JSON.parse(set.text));
+    sandbox.setLimits({ eventsPerAppPerMinute: 15_000 });
+  });
+
+  it('answers 404 for a control route it does not have', async () => {
+    expect(await call(sandbox, 'GET', '/__sandbox/nothing')).toMatchObject({ status: 404, text: error('no sandbox control route GET /nothing') });
+  });
+
+  it('records each request’s raw body byte for byte beside the parsed one', async () => {
+    const raw = '{ "app_id": "1234567890",\n  "event": "Café ☕", "identity": "u", "properties": {"n": 1.50} }';
+    expect((await post('/api/track', raw)).status).toBe(200);
+    expect((await post('/api/track', '{not json')).status).toBe(400);
+    const [track, malformed] = await inspect(sandbox, 'requests');
+    expect(track).toMatchObject({ path: '/api/track', status: 200, raw_body: raw, raw_body_truncated: false });
+    expect(track.body).toEqual({ app_id: APP_ID, event: 'Café ☕', identity: 'u', properties: { n: 1.5 } });
+    expect(malformed).toMatchObject({ status: 400, body: '{not json', raw_body: '{not json', raw_body_truncated: false });
+    expect(Buffer.from(track.raw_body)).toEqual(Buffer.from(raw));
+  });
+
+  it('keeps a 1000-event bulk body whole', async () => {
+    const raw = JSON.stringify({ app_id: APP_ID, events: Array.from({ length: 1000 }, (_, i) => ({ event: 'E', identity: `u-${i}`, properties: { p: 'x'.repeat(500) } })) });
+    expect((await post('/api/track', raw)).status).toBe(200);
+    expect(sandbox.recordedRequests()[0]).toMatchObject({ raw_body: raw, raw_body_truncated: false });
+  });
+
+  it('survives a request target that is not a URL path, answering 400', async () => {
+    const { hostname, port } = new URL(sandbox.url);
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end('GET //[/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.on('error', reject);
+    });
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(sandbox.recordedRequests()).toMatchObject([{ method: 'GET', path: '//[/x', status: 400 }]);
+    expect((await track({})).status).toBe(200);
+  });
+});
+
+describe('Heap sandbox with small body bounds', () => {
+  let sandbox: HeapSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ maxRawBodyBytes: 32, maxBodyBytes: 4096 });
+  });
+  afterAll(() => sandbox.stop());
+
+  it('cuts the raw body past maxRawBodyBytes and says so; answers 413 past maxBodyBytes', async () => {
+    const raw = JSON.stringify({ app_id: APP_ID, event: 'A long enough event name', identity: 'u' });
+    expect((await postTo(sandbox, '/api/track', raw)).status).toBe(200);
+    const huge = JSON.stringify({ app_id: APP_ID, event: 'E', identity: 'u', properties: { p: 'x'.repeat(5000) } });
+    expect(await postTo(sandbox, '/api/track', huge)).toMatchObject({ status: 413, text: error('body: larger than 4096 bytes') });
+    const [kept, tooLarge] = sandbox.recordedRequests();
+    expect(kept).toMatchObject({ status: 200, raw_body: raw.slice(0, 32), raw_body_truncated: true, body: JSON.parse(raw) });
+    expect(tooLarge).toMatchObject({ status: 413, raw_body: huge.slice(0, 32), raw_body_truncated: true });
+    expect(tooLarge.body).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Blueprint, EventRule, Mapping } from '../contract/index.js';
+import { EVENT_TYPES } from '../contract/index.js';
 import { asText, jsonText } from './text.js';
 
 /** What the blueprint makes of one event: a vendor name and a payload, or a reason to drop it. */
@@ -8,7 +9,7 @@ export type MappedEvent =
   | { action: 'drop'; reason: string };
 
 /** Event types whose rule is keyed by type; track events are keyed by their name. */
-const TYPE_KEYED = new Set(['page', 'identify', 'group']);
+const TYPE_KEYED = new Set<string>(EVENT_TYPES.filter((type) => type !== 'track'));
 
 /** A mapping with its source path split once, not once per event. */
 interface CompiledMapping {

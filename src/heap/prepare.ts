@@ -1,11 +1,12 @@
 import type { Blueprint, DeliveryResult } from '../contract/index.js';
+import { EVENT_TYPES, UNSAFE_ID_MESSAGE } from '../contract/index.js';
 import { mapEvent } from './blueprint-engine.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
-import { anonymousUserId, resolveUser, userKey } from './identity.js';
+import { anonymousUserId, resolveUser, unsafeIdField, userKey } from './identity.js';
 import { shapeProperties } from './properties.js';
 import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
-import { jsonText } from './text.js';
+import { jsonText, oneOf } from './text.js';
 
 /** One Heap call an event needs; an identify can need two (user properties and a merge). */
 export type Part =
@@ -16,7 +17,7 @@ export type Part =
 
 export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: string[] } | { kind: 'done'; result: DeliveryResult };
 
-const KNOWN_TYPES = new Set(['track', 'page', 'identify', 'group']);
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 const UTC_MS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
@@ -37,8 +38,10 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
 
   if (messageId === '') return fail('messageId', 'must be a non-empty string: it is the idempotency key that keeps retries from counting twice');
   if (typeof event.type !== 'string' || !KNOWN_TYPES.has(event.type)) {
-    return fail('type', `unknown event type ${jsonText(event.type).slice(0, 100)}; expected track, page, identify or group`);
+    return fail('type', `unknown event type ${jsonText(event.type).slice(0, 100)}; expected ${oneOf(EVENT_TYPES)}`);
   }
+  const unsafeId = unsafeIdField(event);
+  if (unsafeId) return fail(unsafeId, UNSAFE_ID_MESSAGE);
   if (event.type === 'track' && (typeof event.event !== 'string' || event.event.trim() === '')) {
     return fail('event', 'a track event needs a non-empty event name');
   }

@@ -1,7 +1,7 @@
+import type { ArrayMode } from './blueprint-options.js';
 import { HEAP_LIMITS } from './constants.js';
 import { jsonText } from './text.js';
 
-export type ArrayMode = 'join' | 'index' | 'json';
 export type PropertyTarget = 'event' | 'user' | 'account';
 export type HeapValue = string | number;
 

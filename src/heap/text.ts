@@ -18,3 +18,8 @@ export function jsonText(value: unknown): string {
     return '[unserialisable]';
   }
 }
+
+/** `a, b or c`, for messages that list choices. */
+export function oneOf(choices: readonly string[]): string {
+  return choices.length < 2 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+}

@@ -39,6 +39,14 @@ describe('catalog/heap.json', () => {
     }
   });
 
+  it('titles the config schema with the form’s labels, and states the timeout’s bounds in its help text', () => {
+    const schema = configJsonSchema(HeapConfigSchema) as { properties: Record<string, { title?: string; minimum?: number; maximum?: number }> };
+    const fields = CatalogManifestSchema.parse(manifest).config_fields;
+    expect(fields.map((f) => [f.key, f.label])).toEqual(Object.entries(schema.properties).map(([key, p]) => [key, p.title]));
+    const timeout = schema.properties.timeout_ms;
+    expect(fields.find((f) => f.key === 'timeout_ms')?.help_text).toContain(`(${timeout.minimum} to ${timeout.maximum})`);
+  });
+
   it('says what the config schema says when a value misses the pattern, so the form and the server agree', () => {
     const fields = CatalogManifestSchema.parse(manifest).config_fields.filter((f) => f.pattern);
     expect(fields.map((f) => f.key)).toEqual(['app_id']);

@@ -1,10 +1,11 @@
-import type { DeliveryCode } from '../contract/index.js';
+import { RequestError, TimeoutError } from 'got';
+import type { DeliveryCode, DeliveryResult } from '../contract/index.js';
 
 /** How the adapter treats one answer (or failure) from Heap. */
 export type Verdict =
   /** No httpStatus when nothing had to be sent (a merge Heap already has). */
   | { kind: 'delivered'; httpStatus?: number; response: string }
-  /** 400/413 for a bulk request: halve it and resend, to isolate the bad items. */
+  /** 400/413: Heap refused the items. A bulk request is halved and resent, to isolate the bad ones. */
   | { kind: 'split'; httpStatus: number; code: DeliveryCode; message: string; response: string }
   | { kind: 'failed'; httpStatus?: number; code: DeliveryCode; message: string; response?: string }
   | { kind: 'retryable'; httpStatus?: number; code: DeliveryCode; message: string; retryAfterMs?: number; response?: string };
@@ -18,21 +19,42 @@ export interface HttpAnswer {
   retryAfter?: string;
 }
 
-export function classifyAnswer(answer: HttpAnswer, appId: string, now: number): Verdict {
+/** What came back from one request: Heap's answer, or the error that stood in for it. */
+export type SendOutcome = { ok: true; answer: HttpAnswer } | { ok: false; error: unknown };
+
+/** What a classification needs besides the outcome; `secret` is scrubbed from everything it returns. */
+export interface AnswerContext {
+  appId: string;
+  url: string;
+  now: number;
+  secret: string;
+}
+
+export function classify(outcome: SendOutcome, context: AnswerContext): Verdict {
+  return outcome.ok ? classifyAnswer(scrubbed(outcome.answer, context.secret), context) : classifyFailure(outcome.error, context.url, context.secret);
+}
+
+/** An answer that refuses the items themselves (Heap: 400, or 413 for a body too large). */
+export function rejectsItems(outcome: SendOutcome): boolean {
+  return outcome.ok && (outcome.answer.status === 400 || outcome.answer.status === 413);
+}
+
+export function classifyAnswer(answer: HttpAnswer, context: Pick<AnswerContext, 'appId' | 'url' | 'now'>): Verdict {
   const { status } = answer;
   const response = answer.body.slice(0, RESPONSE_LOG_LIMIT);
   const heapSays = heapMessage(answer.body);
   if (status >= 200 && status < 300) return { kind: 'delivered', httpStatus: status, response };
-  if (status === 400 || status === 413) {
+  if (rejectsItems({ ok: true, answer })) {
     const what = status === 413 ? 'the request is too large' : heapSays || 'malformed request';
     return { kind: 'split', httpStatus: status, code: 'rejected', message: `Heap rejected the request (${status}): ${what}`, response };
   }
   if (status === 401 || status === 403) {
-    return { kind: 'failed', httpStatus: status, code: 'invalid_credentials', message: invalidCredentialsMessage(status, appId), response };
+    return { kind: 'failed', httpStatus: status, code: 'invalid_credentials', message: invalidCredentialsMessage(status, context.appId), response };
   }
+  if (status === 404) return { kind: 'failed', httpStatus: status, code: 'endpoint_not_found', message: endpointNotFoundMessage(context.url), response };
   if (status === 408 || status === 429 || status >= 500) {
     const code: DeliveryCode = status === 429 ? 'rate_limited' : status === 408 ? 'timeout' : 'server_error';
-    const retryAfterMs = parseRetryAfter(answer.retryAfter, now);
+    const retryAfterMs = parseRetryAfter(answer.retryAfter, context.now);
     const wait = retryAfterMs !== undefined ? `; Heap asked to retry after ${Math.ceil(retryAfterMs / 1000)} s` : '';
     const label = status === 429 ? 'rate limit reached' : status === 408 ? 'request timeout' : 'server error';
     return { kind: 'retryable', httpStatus: status, code, message: `Heap ${label} (${status})${heapSays ? `: ${heapSays}` : ''}${wait}`, retryAfterMs, response };
@@ -45,14 +67,63 @@ export function invalidCredentialsMessage(status: number, appId: string): string
   return `Invalid App ID or API key: Heap answered ${status} for app ${appId}. Verify the App ID and API key match the correct environment in Heap settings.`;
 }
 
-/** Network-level failures: timeouts and resets are transient by nature. */
-export function classifyFailure(error: unknown, url: string): Extract<Verdict, { kind: 'retryable' }> {
-  const code = (error as { code?: string }).code ?? 'UNKNOWN';
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
-    return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+function endpointNotFoundMessage(url: string): string {
+  return `Heap answered 404 for ${url}: the endpoint does not look like Heap's API. Check the region and the endpoint override.`;
+}
+
+/** X.509 verification failures as Node reports them (OpenSSL's X509_V_ERR names). */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Not HTTP on the other end (llhttp's HPE_*, a TLS port that does not speak TLS), or no usable URL. */
+function isProtocolCode(code: string): boolean {
+  return code.startsWith('HPE_') || code.startsWith('ERR_SSL_') || code === 'EPROTO' || code === 'ERR_INVALID_URL' || code === 'ERR_UNSUPPORTED_PROTOCOL';
+}
+
+/**
+ * A request that got no answer, read from got's typed errors: timeouts, DNS failures, refused and
+ * reset connections are transient (retryable); a refused certificate or an endpoint that does not speak
+ * HTTP stays so until someone changes the config (failed, with the reason).
+ */
+export function classifyFailure(error: unknown, url: string, secret = ''): Extract<Verdict, { kind: 'retryable' | 'failed' }> {
+  if (error instanceof TimeoutError) return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+  if (!(error instanceof RequestError)) {
+    return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${error instanceof Error ? error.name : 'unknown error'}` };
   }
+  const { code } = error;
+  const reason = redact(`${openSslReason(error.message)} (${code})`, secret);
+  if (CERTIFICATE_CODES.has(code)) {
+    return { kind: 'failed', code: 'tls_error', message: `The TLS certificate of ${url} was refused: ${reason}. Heap's endpoint must present a certificate this machine trusts.` };
+  }
+  if (isProtocolCode(code)) return { kind: 'failed', code: 'protocol_error', message: `${url} does not speak HTTP as Heap does: ${reason}` };
+  if (code === 'ETIMEDOUT') return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
   return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${code}` };
+}
+
+/** OpenSSL's messages carry a routine trace (`...:SSL routines:ssl3_get_record:wrong version number:...`): the words only. */
+function openSslReason(message: string): string {
+  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
 }
 
 /** Heap answers JSON or plain text; either way the operator wants the words, not the wrapper. */
@@ -82,4 +153,37 @@ export function parseRetryAfter(header: string | undefined, now: number): number
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Whatever Heap answers goes into results and delivery logs: never with the API key in it. */
+function scrubbed(answer: HttpAnswer, secret: string): HttpAnswer {
+  return secret !== '' && answer.body.includes(secret) ? { ...answer, body: redact(answer.body, secret) } : answer;
+}
+
+function redact(text: string, secret: string): string {
+  return secret === '' ? text : text.split(secret).join('[redacted]');
+}
+
+/** Which verdict speaks for an event whose calls ended differently: anything transient first, so a retry can still fix it. */
+const SEVERITY: Record<Verdict['kind'], number> = { retryable: 3, failed: 2, split: 2, delivered: 1 };
+
+/** The verdict that speaks for an event, of the one so far and a new one. On a tie, an answer Heap gave speaks before a call that was not needed. */
+export function speaking(current: Verdict | undefined, next: Verdict): Verdict {
+  if (!current) return next;
+  const [a, b] = [SEVERITY[current.kind], SEVERITY[next.kind]];
+  return b > a || (b === a && current.httpStatus === undefined && next.httpStatus !== undefined) ? next : current;
+}
+
+/** The part of a delivery result a verdict decides. */
+export function verdictResult(verdict: Verdict): Pick<DeliveryResult, 'status' | 'httpStatus' | 'code' | 'message' | 'retryAfterMs' | 'response'> {
+  const status = verdict.kind === 'split' ? 'failed' : verdict.kind;
+  const result: ReturnType<typeof verdictResult> = { status };
+  if (verdict.httpStatus !== undefined) result.httpStatus = verdict.httpStatus;
+  if (verdict.kind !== 'delivered') {
+    result.code = verdict.code;
+    result.message = verdict.message;
+  }
+  if (verdict.kind === 'retryable' && verdict.retryAfterMs !== undefined) result.retryAfterMs = verdict.retryAfterMs;
+  if (verdict.response !== undefined) result.response = verdict.response;
+  return result;
 }

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataflyEvent, DeliveryAdapter } from '../../src/contract/index.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { APP_ID, event, heapAdapter, startSandbox } from '../helpers/heap.js';
+import { HeapDeliveryAdapter } from '../../src/heap/adapter.js';
+import { heapOptions } from '../../src/heap/blueprint-options.js';
+import { HeapConfigSchema } from '../../src/heap/config.js';
+import { anonymousUserId } from '../../src/heap/identity.js';
+import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer, startSandbox } from '../helpers/heap.js';
+
+const ANON_1 = anonymousUserId('anon-1');
 
 /** The adapter over real HTTP against the sandbox: batching, isolation, classification, idempotency. */
 describe('Heap delivery adapter over HTTP', () => {
@@ -66,8 +72,18 @@ describe('Heap delivery adapter over HTTP', () => {
         response: '{"error":"events[0].properties: malformed"}',
         warnings: [],
         requests: 11,
+        calls: [
+          {
+            method: 'POST',
+            url: `${sandbox.url}/api/track`,
+            body: JSON.stringify({ app_id: APP_ID, events: [{ identity: 'user-617', event: 'Button Clicked', properties: {}, idempotency_key: 'iso-617', timestamp: TS }] }),
+            items: 1,
+          },
+        ],
       },
     ]);
+    // A neighbour's call counts the items of the request Heap took it in: 1000 → 500 (0–499 taken); 500–999 → 250 (750–999 taken).
+    expect([results[0].calls?.map((c) => c.items), results[999].calls?.map((c) => c.items)]).toEqual([[500], [250]]);
     expect(sandbox.stats().events_accepted).toBe(999);
     // One request for the whole batch, then two per halving level down to the single bad event.
     expect(sandbox.stats().requests).toBe(1 + 2 * Math.ceil(Math.log2(1000)));
@@ -85,6 +101,14 @@ describe('Heap delivery adapter over HTTP', () => {
       response: 'Unauthorized',
       warnings: [],
       requests: 1,
+      calls: [
+        {
+          method: 'POST',
+          url: `${sandbox.url}/api/track`,
+          body: JSON.stringify({ app_id: APP_ID, events: [{ user_id: ANON_1, event: 'Button Clicked', properties: {}, idempotency_key: 'auth-1', timestamp: TS }] }),
+          items: 1,
+        },
+      ],
     });
   });
 
@@ -169,17 +193,129 @@ describe('identify merges', () => {
         ['delivered', 1],
         ['delivered', 1],
       ]);
+      // Both events asked for the one merge call: each shows it.
+      const mergeCall = { method: 'POST', url: `${sandbox.url}/api/v1/identify`, body: JSON.stringify({ app_id: APP_ID, user_id: anonymousUserId('anon-a'), identity: 'user-7', timestamp: TS }), items: 1 };
+      expect([first[0].calls, first[1].calls]).toEqual([[mergeCall], [mergeCall]]);
       const again = await adapter.deliver([identify('m-4', 'anon-a')]);
       expect(again).toEqual([
         { messageId: 'm-4', status: 'delivered', warnings: [], requests: 0, response: 'merge skipped: Heap already accepted this user_id → identity pair from this installation' },
       ]);
       const withTraits = await adapter.deliver([event({ type: 'identify', userId: 'user-7', anonymousId: 'anon-b', messageId: 'm-5', traits: { plan: 'pro' } })]);
-      expect(withTraits).toEqual([{ messageId: 'm-5', status: 'delivered', httpStatus: 200, response: '{}', warnings: [], requests: 1 }]);
+      expect(withTraits).toEqual([
+        {
+          messageId: 'm-5',
+          status: 'delivered',
+          httpStatus: 200,
+          response: '{}',
+          warnings: [],
+          requests: 1,
+          calls: [{ method: 'POST', url: `${sandbox.url}/api/add_user_properties`, body: JSON.stringify({ app_id: APP_ID, users: [{ identity: 'user-7', properties: { plan: 'pro' } }] }), items: 1 }],
+        },
+      ]);
       expect(sandbox.recordedRequests({ path: '/api/v1/identify' })).toHaveLength(2);
       expect(sandbox.mergesRecorded().map((m) => m.identity)).toEqual(['user-7', 'user-7']);
     } finally {
       await adapter.close();
       await sandbox.stop();
     }
+  });
+});
+
+describe('preview and the calls of each result', () => {
+  /** Every kind of call, a merge asked for twice, a filtered, a failed and a shaped event. */
+  const mixed = () => [
+    event({ type: 'page', messageId: 'p-page', anonymousId: 'anon-1', context: { page: { url: 'https://shop.example.com/é' } }, properties: { note: 'ü🙂' } }),
+    event({ event: 'Order Completed', messageId: 'p-order', userId: 'user-1', properties: { revenue: '10.5', products: [{ sku: 'A' }, { sku: 'B' }] } }),
+    event({ type: 'identify', messageId: 'p-identify', userId: 'user-1', anonymousId: 'anon-1', traits: { plan: 'pro' } }),
+    event({ type: 'identify', messageId: 'p-identify-again', userId: 'user-1', anonymousId: 'anon-1', traits: {} }),
+    event({ type: 'group', messageId: 'p-group', userId: 'user-1', groupId: 'acme', traits: { name: 'Acme' } }),
+    event({ type: 'identify', messageId: 'p-anonymous', anonymousId: 'anon-2', traits: { plan: 'free' } }),
+    event({ type: 'alias' as never, messageId: 'p-alias', userId: 'user-1' }),
+    event({ event: 'Long', messageId: 'p-long', userId: 'user-2', properties: { text: 'x'.repeat(2000) } }),
+  ];
+  const line = (method: string, url: string, body: string) => `${method} ${url} ${body}`;
+
+  it('previews byte for byte the requests deliver() then sends, and what happens to each event', async () => {
+    const capture = await startCaptureServer();
+    const adapter = heapAdapter(capture);
+    try {
+      const events = mixed();
+      const preview = adapter.preview(events);
+      expect(capture.captured).toEqual([]);
+      const results = await adapter.deliver(events);
+      expect(capture.captured.map((c) => line(c.method, `${capture.url}${c.url}`, c.body)).sort()).toEqual(preview.requests.map((r) => line(r.method, r.url, r.body)).sort());
+      expect(preview.requests.map((r) => r.url.slice(capture.url.length))).toEqual(['/api/track', '/api/add_user_properties', '/api/add_account_properties', '/api/v1/identify']);
+      expect(preview.results).toEqual([
+        { messageId: 'p-page', status: 'send', warnings: [], requests: [0] },
+        { messageId: 'p-order', status: 'send', warnings: [], requests: [0] },
+        { messageId: 'p-identify', status: 'send', warnings: [], requests: [1, 3] },
+        { messageId: 'p-identify-again', status: 'send', warnings: [], requests: [3] },
+        { messageId: 'p-group', status: 'send', warnings: [], requests: [2] },
+        {
+          messageId: 'p-anonymous',
+          status: 'filtered',
+          code: 'unsupported',
+          message: 'Heap cannot store user properties for an anonymous user: identify needs a userId',
+          warnings: [],
+          requests: [],
+        },
+        { messageId: 'p-alias', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, identify or group', warnings: [], requests: [] },
+        { messageId: 'p-long', status: 'send', warnings: ['truncated property "text" from 2000 to 1024 characters'], requests: [0] },
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'filtered', 'failed', 'delivered']);
+
+      // The merge Heap accepted is not sent again: the preview says so too.
+      const again = adapter.preview(events);
+      expect(again.requests.map((r) => r.url.slice(capture.url.length))).toEqual(['/api/track', '/api/add_user_properties', '/api/add_account_properties']);
+      expect(again.results[3]).toEqual({ messageId: 'p-identify-again', status: 'send', warnings: [], requests: [] });
+    } finally {
+      await adapter.close();
+      await capture.stop();
+    }
+  });
+
+  it('gives each delivered event the calls it became: its item alone in the real body, the real request’s item count, no key', async () => {
+    const capture = await startCaptureServer();
+    const adapter = heapAdapter(capture);
+    try {
+      const results = await adapter.deliver(mixed());
+      expect(results[2].calls).toEqual([
+        { method: 'POST', url: `${capture.url}/api/add_user_properties`, body: JSON.stringify({ app_id: APP_ID, users: [{ identity: 'user-1', properties: { plan: 'pro' } }] }), items: 1 },
+        { method: 'POST', url: `${capture.url}/api/v1/identify`, body: JSON.stringify({ app_id: APP_ID, user_id: ANON_1, identity: 'user-1', timestamp: TS }), items: 1 },
+      ]);
+      expect(results.map((r) => r.calls?.length ?? 0)).toEqual([1, 1, 2, 1, 1, 0, 0, 1]);
+      // Every call is the real request with the other items taken out, byte for byte.
+      const sent = capture.captured.map((c) => ({ url: `${capture.url}${c.url}`, body: c.body, parsed: JSON.parse(c.body) as Record<string, unknown> }));
+      for (const call of results.flatMap((r) => r.calls ?? [])) {
+        const own = JSON.parse(call.body) as Record<string, unknown>;
+        const field = ['events', 'users', 'accounts'].find((f) => f in own);
+        const real = sent.find((s) => s.url === call.url && (field ? JSON.stringify(s.parsed[field]).includes(JSON.stringify((own[field] as unknown[])[0])) : s.body === call.body))!;
+        const items = field ? (real.parsed[field] as unknown[]) : [real.parsed];
+        expect(call.items).toBe(items.length);
+        expect(call.body).toBe(field ? JSON.stringify({ ...real.parsed, [field]: own[field] }) : real.body);
+      }
+      expect(results[0].calls?.[0].items).toBe(3);
+      expect(JSON.stringify(results)).not.toContain(API_KEY);
+    } finally {
+      await adapter.close();
+      await capture.stop();
+    }
+  });
+
+  it('cuts bulk requests by their UTF-8 bytes, not their characters', () => {
+    const plugin = heapPlugin();
+    const blueprint = plugin.defaultBlueprint();
+    const adapter = new HeapDeliveryAdapter({
+      integrationId: 'bytes',
+      config: HeapConfigSchema.parse({ app_id: APP_ID, api_key: API_KEY }),
+      blueprint,
+      options: heapOptions(blueprint),
+      maxBytes: 1000,
+    });
+    // Each item is about 330 characters and 530 bytes: three fit 1000 characters, one fits 1000 bytes.
+    const events = Array.from({ length: 6 }, (_, i) => event({ messageId: `bytes-${i}`, userId: 'user-1', properties: { text: 'é'.repeat(200) } }));
+    const { requests, results } = adapter.preview(events);
+    expect(requests.map((r) => Buffer.byteLength(r.body) <= 1000)).toEqual(Array(6).fill(true));
+    expect(results.map((r) => r.requests)).toEqual([[0], [1], [2], [3], [4], [5]]);
   });
 });

@@ -1,16 +1,29 @@
-import type { Blueprint, Clock, ConnectionTestResult, DataflyEvent, DeliveryAdapter, DeliveryPreview, DeliveryResult, Logger, RateLimit } from '../contract/index.js';
+import type {
+  Blueprint,
+  Clock,
+  ConnectionTestResult,
+  DataflyEvent,
+  DeletionStatus,
+  DeliveryAdapter,
+  DeliveryPreview,
+  DeliveryResult,
+  Logger,
+  RateLimit,
+  UserDeletionPart,
+  UserDeletionRequest,
+} from '../contract/index.js';
 import { silentLogger } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapClient } from './client.js';
 import type { HeapConfig } from './config.js';
-import { HEAP_PATHS } from './constants.js';
 import { resolveUser } from './identity.js';
 import { AcceptedMerges } from './merges.js';
 import { planDelivery, type DeliveryPlan } from './plan.js';
 import { runPool } from './pool.js';
 import { deliveryPreview } from './preview.js';
 import { firstRequests, halves, type HeapRequest } from './requests.js';
-import { classify, classifyFailure, invalidCredentialsMessage, rejectsItems, type SendOutcome } from './responses.js';
+import { HeapPrivacyApi } from './privacy.js';
+import { classify, rejectsItems, type SendOutcome } from './responses.js';
 import { deliveryResults, type Answered } from './results.js';
 
 /** Requests in flight at once per adapter; Heap's per-app limit, not sockets, is what bounds throughput. */
@@ -45,12 +58,14 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   private readonly clock: Clock;
   private readonly acceptedMerges = new AcceptedMerges();
   private readonly appId: string;
+  private readonly privacy: HeapPrivacyApi;
 
   constructor(private readonly opts: HeapAdapterOptions) {
     this.client = new HeapClient(opts.config);
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? Date.now;
     this.appId = opts.config.app_id;
+    this.privacy = new HeapPrivacyApi(this.client, this.appId, opts.config.api_key, this.clock);
   }
 
   async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
@@ -109,25 +124,42 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     return { appId: this.appId, url: this.ingestionUrl(path), now, secret: this.opts.config.api_key };
   }
 
+  /** Asks auth_token for a token: the only way to prove an App ID and API key pair before traffic flows. */
   async testConnection(): Promise<ConnectionTestResult> {
-    const { app_id, api_key } = this.opts.config;
-    const url = `${this.client.privacyBase}${HEAP_PATHS.authToken}`;
-    const outcome = await this.client.postBasic(url, app_id, api_key);
-    if (!outcome.ok) {
-      const verdict = classifyFailure(outcome.error, url, api_key);
-      return { ok: false, code: verdict.code === 'timeout' ? 'timeout' : 'network_error', message: verdict.message };
+    const token = await this.privacy.requestToken();
+    if (token.ok) return { ok: true, httpStatus: token.httpStatus, message: `Heap accepted the App ID and API key for app ${this.appId}` };
+    const { verdict } = token;
+    const answer = verdict.httpStatus !== undefined ? { httpStatus: verdict.httpStatus } : {};
+    switch (verdict.code) {
+      case 'invalid_credentials':
+        return { ok: false, code: verdict.code, ...answer, message: `${verdict.message} The key must belong to the environment's Main Production App ID.` };
+      case 'endpoint_not_found':
+      case 'tls_error':
+      case 'protocol_error':
+      case 'network_error':
+      case 'timeout':
+        return { ok: false, code: verdict.code, ...answer, message: verdict.message };
+      default:
+        // 400, 429, 5xx or an answer without a token: the check says nothing about the credentials.
+        return { ok: false, code: 'unexpected_status', ...answer, message: `The credentials check did not complete: ${verdict.message}` };
     }
-    const { status } = outcome.answer;
-    if (status === 200) return { ok: true, httpStatus: status, message: `Heap accepted the App ID and API key for app ${app_id}` };
-    if (status === 401 || status === 403) {
-      return {
-        ok: false,
-        code: 'invalid_credentials',
-        httpStatus: status,
-        message: `${invalidCredentialsMessage(status, app_id)} The key must belong to the environment's Main Production App ID.`,
-      };
+  }
+
+  /** Erases users at Heap, at most 10,000 per request, anonymous ones by the user_id their events went under. */
+  async deleteUsers(request: UserDeletionRequest): Promise<UserDeletionPart[]> {
+    try {
+      return await this.privacy.deleteUsers(request, this.opts.options.identity.anonymous);
+    } catch (error) {
+      return [{ ok: false, users: 0, code: 'unexpected_status', message: `the deletion could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`, retryable: true }];
     }
-    return { ok: false, code: 'unexpected_status', httpStatus: status, message: `Heap answered ${status} to the credentials check` };
+  }
+
+  async deletionStatus(requestId: string): Promise<DeletionStatus> {
+    try {
+      return await this.privacy.deletionStatus(requestId);
+    } catch (error) {
+      return { requestId, status: 'error', code: 'unexpected_status', message: `the status could not be read: ${error instanceof Error ? error.message : 'unknown error'}` };
+    }
   }
 
   async close(): Promise<void> {

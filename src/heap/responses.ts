@@ -96,10 +96,12 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** Not HTTP on the other end (llhttp's HPE_*, a TLS port that does not speak TLS), or no usable URL. */
-function isProtocolCode(code: string): boolean {
-  return code.startsWith('HPE_') || code.startsWith('ERR_SSL_') || code === 'EPROTO' || code === 'ERR_INVALID_URL' || code === 'ERR_UNSUPPORTED_PROTOCOL';
+/** Something that is not HTTP on the other end: llhttp's parse errors, or a TLS port that does not speak TLS. */
+function isNotHttp(code: string): boolean {
+  return code.startsWith('HPE_') || code.startsWith('ERR_SSL_') || code === 'EPROTO';
 }
+
+const URL_CODES = new Set(['ERR_INVALID_URL', 'ERR_UNSUPPORTED_PROTOCOL']);
 
 /**
  * A request that got no answer, read from got's typed errors: timeouts, DNS failures, refused and
@@ -116,7 +118,8 @@ export function classifyFailure(error: unknown, url: string, secret = ''): Extra
   if (CERTIFICATE_CODES.has(code)) {
     return { kind: 'failed', code: 'tls_error', message: `The TLS certificate of ${url} was refused: ${reason}. Heap's endpoint must present a certificate this machine trusts.` };
   }
-  if (isProtocolCode(code)) return { kind: 'failed', code: 'protocol_error', message: `${url} does not speak HTTP as Heap does: ${reason}` };
+  if (isNotHttp(code)) return { kind: 'failed', code: 'protocol_error', message: `The endpoint ${url} did not answer in HTTP: ${reason}` };
+  if (URL_CODES.has(code)) return { kind: 'failed', code: 'protocol_error', message: `${url} is not a URL Heap can be reached at: ${reason}` };
   if (code === 'ETIMEDOUT') return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
   return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${code}` };
 }

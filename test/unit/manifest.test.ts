@@ -18,6 +18,7 @@ describe('catalog/heap.json', () => {
       consent_categories: ['analytics'],
     });
     expect(parsed.variants.map((v) => v.key)).toEqual(['default']);
+    expect(parsed.capabilities).toEqual(['user_deletion']);
     expect(parsed.config_fields.find((f) => f.key === 'api_key')).toMatchObject({ type: 'secret', required: true });
   });
 

@@ -47,6 +47,13 @@ describe('heapModule', () => {
     expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true }, properties: { arrays: 'join' } });
   });
 
+  it('offers user deletion, as its manifest declares', async () => {
+    const plugin = new HeapPlugin();
+    const adapter = plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint: plugin.defaultBlueprint() });
+    expect([plugin.manifest.capabilities, typeof adapter.deleteUsers, typeof adapter.deletionStatus]).toEqual([['user_deletion'], 'function', 'function']);
+    await adapter.close();
+  });
+
   it('refuses an unknown variant and a config that does not validate, naming the field', () => {
     const plugin = new HeapPlugin();
     expect(() => plugin.defaultBlueprint('enterprise')).toThrow('Heap has no variant "enterprise" (known: default)');

@@ -58,7 +58,8 @@ export function mergeRequest(merge: PlannedMerge, appId: string): HeapRequest {
 
 /** The body as one event's delivery log shows it: its item alone in the bulk array, same serialiser, same item JSON. */
 export function singleItemBody(kind: BulkKind, item: BulkItem, appId: string): string {
-  return bulkBody(kind, appId, [item.json]);
+  // Concatenated, not joined: the item's JSON is shared, not copied, until someone reads the body.
+  return withAppId(appId, `"${BULK_CALLS[kind].field}":[${item.json}]`);
 }
 
 /** The two halves of a bulk request Heap rejected, to find the items it refuses. */

@@ -177,10 +177,10 @@ export function speaking(current: Verdict | undefined, next: Verdict): Verdict {
   return b > a || (b === a && current.httpStatus === undefined && next.httpStatus !== undefined) ? next : current;
 }
 
-/** The part of a delivery result a verdict decides. */
-export function verdictResult(verdict: Verdict): Pick<DeliveryResult, 'status' | 'httpStatus' | 'code' | 'message' | 'retryAfterMs' | 'response'> {
+/** A delivery result as a verdict decides it (warnings and requests are the caller's to fill in). */
+export function verdictResult(verdict: Verdict, messageId: string): DeliveryResult {
   const status = verdict.kind === 'split' ? 'failed' : verdict.kind;
-  const result: ReturnType<typeof verdictResult> = { status };
+  const result: DeliveryResult = { messageId, status, warnings: [] };
   if (verdict.httpStatus !== undefined) result.httpStatus = verdict.httpStatus;
   if (verdict.kind !== 'delivered') {
     result.code = verdict.code;

@@ -50,11 +50,15 @@ export function deliveryResults(plan: DeliveryPlan, answered: readonly Answered[
   return plan.events.map((planned, index): DeliveryResult => {
     if (planned.kind === 'done') return planned.result;
     const { verdict, requests, calls } = tallies[index]!;
-    const base = { messageId: planned.messageId, warnings: planned.warnings, requests };
-    if (!verdict) return { ...base, status: 'failed', code: 'unexpected_status', message: 'no Heap call was made for this event' };
-    return calls.length > 0 ? { ...base, ...verdictResult(verdict), calls } : { ...base, ...verdictResult(verdict) };
+    const result = verdictResult(verdict ?? NO_CALL, planned.messageId);
+    result.warnings = planned.warnings;
+    result.requests = requests;
+    if (calls.length > 0) result.calls = calls;
+    return result;
   });
 }
+
+const NO_CALL: Verdict = { kind: 'failed', code: 'unexpected_status', message: 'no Heap call was made for this event' };
 
 function record(tally: Tally, verdict: Verdict, call: SentCall): void {
   tally.verdict = speaking(tally.verdict, verdict);

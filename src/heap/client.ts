@@ -28,6 +28,8 @@ export class HeapClient {
       retry: { limit: 0 },
       throwHttpErrors: false,
       timeout: { request: config.timeout_ms },
+      // Heap's answers are a few bytes: asking for no compression spares every request a decoder.
+      decompress: false,
       agent: { http: this.httpAgent, https: this.httpsAgent },
       headers: { 'user-agent': USER_AGENT },
     });

@@ -4,13 +4,16 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataflyEvent } from '../dist/contract/index.js';
+import { HeapPlugin } from '../dist/heap/plugin.js';
+import { deliverAll, startNullHeap } from './deliver.js';
 import { syntheticEvents } from './events.js';
 import { ingest, installHeap, settled, startHostProcess, startSandboxProcess, until } from './processes.js';
 import { transform } from './transform.js';
 
 /**
- * `npm run bench:profile`: where the time goes, as the functions with the most self time, for the
- * transform (in this process) and for the host delivering 30,000 events end to end (`node --cpu-prof`).
+ * `npm run bench:profile [-- transform deliver host]`: where the time goes, as the functions with the
+ * most self time, for the transform and for `deliver()` to a null Heap (in this process), and for the
+ * host delivering 30,000 events end to end (`node --cpu-prof`). Names pick sections; none runs all.
  */
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -33,23 +36,52 @@ function top(nodes: ProfileNode[], count = 10): string[] {
     .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
 }
 
-// The transform, sampled in-process after a warm-up.
-{
-  const events = syntheticEvents(2000) as DataflyEvent[];
-  for (let i = 0; i < 20; i++) transform(events);
+const picked = process.argv.slice(2);
+const runs = (section: string) => picked.length === 0 || picked.includes(section);
+
+/** Samples this process while `work` runs, and prints the top self-time entries under `title`. */
+async function profiled(title: string, work: () => Promise<void>): Promise<void> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
-  const until = Date.now() + 5000;
-  while (Date.now() < until) transform(events);
+  await work();
   const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
-  console.log(['Transform: self time', ...top(profile.nodes)].join('\n'));
+  session.disconnect();
+  console.log([title, ...top(profile.nodes)].join('\n'));
+}
+
+// The transform, sampled in-process after a warm-up.
+if (runs('transform')) {
+  const events = syntheticEvents(2000) as DataflyEvent[];
+  for (let i = 0; i < 20; i++) transform(events);
+  await profiled('Transform: self time', async () => {
+    const until = Date.now() + 5000;
+    while (Date.now() < until) transform(events);
+  });
+}
+
+// deliver() of a warm adapter to a null Heap in another process, 1000-event bulks (see bench/deliver.ts).
+if (runs('deliver')) {
+  const heap = await startNullHeap();
+  const plugin = new HeapPlugin();
+  const adapter = plugin.createAdapter({
+    integrationId: 'profile-deliver',
+    config: { app_id: '1234567890', api_key: 'profile-key', endpoint: heap.url, region: 'us', timeout_ms: 30_000 },
+    blueprint: plugin.defaultBlueprint(),
+  });
+  const events = syntheticEvents(20_000) as DataflyEvent[];
+  await deliverAll(adapter, events);
+  await profiled('\ndeliver() to a null Heap (warm adapter, 20,000 events × 5): self time', async () => {
+    for (let round = 0; round < 5; round++) await deliverAll(adapter, events);
+  });
+  await adapter.close();
+  await heap.stop();
 }
 
 // The host process, profiled by V8 while it ingests and delivers 30,000 events (limits off).
-{
+if (runs('host')) {
   const dataDir = mkdtempSync(join(tmpdir(), 'datafly-profile-'));
   const profileDir = mkdtempSync(join(tmpdir(), 'datafly-cpuprofile-'));
   const sandbox = await startSandboxProcess({ limits: false, apiKey: 'profile-key' });

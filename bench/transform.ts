@@ -3,7 +3,7 @@ import type { DataflyEvent } from '../dist/contract/index.js';
 import { heapOptions } from '../dist/heap/blueprint-options.js';
 import { HeapPlugin } from '../dist/heap/plugin.js';
 import { planDelivery } from '../dist/heap/plan.js';
-import { bulkBodyJson } from '../dist/heap/requests.js';
+import { firstRequests } from '../dist/heap/requests.js';
 
 const plugin = new HeapPlugin();
 const blueprint = plugin.defaultBlueprint();
@@ -11,11 +11,8 @@ const options = heapOptions(blueprint);
 
 /** Canonical events → the JSON bodies of the Heap requests, exactly as the adapter plans them (no I/O). */
 export function transform(events: readonly DataflyEvent[]): string[] {
-  const plan = planDelivery(events, blueprint, options, '1234567890', plugin.manifest.batching.max_bytes);
-  return [
-    ...plan.bulk.map(({ kind, entries }) => bulkBodyJson(kind, '1234567890', entries.map((e) => e.json))),
-    ...plan.merges.map((m) => m.json),
-  ];
+  const plan = planDelivery(events, blueprint, options);
+  return firstRequests(plan, '1234567890', plugin.manifest.batching.max_bytes, () => false).requests.map((r) => r.body);
 }
 
 /** The floor the issue sets: a full JSON round trip of each event plus stringifying the result. */

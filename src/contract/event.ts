@@ -6,6 +6,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 const JsonRecord = z.record(z.string(), z.unknown());
 
+/** Why a number past 2^53 cannot be a user key; hosts and plugins refuse it in these words. */
+export const UNSAFE_ID_MESSAGE = 'is a number beyond 2^53, which JSON cannot carry exactly (digits were already lost); send the id as a string';
+
 /**
  * A user key: the collector sends strings, server-side sources sometimes numbers. A number past 2^53
  * has already lost digits when it was parsed (12345678901234567890 reads as ...7000), and two users
@@ -16,9 +19,7 @@ const UserKey = z.union([
   z
     .number()
     .finite()
-    .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, {
-      message: 'is a number beyond 2^53, which JSON cannot carry exactly (digits were already lost); send the id as a string',
-    }),
+    .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, { message: UNSAFE_ID_MESSAGE }),
 ]);
 
 export const PageContextSchema = z.looseObject({

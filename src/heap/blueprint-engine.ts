@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Blueprint, EventRule, Mapping } from '../contract/index.js';
+import { EVENT_TYPES } from '../contract/index.js';
+import { setOwn } from './records.js';
 import { asText, jsonText } from './text.js';
 
 /** What the blueprint makes of one event: a vendor name and a payload, or a reason to drop it. */
@@ -8,7 +10,7 @@ export type MappedEvent =
   | { action: 'drop'; reason: string };
 
 /** Event types whose rule is keyed by type; track events are keyed by their name. */
-const TYPE_KEYED = new Set(['page', 'identify', 'group']);
+const TYPE_KEYED = new Set<string>(EVENT_TYPES.filter((type) => type !== 'track'));
 
 /** A mapping with its source path split once, not once per event. */
 interface CompiledMapping {
@@ -55,7 +57,7 @@ export function mapEvent(blueprint: Blueprint, event: Record<string, unknown>): 
   const vendorName = rule?.vendor_event_name ?? name ?? (typeof event.name === 'string' && event.name !== '' ? event.name : type);
 
   const scope = { event, parameters: blueprint.parameters };
-  const payload: Record<string, unknown> = Object.create(null);
+  const payload: Record<string, unknown> = {};
   const warnings: string[] = [];
   for (const compiledMapping of entry ? entry.mappings : defaults) applyMapping(compiledMapping, scope, payload, warnings);
   return { action: 'send', vendorName, payload, warnings };
@@ -81,13 +83,13 @@ function applyMapping({ mapping, path }: CompiledMapping, scope: Scope, payload:
   }
   if (mapping.target === '*') {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const k in value) if (Object.hasOwn(value, k)) payload[k] = (value as Record<string, unknown>)[k];
+      for (const k in value) if (Object.hasOwn(value, k)) setOwn(payload, k, (value as Record<string, unknown>)[k]);
     } else {
       warnings.push(`mapping ${mapping.source ?? 'value'} → *: only an object can be spread, got ${Array.isArray(value) ? 'an array' : typeof value}`);
     }
     return;
   }
-  payload[mapping.target] = value;
+  setOwn(payload, mapping.target, value);
 }
 
 /** `context.page.url` reads the event; `parameters.x` reads the blueprint's parameters. Own keys only. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Blueprint } from '../contract/index.js';
 import { parseOrThrow } from '../contract/index.js';
 
-/** The Heap-specific part of a blueprint, under `options`. Every field has a default. */
+/** The Heap-specific part of a blueprint, under `options`. Every field has a default, stated once. */
 export const HeapBlueprintOptionsSchema = z.object({
   identity: z
     .object({
@@ -15,16 +15,19 @@ export const HeapBlueprintOptionsSchema = z.object({
       /** On identify with both ids, call /api/v1/identify so prior anonymous activity moves over. */
       merge_on_identify: z.boolean().default(true),
     })
-    .default({ anonymous: 'user_id_hash', merge_on_identify: true }),
+    .prefault({}),
   properties: z
     .object({
       /** Arrays of scalars: `join` with `||` (Heap's own), `index` keys (`a.0`), or a `json` string. */
       arrays: z.enum(['join', 'index', 'json']).default('join'),
     })
-    .default({ arrays: 'join' }),
+    .prefault({}),
 });
 export type HeapBlueprintOptions = z.infer<typeof HeapBlueprintOptionsSchema>;
+export type AnonymousStrategy = HeapBlueprintOptions['identity']['anonymous'];
+export type ArrayMode = HeapBlueprintOptions['properties']['arrays'];
 
+/** The blueprint's Heap options, parsed with the schema the plugin offers hosts (`blueprintOptionsSchema`). */
 export function heapOptions(blueprint: Blueprint): HeapBlueprintOptions {
   return parseOrThrow(HeapBlueprintOptionsSchema, blueprint.options ?? {}, 'Blueprint options', 'options');
 }

@@ -11,6 +11,8 @@ export const HEAP_LIMITS = {
   propertyValueLength: 1024,
   /** user_id is an integer in 0 .. 2^53 - 1, sent as a decimal string. */
   maxUserId: 2n ** 53n - 1n,
+  /** Users in one user_deletion request. */
+  deletionUsers: 10_000,
 } as const;
 
 export const HEAP_HOSTS = {
@@ -24,6 +26,9 @@ export const HEAP_PATHS = {
   addAccountProperties: '/api/add_account_properties',
   identify: '/api/v1/identify',
   authToken: '/api/public/v0/auth_token',
+  userDeletion: '/api/public/v0/user_deletion',
+  /** Followed by the deletion_request_id. */
+  deletionStatus: '/api/public/v0/deletion_status/',
 } as const;
 
 /** Blueprint `vendor_event_name`s that select a Heap API call instead of naming a track event. */

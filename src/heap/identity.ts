@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AnonymousStrategy } from './blueprint-options.js';
 import { HEAP_LIMITS } from './constants.js';
 
 /**
@@ -26,7 +27,7 @@ const PLACEHOLDER_KEYS = new Set(['', 'null', 'undefined', 'nan', '[object objec
 
 /** A user key as Heap should see it, or undefined when there is none worth sending. */
 export function userKey(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) && !isUnsafeNumber(value) ? String(value) : undefined;
   if (typeof value !== 'string') return undefined;
   // Only a short value can be a placeholder (padding aside): skip the trim and case fold for the rest.
   if (value.length > PLACEHOLDER_MAX_LENGTH && value.trim().length > PLACEHOLDER_MAX_LENGTH) return value;
@@ -35,7 +36,18 @@ export function userKey(value: unknown): string | undefined {
 
 const PLACEHOLDER_MAX_LENGTH = Math.max(...[...PLACEHOLDER_KEYS].map((k) => k.length));
 
-export type AnonymousStrategy = 'user_id_hash' | 'identity' | 'drop';
+/** A number past 2^53 lost digits when it was parsed: two users could become one. Never sent. */
+function isUnsafeNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+}
+
+/** The first id field of the event holding a number past 2^53, if any. */
+export function unsafeIdField(event: { userId?: unknown; anonymousId?: unknown; groupId?: unknown }): 'userId' | 'anonymousId' | 'groupId' | undefined {
+  if (isUnsafeNumber(event.userId)) return 'userId';
+  if (isUnsafeNumber(event.anonymousId)) return 'anonymousId';
+  if (isUnsafeNumber(event.groupId)) return 'groupId';
+  return undefined;
+}
 
 export type HeapUser = { identity: string } | { user_id: string };
 

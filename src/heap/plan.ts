@@ -1,71 +1,68 @@
 import type { Blueprint, DataflyEvent, DeliveryResult } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { prepareEvent, type Prepared } from './prepare.js';
-import { chunk, mergeBody, type BulkKind } from './requests.js';
-import type { Verdict } from './responses.js';
+import type { BulkKind } from './requests.js';
 
-/** One event on its way: what happened to each of its Heap calls, and how many requests carried it. */
-export interface Slot {
-  messageId: string;
-  warnings: string[];
-  verdicts: Verdict[];
-  requests: number;
+/** What planning decided for one event: its result already (invalid, filtered), or Heap calls to make. */
+export type EventPlan = { kind: 'done'; result: DeliveryResult } | { kind: 'send'; messageId: string; warnings: string[] };
+
+/** One item of a bulk call, serialised once: for its size, for the wire, and for its event's own call. */
+export interface BulkItem {
+  /** Input position of its event. */
+  event: number;
+  json: string;
 }
 
-export interface BulkEntry {
-  slot: Slot;
-  /** The item as it goes on the wire, serialised once. */
+/** One /api/v1/identify call (Heap has no bulk form) for a distinct user_id → identity pair. */
+export interface PlannedMerge {
+  key: string;
+  /** Input positions of the events asking for it. */
+  events: number[];
+  /** The body without app_id (the requests add it). */
   json: string;
 }
 
 export interface DeliveryPlan {
-  /** Results already known before any I/O (invalid, filtered), by input position. */
-  results: (DeliveryResult | undefined)[];
-  slots: Map<number, Slot>;
-  /** Bulk requests: items grouped by call and cut to Heap's item and byte limits. */
-  bulk: { kind: BulkKind; entries: BulkEntry[] }[];
-  /** /api/v1/identify calls (Heap has no bulk form), one per distinct user_id → identity pair. */
-  merges: { key: string; slots: Slot[]; json: string }[];
+  events: EventPlan[];
+  /** Each bulk call's items, in input order, not yet cut into requests. */
+  bulks: Record<BulkKind, BulkItem[]>;
+  merges: PlannedMerge[];
 }
 
 /**
- * Everything `deliver` decides before it sends: each event prepared (a bug in preparing one fails
- * that one alone), its calls grouped into bulk requests. Pure, so the benchmark measures exactly this.
+ * Everything `deliver` decides about the events before it knows where they go: each event prepared
+ * (a bug in preparing one fails that one alone) and serialised once. Pure.
  */
 export function planDelivery(
   events: readonly DataflyEvent[],
   blueprint: Blueprint,
   options: HeapBlueprintOptions,
-  appId: string,
-  maxBytes: number,
   onPrepareError: (messageId: string, error: unknown) => void = () => {},
 ): DeliveryPlan {
-  const results: (DeliveryResult | undefined)[] = new Array(events.length);
-  const slots = new Map<number, Slot>();
-  const items: Record<BulkKind, BulkEntry[]> = { track: [], user: [], account: [] };
-  const merges = new Map<string, DeliveryPlan['merges'][number]>();
+  const planned: EventPlan[] = new Array(events.length);
+  const bulks: DeliveryPlan['bulks'] = { track: [], user: [], account: [] };
+  const merges = new Map<string, PlannedMerge>();
 
-  events.forEach((event, index) => {
-    const prepared = safePrepare(event, blueprint, options, onPrepareError);
-    if (prepared.kind === 'done') return void (results[index] = prepared.result);
-    const slot: Slot = { messageId: prepared.messageId, warnings: prepared.warnings, verdicts: [], requests: 0 };
-    slots.set(index, slot);
-    for (const part of prepared.parts) {
-      if (part.kind === 'merge') {
-        const key = `${part.body.user_id}\u0000${part.body.identity}`;
-        const merge = merges.get(key);
-        if (merge) merge.slots.push(slot);
-        else merges.set(key, { key, slots: [slot], json: JSON.stringify(mergeBody(appId, part.body)) });
-      }
-      else items[part.kind].push({ slot, json: JSON.stringify(part.item) });
+  for (let index = 0; index < events.length; index++) {
+    const prepared = safePrepare(events[index], blueprint, options, onPrepareError);
+    if (prepared.kind === 'done') {
+      planned[index] = prepared;
+      continue;
     }
-  });
-
-  const bulk: DeliveryPlan['bulk'] = [];
-  for (const kind of Object.keys(items) as BulkKind[]) {
-    for (const entries of chunk(items[kind], maxBytes)) bulk.push({ kind, entries });
+    planned[index] = { kind: 'send', messageId: prepared.messageId, warnings: prepared.warnings };
+    for (const part of prepared.parts) {
+      if (part.kind !== 'merge') {
+        bulks[part.kind].push({ event: index, json: JSON.stringify(part.item) });
+        continue;
+      }
+      // A pair asked for twice in a batch is one call.
+      const key = `${part.body.user_id}\u0000${part.body.identity}`;
+      const merge = merges.get(key);
+      if (merge) merge.events.push(index);
+      else merges.set(key, { key, events: [index], json: JSON.stringify(part.body) });
+    }
   }
-  return { results, slots, bulk, merges: [...merges.values()] };
+  return { events: planned, bulks, merges: [...merges.values()] };
 }
 
 function safePrepare(event: DataflyEvent, blueprint: Blueprint, options: HeapBlueprintOptions, onError: (messageId: string, error: unknown) => void): Prepared {

@@ -1,16 +1,18 @@
 import { injectable } from 'inversify';
 import type { AdapterContext, AdapterDeps, Blueprint, CatalogManifest, DeliveryAdapter, IntegrationPlugin } from '../contract/index.js';
-import { BlueprintSchema, CatalogManifestSchema, parseOrThrow } from '../contract/index.js';
+import { BlueprintSchema, parseOrThrow } from '../contract/index.js';
 import { HeapDeliveryAdapter } from './adapter.js';
-import { heapOptions, HeapBlueprintOptionsSchema } from './blueprint-options.js';
+import { heapOptions, HeapBlueprintOptionsSchema, type HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapConfigSchema, type HeapConfig } from './config.js';
 import { readPackageJson } from './files.js';
+import { HEAP_MANIFEST } from './manifest.js';
 
 /** The card: manifest and default blueprints are data files, validated once when the plugin is made. */
 @injectable()
-export class HeapPlugin implements IntegrationPlugin<HeapConfig> {
-  readonly manifest: CatalogManifest = parseOrThrow(CatalogManifestSchema, readPackageJson('catalog/heap.json'), 'catalog/heap.json');
+export class HeapPlugin implements IntegrationPlugin<HeapConfig, HeapBlueprintOptions> {
+  readonly manifest: CatalogManifest = HEAP_MANIFEST;
   readonly configSchema = HeapConfigSchema;
+  /** The schema `heapOptions` parses with: a blueprint a host accepts with it is one the adapter takes. */
   readonly blueprintOptionsSchema = HeapBlueprintOptionsSchema;
   private readonly blueprints = new Map<string, Blueprint>(
     this.manifest.variants.map((v) => [v.key, parseOrThrow(BlueprintSchema, readPackageJson(`blueprints/heap/${v.key}.json`), `blueprints/heap/${v.key}.json`)]),

@@ -1,11 +1,12 @@
 import type { Blueprint, DeliveryResult } from '../contract/index.js';
+import { EVENT_TYPES, UNSAFE_ID_MESSAGE } from '../contract/index.js';
 import { mapEvent } from './blueprint-engine.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
-import { anonymousUserId, resolveUser, userKey } from './identity.js';
-import { shapeProperties } from './properties.js';
+import { anonymousUserId, resolveUser, unsafeIdField, userKey, type HeapUser } from './identity.js';
+import { shapeProperties, type HeapValue } from './properties.js';
 import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
-import { jsonText } from './text.js';
+import { jsonText, oneOf } from './text.js';
 
 /** One Heap call an event needs; an identify can need two (user properties and a merge). */
 export type Part =
@@ -16,7 +17,7 @@ export type Part =
 
 export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: string[] } | { kind: 'done'; result: DeliveryResult };
 
-const KNOWN_TYPES = new Set(['track', 'page', 'identify', 'group']);
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 const UTC_MS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
@@ -26,68 +27,85 @@ const UTC_MS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-
 export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBlueprintOptions): Prepared {
   const event = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const messageId = typeof event.messageId === 'string' ? event.messageId : '';
-  const fail = (field: string, message: string): Prepared => ({
-    kind: 'done',
-    result: { messageId, status: 'failed', code: 'invalid_event', message: `${field}: ${message}`, warnings: [] },
-  });
-  const filter = (code: 'not_mapped' | 'unsupported', message: string, warnings: string[] = []): Prepared => ({
-    kind: 'done',
-    result: { messageId, status: 'filtered', code, message, warnings },
-  });
 
-  if (messageId === '') return fail('messageId', 'must be a non-empty string: it is the idempotency key that keeps retries from counting twice');
+  if (messageId === '') return failed(messageId, 'messageId', 'must be a non-empty string: it is the idempotency key that keeps retries from counting twice');
   if (typeof event.type !== 'string' || !KNOWN_TYPES.has(event.type)) {
-    return fail('type', `unknown event type ${jsonText(event.type).slice(0, 100)}; expected track, page, identify or group`);
+    return failed(messageId, 'type', `unknown event type ${jsonText(event.type).slice(0, 100)}; expected ${oneOf(EVENT_TYPES)}`);
   }
+  const unsafeId = unsafeIdField(event);
+  if (unsafeId) return failed(messageId, unsafeId, UNSAFE_ID_MESSAGE);
   if (event.type === 'track' && (typeof event.event !== 'string' || event.event.trim() === '')) {
-    return fail('event', 'a track event needs a non-empty event name');
+    return failed(messageId, 'event', 'a track event needs a non-empty event name');
   }
 
   const mapped = mapEvent(blueprint, event);
-  if (mapped.action === 'drop') return filter('not_mapped', mapped.reason);
-  const warnings = [...mapped.warnings];
+  if (mapped.action === 'drop') return filtered(messageId, 'not_mapped', mapped.reason, []);
+  // mapEvent's warnings are this event's own: appended to, not copied.
+  const warnings = mapped.warnings;
   const { timestamp, warning } = normaliseTimestamp(event.timestamp);
   if (warning) warnings.push(warning);
 
   if (mapped.vendorName === HEAP_CALLS.addAccountProperties) {
     const accountId = userKey(event.groupId);
-    if (accountId === undefined) return fail('groupId', 'is required: Heap account properties need an account_id');
+    if (accountId === undefined) return failed(messageId, 'groupId', 'is required: Heap account properties need an account_id');
     const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'account');
-    if (Object.keys(shaped.properties).length === 0) return filter('not_mapped', 'the group call carried no traits to send as account properties', [...warnings, ...shaped.warnings]);
-    return send([{ kind: 'account', item: { account_id: accountId, properties: shaped.properties } }], [...warnings, ...shaped.warnings]);
+    warnings.push(...shaped.warnings);
+    if (!hasKeys(shaped.properties)) return filtered(messageId, 'not_mapped', 'the group call carried no traits to send as account properties', warnings);
+    return sending(messageId, [{ kind: 'account', item: { account_id: accountId, properties: shaped.properties } }], warnings);
   }
 
   const user = resolveUser(event, options.identity.anonymous);
-  if (user.kind === 'invalid') return fail(user.field, user.message);
-  if (user.kind === 'dropped') return filter('not_mapped', user.message, warnings);
+  if (user.kind === 'invalid') return failed(messageId, user.field, user.message);
+  if (user.kind === 'dropped') return filtered(messageId, 'not_mapped', user.message, warnings);
 
   if (mapped.vendorName === HEAP_CALLS.addUserProperties) {
     const parts: Part[] = [];
     const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'user');
     warnings.push(...shaped.warnings);
-    const hasTraits = Object.keys(shaped.properties).length > 0;
+    const hasTraits = hasKeys(shaped.properties);
     if ('identity' in user.user && hasTraits) parts.push({ kind: 'user', item: { identity: user.user.identity, properties: shaped.properties } });
     const merge = mergeFor(event, user.identified, options, timestamp);
     if (merge) parts.push({ kind: 'merge', body: merge });
-    if (parts.length > 0) return send(parts, warnings);
+    if (parts.length > 0) return sending(messageId, parts, warnings);
     if (!('identity' in user.user) && hasTraits) {
-      return filter('unsupported', 'Heap cannot store user properties for an anonymous user: identify needs a userId', warnings);
+      return filtered(messageId, 'unsupported', 'Heap cannot store user properties for an anonymous user: identify needs a userId', warnings);
     }
-    return filter('not_mapped', 'the identify call carried no traits and nothing to merge', warnings);
+    return filtered(messageId, 'not_mapped', 'the identify call carried no traits and nothing to merge', warnings);
   }
 
   const name = mapped.vendorName;
-  if (name.trim() === '') return fail('event', 'the Heap event name is empty');
-  if (name.length > HEAP_LIMITS.eventNameLength) return fail('event', `the Heap event name is ${name.length} characters; Heap accepts at most ${HEAP_LIMITS.eventNameLength}`);
+  if (name.trim() === '') return failed(messageId, 'event', 'the Heap event name is empty');
+  if (name.length > HEAP_LIMITS.eventNameLength) return failed(messageId, 'event', `the Heap event name is ${name.length} characters; Heap accepts at most ${HEAP_LIMITS.eventNameLength}`);
   const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'event');
   warnings.push(...shaped.warnings);
-  const item: TrackItem = { ...user.user, event: name, properties: shaped.properties, idempotency_key: messageId };
-  if (timestamp) item.timestamp = timestamp;
-  return send([{ kind: 'track', item }], warnings);
+  return sending(messageId, [{ kind: 'track', item: trackItem(user.user, name, shaped.properties, messageId, timestamp) }], warnings);
+}
 
-  function send(parts: Part[], allWarnings: string[]): Prepared {
-    return { kind: 'send', messageId, parts, warnings: allWarnings };
-  }
+/**
+ * The track item with its keys always in one order, so items share one shape (JSON.stringify's fast
+ * path). An undefined timestamp is left out of the JSON, and Heap uses the time it receives the event.
+ */
+function trackItem(user: HeapUser, event: string, properties: Record<string, HeapValue>, idempotencyKey: string, timestamp: string | undefined): TrackItem {
+  return 'identity' in user
+    ? { identity: user.identity, event, properties, idempotency_key: idempotencyKey, timestamp }
+    : { user_id: user.user_id, event, properties, idempotency_key: idempotencyKey, timestamp };
+}
+
+function failed(messageId: string, field: string, message: string): Prepared {
+  return { kind: 'done', result: { messageId, status: 'failed', code: 'invalid_event', message: `${field}: ${message}`, warnings: [] } };
+}
+
+function filtered(messageId: string, code: 'not_mapped' | 'unsupported', message: string, warnings: string[]): Prepared {
+  return { kind: 'done', result: { messageId, status: 'filtered', code, message, warnings } };
+}
+
+function sending(messageId: string, parts: Part[], warnings: string[]): Prepared {
+  return { kind: 'send', messageId, parts, warnings };
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true;
+  return false;
 }
 
 /** DESIGN: an identify with both ids merges the hashed anonymous user into the identity. */

@@ -1,7 +1,8 @@
+import type { ArrayMode } from './blueprint-options.js';
 import { HEAP_LIMITS } from './constants.js';
+import { setOwn } from './records.js';
 import { jsonText } from './text.js';
 
-export type ArrayMode = 'join' | 'index' | 'json';
 export type PropertyTarget = 'event' | 'user' | 'account';
 export type HeapValue = string | number;
 
@@ -27,8 +28,8 @@ export function shapeProperties(input: unknown, mode: ArrayMode, target: Propert
 
 /** One shaping pass. Methods, not closures, so a call allocates one object, not five functions. */
 class Shaper {
-  /** No prototype: a key such as "__proto__" is plain data here, and JSON.stringify sends it as such. */
-  readonly out: Record<string, HeapValue> = Object.create(null);
+  /** Written with `setOwn` only: a key such as "__proto__" is plain data here, and JSON.stringify sends it as such. */
+  readonly out: Record<string, HeapValue> = {};
   readonly warnings: string[] = [];
 
   constructor(
@@ -55,7 +56,7 @@ class Shaper {
       this.warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters`);
       value = truncate(value, HEAP_LIMITS.propertyValueLength);
     }
-    this.out[key] = value;
+    setOwn(this.out, key, value);
   }
 
   flatten(key: string, value: unknown, depth: number): void {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DeliveryAdapter, DeliveryResult } from '../../src/contract/index.js';
+import { UNSAFE_ID_MESSAGE, type DeliveryAdapter, type DeliveryResult } from '../../src/contract/index.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../helpers/heap.js';
 
@@ -299,6 +299,22 @@ const table: Row[] = [
       { messageId: 'm-noname', status: 'failed', code: 'invalid_event', message: 'event: a track event needs a non-empty event name' },
       { messageId: 'm-longid', status: 'failed', code: 'invalid_event', message: "userId: userId is 256 characters; Heap accepts an identity of at most 255" },
       { messageId: 'm-fine', status: 'delivered' },
+    ],
+  },
+  {
+    name: 'ids that are numbers past 2^53 are never sent: the event fails naming the field and the way out',
+    events: [
+      { event: 'Big', userId: 12345678901234567890, messageId: 'm-big-user' },
+      { event: 'Big', userId: 'u-5', anonymousId: -9007199254740993, messageId: 'm-big-anon' },
+      { type: 'group', userId: 'u-5', groupId: 2 ** 60, messageId: 'm-big-group', traits: { plan: 'pro' } },
+      { event: 'Safe', userId: 9007199254740991, messageId: 'm-safe', properties: {} },
+    ],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: '9007199254740991', event: 'Safe', properties: {}, idempotency_key: 'm-safe', timestamp: TS }] } }],
+    results: [
+      { messageId: 'm-big-user', status: 'failed', code: 'invalid_event', message: `userId: ${UNSAFE_ID_MESSAGE}` },
+      { messageId: 'm-big-anon', status: 'failed', code: 'invalid_event', message: `anonymousId: ${UNSAFE_ID_MESSAGE}` },
+      { messageId: 'm-big-group', status: 'failed', code: 'invalid_event', message: `groupId: ${UNSAFE_ID_MESSAGE}` },
+      { messageId: 'm-safe', status: 'delivered' },
     ],
   },
 ];

@@ -20,7 +20,7 @@ export function heapPlugin(): IntegrationPlugin<HeapConfigInput> {
   return container.get<IntegrationPlugin<HeapConfigInput>>(INTEGRATION_PLUGIN);
 }
 
-export function heapAdapter(sandbox: HeapSandbox, overrides: { config?: Partial<HeapConfigInput>; blueprint?: Blueprint } = {}): DeliveryAdapter {
+export function heapAdapter(sandbox: Pick<HeapSandbox, 'url'>, overrides: { config?: Partial<HeapConfigInput>; blueprint?: Blueprint } = {}): DeliveryAdapter {
   const plugin = heapPlugin();
   return plugin.createAdapter({
     integrationId: 'int_test',
@@ -39,4 +39,41 @@ export function event(over: Partial<DataflyEvent> & Record<string, unknown>): Da
 /** What the sandbox recorded, as path + body pairs, in arrival order. */
 export function requestsOf(sandbox: HeapSandbox): { path: string; body: unknown }[] {
   return sandbox.recordedRequests().map((r) => ({ path: r.path, body: r.body }));
+}
+
+/** One request as a capturing server received it: the raw body, byte for byte. */
+export interface CapturedRequest {
+  method: string;
+  url: string;
+  headers: import('node:http').IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A loopback HTTP server that records every request's raw body and answers `status` with `body`
+ * (200 `{}` unless told): to compare what the adapter sends with what it says it sends.
+ */
+export async function startCaptureServer(answer: { status?: number; body?: string } = {}) {
+  const { createServer } = await import('node:http');
+  const captured: CapturedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      res.end(answer.body ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    captured,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

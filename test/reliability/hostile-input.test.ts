@@ -161,15 +161,21 @@ describe('hostile input to ingestion', () => {
 
 // The adapter over HTTP with hostile events: the strict sandbox never answers 400.
 describe('hostile events over HTTP', () => {
-  it('never provokes a 400 from the sandbox', async () => {
+  it('never provokes a 400 from the sandbox; the preview is what was sent; rate-limit keys never throw', async () => {
     const sandbox = await startSandbox();
     const adapter = plugin.createAdapter({ integrationId: 'hostile', config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url }, blueprint });
     try {
       const events = fc.sample(hostileEvent, { numRuns: FULL_SCALE ? 2000 : 400, seed: 99 }) as unknown as DataflyEvent[];
+      const preview = adapter.preview(events);
       const results = await adapter.deliver(events);
       expect(results).toHaveLength(events.length);
       expect(sandbox.recordedRequests({ status: 400 }).map((r) => r.body)).toEqual([]);
       expect(new Set(results.map((r) => r.status))).toEqual(new Set(['delivered', 'failed', 'filtered']));
+      const bodies = (list: unknown[]) => list.map((body) => JSON.stringify(body)).sort();
+      expect(bodies(sandbox.recordedRequests().map((r) => r.body))).toEqual(bodies(preview.requests.map((r) => JSON.parse(r.body))));
+      expect(preview.results.map((r) => r.status === 'send')).toEqual(results.map((r) => r.status === 'delivered'));
+      for (const limit of plugin.manifest.rate_limits) for (const e of events) adapter.rateLimitKey(limit, e);
+      expect(JSON.stringify(results)).not.toContain(API_KEY);
     } finally {
       await adapter.close();
       await sandbox.stop();

@@ -18,6 +18,7 @@ describe('catalog/heap.json', () => {
       consent_categories: ['analytics'],
     });
     expect(parsed.variants.map((v) => v.key)).toEqual(['default']);
+    expect(parsed.capabilities).toEqual(['user_deletion']);
     expect(parsed.config_fields.find((f) => f.key === 'api_key')).toMatchObject({ type: 'secret', required: true });
   });
 
@@ -37,6 +38,14 @@ describe('catalog/heap.json', () => {
       expect([field.key, field.default]).toEqual([field.key, prop.default]);
       expect([field.key, field.pattern]).toEqual([field.key, prop.pattern]);
     }
+  });
+
+  it('titles the config schema with the form’s labels, and states the timeout’s bounds in its help text', () => {
+    const schema = configJsonSchema(HeapConfigSchema) as { properties: Record<string, { title?: string; minimum?: number; maximum?: number }> };
+    const fields = CatalogManifestSchema.parse(manifest).config_fields;
+    expect(fields.map((f) => [f.key, f.label])).toEqual(Object.entries(schema.properties).map(([key, p]) => [key, p.title]));
+    const timeout = schema.properties.timeout_ms;
+    expect(fields.find((f) => f.key === 'timeout_ms')?.help_text).toContain(`(${timeout.minimum} to ${timeout.maximum})`);
   });
 
   it('says what the config schema says when a value misses the pattern, so the form and the server agree', () => {

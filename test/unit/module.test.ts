@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Container, ContainerModule } from 'inversify';
 import { z } from 'zod';
 import { INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
-import { heapModule, HeapPlugin } from '../../src/index.js';
+import { heapModule, HeapBlueprintOptionsSchema, HeapPlugin } from '../../src/index.js';
 
 const dummy: IntegrationPlugin<{ token: string }> = {
   manifest: { ...new HeapPlugin().manifest, key: 'dummy', name: 'Dummy' },
@@ -31,6 +31,27 @@ describe('heapModule', () => {
     const container = new Container();
     container.load(heapModule);
     expect(container.get(INTEGRATION_PLUGIN)).toBe(container.get(INTEGRATION_PLUGIN));
+  });
+
+  it('offers hosts the blueprint options schema the adapter parses with: what one refuses, the other refuses in the same words', () => {
+    const plugin = new HeapPlugin();
+    expect(plugin.blueprintOptionsSchema).toBe(HeapBlueprintOptionsSchema);
+    const blueprint = { ...plugin.defaultBlueprint(), options: { identity: { anonymous: 'cookie' } } };
+    const checked = plugin.blueprintOptionsSchema.safeParse(blueprint.options);
+    expect(checked.success ? [] : checked.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['identity.anonymous', 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"'],
+    ]);
+    expect(() => plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint })).toThrow(
+      'Blueprint options is invalid: options.identity.anonymous: Invalid option: expected one of "user_id_hash"|"identity"|"drop"',
+    );
+    expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true }, properties: { arrays: 'join' } });
+  });
+
+  it('offers user deletion, as its manifest declares', async () => {
+    const plugin = new HeapPlugin();
+    const adapter = plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint: plugin.defaultBlueprint() });
+    expect([plugin.manifest.capabilities, typeof adapter.deleteUsers, typeof adapter.deletionStatus]).toEqual([['user_deletion'], 'function', 'function']);
+    await adapter.close();
   });
 
   it('refuses an unknown variant and a config that does not validate, naming the field', () => {

@@ -11,13 +11,14 @@ describe('answer classification', () => {
     [413, 'split', 'rejected'],
     [401, 'failed', 'invalid_credentials'],
     [403, 'failed', 'invalid_credentials'],
-    [404, 'failed', 'unexpected_status'],
+    [404, 'failed', 'endpoint_not_found'],
+    [418, 'failed', 'unexpected_status'],
     [408, 'retryable', 'timeout'],
     [429, 'retryable', 'rate_limited'],
     [500, 'retryable', 'server_error'],
     [502, 'retryable', 'server_error'],
   ])('%i → %s (%s)', (status, kind, code) => {
-    const verdict = classifyAnswer({ status, body: '' }, '1', NOW);
+    const verdict = classifyAnswer({ status, body: '' }, { appId: '1', url: 'https://heapanalytics.com/api/track', now: NOW });
     expect(verdict.kind).toBe(kind);
     expect((verdict as { code?: string }).code).toBe(code);
   });

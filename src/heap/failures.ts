@@ -1,0 +1,62 @@
+import { RequestError, TimeoutError } from 'got';
+import type { Verdict } from './responses.js';
+import { redact } from './text.js';
+
+/** X.509 verification failures as Node reports them (OpenSSL's X509_V_ERR names). */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Something that is not HTTP on the other end: llhttp's parse errors, or a TLS port that does not speak TLS. */
+function isNotHttp(code: string): boolean {
+  return code.startsWith('HPE_') || code.startsWith('ERR_SSL_') || code === 'EPROTO';
+}
+
+const URL_CODES = new Set(['ERR_INVALID_URL', 'ERR_UNSUPPORTED_PROTOCOL']);
+
+/**
+ * A request that got no answer, read from got's typed errors: timeouts, DNS failures, refused and
+ * reset connections are transient (retryable); a refused certificate or an endpoint that does not speak
+ * HTTP stays so until someone changes the config (failed, with the reason).
+ */
+export function classifyFailure(error: unknown, url: string, secret = ''): Extract<Verdict, { kind: 'retryable' | 'failed' }> {
+  if (error instanceof TimeoutError) return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+  if (!(error instanceof RequestError)) {
+    return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${error instanceof Error ? error.name : 'unknown error'}` };
+  }
+  const { code } = error;
+  const reason = redact(`${openSslReason(error.message)} (${code})`, secret);
+  if (CERTIFICATE_CODES.has(code)) {
+    return { kind: 'failed', code: 'tls_error', message: `The TLS certificate of ${url} was refused: ${reason}. Heap's endpoint must present a certificate this machine trusts.` };
+  }
+  if (isNotHttp(code)) return { kind: 'failed', code: 'protocol_error', message: `The endpoint ${url} did not answer in HTTP: ${reason}` };
+  if (URL_CODES.has(code)) return { kind: 'failed', code: 'protocol_error', message: `${url} is not a URL Heap can be reached at: ${reason}` };
+  if (code === 'ETIMEDOUT') return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+  return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${code}` };
+}
+
+/** OpenSSL's messages carry a routine trace (`...:SSL routines:ssl3_get_record:wrong version number:...`): the words only. */
+function openSslReason(message: string): string {
+  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
+}
+

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
-import { basic, error, inspect, post } from './sandbox-client.js';
+import { basic, error, inspect, post } from '../helpers/sandbox-client.js';
 
 const UNKNOWN = '999';
 const OTHER_APP = '555';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
-import { accessToken, bearer, call, error, inspect, post } from './sandbox-client.js';
+import { accessToken, bearer, call, error, inspect, post } from '../helpers/sandbox-client.js';
 
 const OTHER_APP = '555';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { connect } from 'node:net';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
-import { basic, call, error, inspect, post as postTo } from './sandbox-client.js';
+import { basic, call, error, inspect, post as postTo } from '../helpers/sandbox-client.js';
 
 /** The sandbox checks requests as Heap documents them; these pin its answers, over HTTP. */
 describe('Heap sandbox', () => {

@@ -29,6 +29,8 @@ export interface IngestResult {
   duplicates: Duplicate[];
   /** How many integrations the accepted events were queued for. */
   integrations: number;
+  /** Integrations installed but disabled: they take nothing while disabled. */
+  disabled: number;
   /** Said when the events were valid but nothing takes them. */
   warning?: string;
 }
@@ -102,12 +104,17 @@ export class IngestionService {
     });
 
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
-    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0 };
     const targets = this.directory.enabledIds();
+    const disabled = this.directory.list().length - targets.length;
+    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0, disabled };
     if (targets.length === 0) {
-      if (!this.warnedNoTargets) this.logger.warn('events arrive but no integration is installed and enabled: they are validated and not queued for anything');
+      const warning =
+        disabled > 0
+          ? `Every integration is disabled (${disabled}): the events were validated but not queued for any destination`
+          : 'No integration is installed: the events were validated but not queued for any destination';
+      if (!this.warnedNoTargets) this.logger.warn('events arrive but nothing takes them', { reason: warning });
       this.warnedNoTargets = true;
-      return { accepted, rejected, duplicates, integrations: 0, warning: 'No integration is installed and enabled: the events were validated but not queued for any destination' };
+      return { accepted, rejected, duplicates, integrations: 0, disabled, warning };
     }
     this.warnedNoTargets = false;
 
@@ -124,7 +131,7 @@ export class IngestionService {
     duplicates.sort((a, b) => a.index - b.index);
     for (const id of targets) this.metrics.inc('events_accepted', id, added.size);
     for (const listener of this.listeners) listener(targets);
-    return { accepted, rejected, duplicates, integrations: targets.length };
+    return { accepted, rejected, duplicates, integrations: targets.length, disabled };
   }
 }
 

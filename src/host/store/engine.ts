@@ -89,8 +89,10 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     // Times and counts are bigint columns; every one of them fits a double exactly.
     types: { getTypeParser: (oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) } as never,
   });
-  // A connection that dies while idle (PostgreSQL restarted) is an event on the pool, not a crash.
+  // A connection that dies (PostgreSQL restarted) is an event, not a crash: idle ones report on the
+  // pool, checked-out ones on their client (their query fails; the pool discards them and reconnects).
   pool.on('error', (error) => logger.warn('a PostgreSQL connection was lost; the pool reconnects', { error: error.message }));
+  pool.on('connect', (client) => client.on('error', (error) => logger.warn('a PostgreSQL connection in use was lost; its query fails and is tried again', { error: error.message })));
   try {
     const client = await pool.connect();
     client.release();

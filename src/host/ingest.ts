@@ -68,6 +68,7 @@ export class IngestionService {
     const duplicates: Duplicate[] = [];
     const queue: QueueItem[] = [];
     const firstIndex = new Map<string, number>();
+    let acceptedAt: string | undefined;
     const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
 
     items.forEach((item, index) => {
@@ -92,7 +93,10 @@ export class IngestionService {
       }
       // The input itself is queued, not zod's copy of it: a copy rebuilt by assignment would turn a
       // "__proto__" key into a prototype and lose it. Validation has no defaults, so nothing else differs.
-      const event = { ...input, messageId: parsed.data.messageId ?? randomUUID(), timestamp: parsed.data.timestamp ?? new Date(now).toISOString() } as DataflyEvent;
+      // It was parsed for this request alone, so the missing ids are filled in place, without a copy.
+      const event = input as DataflyEvent;
+      if (parsed.data.messageId === undefined) event.messageId = randomUUID();
+      if (parsed.data.timestamp === undefined) event.timestamp = acceptedAt ??= new Date(now).toISOString();
       const first = firstIndex.get(event.messageId);
       if (first !== undefined) {
         duplicates.push({ index, messageId: event.messageId, reason: `repeats the messageId of item ${first} of this request; queued once` });

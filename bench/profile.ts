@@ -7,7 +7,7 @@ import type { DataflyEvent } from '../dist/contract/index.js';
 import { HeapPlugin } from '../dist/heap/plugin.js';
 import { deliverAll, startNullHeap } from './deliver.js';
 import { syntheticEvents } from './events.js';
-import { ingest, installHeap, settled, startHostProcess, startSandboxProcess, until } from './processes.js';
+import { ingest, startCluster, until, waiting } from './processes.js';
 import { transform } from './transform.js';
 
 /**
@@ -82,17 +82,13 @@ if (runs('deliver')) {
 
 // The host process, profiled by V8 while it ingests and delivers 30,000 events (limits off).
 if (runs('host')) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'datafly-profile-'));
   const profileDir = mkdtempSync(join(tmpdir(), 'datafly-cpuprofile-'));
-  const sandbox = await startSandboxProcess({ limits: false, apiKey: 'profile-key' });
-  const host = await startHostProcess(dataDir, { DATAFLY_RATE_LIMITS: 'off' }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  const id = await installHeap(host, sandbox, 'profile-key');
+  const cluster = await startCluster({ engine: 'sqlite', env: { DATAFLY_RATE_LIMITS: 'off' }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  const [host] = cluster.hosts;
   await ingest(host, syntheticEvents(30_000, 5), 2);
-  await until(async () => (await settled(host, id)) >= 30_000, 300_000, 'delivery', 500);
-  await host.stop();
-  await sandbox.stop();
+  await until(async () => (await waiting(host, cluster.integrations[0])) === 0, 300_000, 'delivery', 500);
+  await cluster.stop();
   const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
   console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes)].join('\n'));
-  rmSync(dataDir, { recursive: true, force: true });
   rmSync(profileDir, { recursive: true, force: true });
 }

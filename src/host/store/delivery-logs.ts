@@ -28,26 +28,8 @@ export interface DeliveryLogEntry {
   instance_id?: string;
 }
 
-/** An entry as the API lists it: nulls where a field was absent; the payloads are in `DeliveryLogDetail`. */
-export interface DeliveryLogRow {
-  id: number;
-  integration_id: string;
-  message_id: string;
-  event_type: string | null;
-  event_name: string | null;
-  attempt: number;
-  status: string;
-  http_status: number | null;
-  code: string | null;
-  message: string | null;
-  response: string | null;
-  warnings: string[];
-  duration_ms: number;
-  created_at: string;
-  user_id: string | null;
-  anonymous_id: string | null;
-  instance_id: string | null;
-}
+/** An entry as the API lists it: the table's columns (nulls where a field was absent), warnings parsed, no payloads. */
+export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'calls_json'> & { warnings: string[] };
 
 export interface DeliveryLogDetail extends DeliveryLogRow {
   event: DataflyEvent | null;

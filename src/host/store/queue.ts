@@ -175,32 +175,10 @@ export class DeliveryQueue {
             await mine(this.db.updateTable('queue').set({ state: 'pending', next_attempt_at: outcome.nextAt, ...released })).execute();
             break;
           case 'retry':
-            await mine(
-              this.db.updateTable('queue').set({
-                state: 'pending',
-                attempts: outcome.attempts,
-                next_attempt_at: outcome.nextAt,
-                last_status: outcome.status,
-                last_code: outcome.code ?? null,
-                last_error: outcome.reason,
-                last_http_status: outcome.httpStatus ?? null,
-                ...released,
-              }),
-            ).execute();
+            await mine(this.db.updateTable('queue').set({ state: 'pending', next_attempt_at: outcome.nextAt, ...lastAttempt(outcome), ...released })).execute();
             break;
           case 'dead':
-            await mine(
-              this.db.updateTable('queue').set({
-                state: 'dead',
-                attempts: outcome.attempts,
-                dead_at: now,
-                last_status: outcome.status,
-                last_code: outcome.code ?? null,
-                last_error: outcome.reason,
-                last_http_status: outcome.httpStatus ?? null,
-                ...released,
-              }),
-            ).execute();
+            await mine(this.db.updateTable('queue').set({ state: 'dead', dead_at: now, ...lastAttempt(outcome), ...released })).execute();
             break;
         }
       }
@@ -352,4 +330,15 @@ export class DeliveryQueue {
     const sum = (pred: (s: string) => boolean) => rows.filter((r) => pred(r.state)).reduce((n, r) => n + r.count, 0);
     return { waiting: sum((s) => s !== 'dead'), dead: sum((s) => s === 'dead') };
   }
+}
+
+/** What a row keeps of its last attempt, retried or dead. */
+function lastAttempt(outcome: Extract<Outcome, { kind: 'retry' | 'dead' }>) {
+  return {
+    attempts: outcome.attempts,
+    last_status: outcome.status,
+    last_code: outcome.code ?? null,
+    last_error: outcome.reason,
+    last_http_status: outcome.httpStatus ?? null,
+  };
 }

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';
@@ -43,7 +44,8 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    host = await startTestHost({}, { engine });
+    // A retry window of seconds (not the harness's 0.6 s): events held by a pause must outlast a deletion's round trip.
+    host = await startTestHost({ retry: new RetryPolicy([1000, 2000, 4000, 8000], () => 0.5) }, { engine });
   });
   afterAll(async () => {
     await host.cleanup();
@@ -206,12 +208,10 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     ]);
     await host.scheduler.drained();
     expect(sandbox.userProperties(APP_ID, 'user-1')).toEqual({ plan: 'pro' });
-    await host.call('PATCH', `/v1/admin/integrations/${id}`, { enabled: false });
-    // Disabled, it queues nothing: re-enabled after the events are in, they wait while the deletion is made.
-    await host.call('PATCH', `/v1/admin/integrations/${id}`, { enabled: true });
-    sandbox.addFault({ path: '/api/track', latency_ms: 1500, count: 1 });
-    await send([{ type: 'track', event: 'Slow', userId: 'user-9', messageId: 'd-slow' }]);
-    await waitFor(() => sandbox.recordedRequests().length >= 0);
+    // A 401 pauses delivery: what arrives next waits in the queue, unclaimed, while the deletion is made.
+    sandbox.addFault({ path: '/api/track', status: 401, count: 1 });
+    await send([{ type: 'track', event: 'Pausing', userId: 'user-9', messageId: 'd-pause' }]);
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}`)).body.delivery.state === 'paused', 10_000, 'a pause');
     await send([
       { type: 'track', event: 'Later', userId: 'user-1', messageId: 'd-5' },
       { type: 'track', event: 'Later', anonymousId: 'anon-1', messageId: 'd-6' },
@@ -225,6 +225,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     const done = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${deletionId}`)).body;
     expect(done).toMatchObject({ status: 'complete', identity_list: ['user-1'], anonymous_id_list: ['anon-1'], message: null });
     expect(done.vendor_requests).toEqual([{ request_id: expect.any(String), users: 2, status: 'complete' }]);
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
     await host.scheduler.drained();
     // Gone at Heap; the user's waiting events never went; the other user's did.
     expect(sandbox.userProperties(APP_ID, 'user-1')).toBeUndefined();
@@ -234,6 +235,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     expect(keys).not.toContain('d-5');
     expect(keys).not.toContain('d-6');
     expect(keys).toContain('d-7');
+    expect(keys).toContain('d-pause');
     const filtered = (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?status=filtered`)).body.data.map((l: Record<string, unknown>) => [l.message_id, l.code]);
     expect(filtered.sort()).toEqual([
       ['d-5', 'user_deleted'],

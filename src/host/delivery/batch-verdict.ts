@@ -46,11 +46,13 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
   sent.forEach((item, i) => {
     const result = results[i];
     const attempts = item.attempts + 1;
-    verdict.logs.push(logEntry(item, result, ctx, createdAt));
+    const held = result.code !== undefined && INSTALLATION_CODES.has(result.code);
+    // A held event waits: its log says so (retryable), whatever the adapter called the call.
+    verdict.logs.push(logEntry(item, held ? { ...result, status: 'retryable' } : result, ctx, createdAt));
     const bump = (status: CountedOutcome) => (verdict.counts[status] = (verdict.counts[status] ?? 0) + 1);
-    if (result.code !== undefined && INSTALLATION_CODES.has(result.code)) {
+    if (held) {
       // Not the event's fault: held as it is, no attempt spent, until an operator fixes the config.
-      verdict.pause ??= { code: result.code, message: result.message ?? result.code };
+      verdict.pause ??= { code: result.code!, message: result.message ?? result.code! };
       verdict.outcomes.push({ id: item.id, outcome: { kind: 'defer', nextAt: ctx.now } });
       bump('retryable');
       return;

@@ -175,7 +175,7 @@ export class UserDeletionService {
       status: complete ? 'complete' : 'pending',
       parts_json: JSON.stringify(accepted),
       message: null,
-      next_poll_at: now + 1000,
+      next_poll_at: now + 500,
       completed_at: complete ? new Date(now).toISOString() : null,
     });
   }
@@ -198,7 +198,8 @@ export class UserDeletionService {
       parts_json: JSON.stringify(parts),
       message: complete ? null : (problem ?? null),
       completed_at: complete ? new Date(now).toISOString() : null,
-      next_poll_at: now + Math.min(POLL_MAX_MS, 1000 * 2 ** Math.min(polls, 10)),
+      // Half a second, then doubling: most deletions are done within seconds, some take Heap days.
+      next_poll_at: now + Math.min(POLL_MAX_MS, 500 * 2 ** Math.min(Math.max(0, polls - 2), 10)),
     });
     if (complete) this.deps.logger.info('user deletion complete', { integrationId: row.integration_id, deletion: row.id });
   }

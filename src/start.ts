@@ -93,6 +93,7 @@ try {
     configPollMs: env.DATAFLY_CONFIG_POLL_MS,
     maxBodyBytes: env.DATAFLY_MAX_BODY_BYTES,
     maxConcurrentBodies: env.DATAFLY_MAX_CONCURRENT_BODIES,
+    bodyTimeoutMs: env.DATAFLY_BODY_TIMEOUT_MS,
     logRetentionDays: env.DATAFLY_LOG_RETENTION_DAYS,
     logger,
   });

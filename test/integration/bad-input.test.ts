@@ -89,8 +89,9 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
   });
 
   describe('ingestion answers the truth', () => {
-    const NO_TARGET = 'No integration is installed and enabled: the events were validated but not queued for any destination';
-    const noTargetLogs = () => host.logLines.filter((l) => l.includes('events arrive but no integration is installed and enabled')).length;
+    const NO_TARGET = 'No integration is installed: the events were validated but not queued for any destination';
+    const ALL_DISABLED = 'Every integration is disabled (1): the events were validated but not queued for any destination';
+    const noTargetLogs = () => host.logLines.filter((l) => l.includes('"msg":"events arrive but nothing takes them"')).length;
 
     it('with no integration, and with every integration disabled, a valid batch answers 200, queued for 0, with a warning logged once', async () => {
       const logged = noTargetLogs();
@@ -104,7 +105,15 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       for (const n of [4, 5]) {
         const answer = await ingest('/v1/t', track(`disabled-${n}`));
         expect(answer.status).toBe(200);
-        expect(answer.body).toMatchObject({ accepted: 1, queued_for_integrations: 0, warning: NO_TARGET });
+        expect(answer.body).toEqual({
+          accepted: 1,
+          rejected: [],
+          duplicates: [],
+          events: [{ index: 0, messageId: `disabled-${n}` }],
+          queued_for_integrations: 0,
+          disabled_integrations: 1,
+          warning: ALL_DISABLED,
+        });
       }
       expect(noTargetLogs() - logged).toBe(1);
       expect(await host.queued()).toEqual({ waiting: 0, dead: 0 });

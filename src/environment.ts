@@ -51,6 +51,7 @@ export const EnvironmentSchema = z.object({
   DATAFLY_CONFIG_POLL_MS: whole('a whole number of milliseconds from 50 to 60000', 50, 60_000).default(1000),
   DATAFLY_MAX_BODY_BYTES: whole('a whole number of bytes from 1024', 1024).default(5 * 1024 * 1024),
   DATAFLY_MAX_CONCURRENT_BODIES: whole('a whole number from 1 to 256', 1, 256).default(8),
+  DATAFLY_BODY_TIMEOUT_MS: whole('a whole number of milliseconds from 100 to 600000', 100, 600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' }).default('info'),
   HEAP_SANDBOX: onOff.default('on'),
   HEAP_SANDBOX_PORT: whole('a port number from 0 to 65535', 0, 65_535).default(8085),

@@ -93,6 +93,7 @@ try {
     configPollMs: env.DATAFLY_CONFIG_POLL_MS,
     maxBodyBytes: env.DATAFLY_MAX_BODY_BYTES,
     maxConcurrentBodies: env.DATAFLY_MAX_CONCURRENT_BODIES,
+    bodyTimeoutMs: env.DATAFLY_BODY_TIMEOUT_MS,
     logRetentionDays: env.DATAFLY_LOG_RETENTION_DAYS,
     logger,
   });
@@ -103,6 +104,17 @@ try {
 }
 
 const started = host;
+// Before anything is printed: whoever reads the banner may stop the host at once, and it must stop cleanly.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await started.stop();
+    await sandbox?.stop();
+    process.exit(0);
+  });
+}
 const bearer = (name: 'DATAFLY_ADMIN_TOKEN' | 'DATAFLY_PIPELINE_KEY', file: string) => (env[name] ? `$${name}` : `$(cat ${join(dataDir, file)})`);
 const adminAuth = bearer('DATAFLY_ADMIN_TOKEN', 'admin.token');
 const pipelineAuth = bearer('DATAFLY_PIPELINE_KEY', 'pipeline.key');
@@ -158,15 +170,4 @@ if (args.demo) {
       '',
     ].join('\n'),
   );
-}
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await started.stop();
-    await sandbox?.stop();
-    process.exit(0);
-  });
 }

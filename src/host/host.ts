@@ -56,6 +56,8 @@ export interface HostOptions {
   maxBodyBytes?: number;
   maxBatchEvents?: number;
   maxConcurrentBodies?: number;
+  /** How long a request body may take to arrive once it is read (default 30 s); then 408. */
+  bodyTimeoutMs?: number;
   /** Delivery logs older than this many days are deleted (at start, then hourly). Default 30. */
   logRetentionDays?: number;
   logger?: JsonLogger;
@@ -175,6 +177,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       tokens: { admin: admin.value, pipeline: pipeline.value },
       maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
       maxConcurrentBodies: options.maxConcurrentBodies ?? 8,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
       logger,
       version,
     });

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../contract/index.js';
 import { fieldIssues } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
-import { BodyGate, parseJsonBody } from './body.js';
+import { BodyGate, discardRest, parseJsonBody, readWithin } from './body.js';
 
 export type Auth = 'admin' | 'pipeline' | 'public';
 
@@ -21,6 +21,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Request bodies parsed at once; the rest wait their turn (a flood of large bodies cannot stall the host). */
   maxConcurrentBodies: number;
+  /** How long a body may take to arrive once its turn came (a client that stops mid-body gives its turn back). */
+  bodyTimeoutMs: number;
   logger: Logger;
   version: string;
 }
@@ -85,7 +87,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const zodSchema = schema as unknown as z.ZodType;
-    if (checkedByHandler.has(zodSchema)) return (data) => ({ value: data });
+    // The handler reads the body as sent. Fastify hands an absent body to a validator as null and
+    // stores whatever `value` it answers, so answering no value keeps "no body" apart from `null`.
+    if (checkedByHandler.has(zodSchema)) return () => true;
     return (data) => {
       const parsed = zodSchema.safeParse(data);
       if (parsed.success) return { value: parsed.data };
@@ -122,7 +126,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preParsing', async (req, reply, payload) => {
     if (req.method === 'GET' || req.method === 'DELETE' || req.method === 'HEAD') return payload;
     await gate.enter(reply);
-    return payload;
+    return readWithin(payload, options.bodyTimeoutMs, reply);
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -135,6 +139,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const apiError = toApiError(error, options.maxBodyBytes);
     if (apiError.status >= 500) logger.error('request failed', { method: req.method, path: req.routeOptions.url ?? req.url, error: error instanceof Error ? error.message : String(error) });
+    if (apiError.code === 'payload_too_large') discardRest(req.raw, reply, options.bodyTimeoutMs);
     return sendError(reply, apiError);
   });
 

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors.js';
 
@@ -61,4 +63,47 @@ export class BodyGate {
     if (next) next();
     else this.active--;
   }
+}
+
+/**
+ * The body as a stream that fails with 408 when it has not fully arrived `ms` after its slot at the
+ * gate was granted. A client that stops mid-body (slow loris) would otherwise hold its slot for as
+ * long as it keeps the socket open, and `limit` such clients would stall every other body.
+ * The answer closes the connection, which gives the slot back.
+ */
+export function readWithin(payload: Readable, ms: number, reply: FastifyReply): Readable {
+  const body = new PassThrough();
+  // Whoever reads the body hears the timeout; when nobody does (the answer went without it), it is dropped.
+  body.on('error', () => undefined);
+  const timer = setTimeout(() => {
+    payload.unpipe(body);
+    if (reply.sent || reply.raw.writableEnded) return;
+    body.destroy(
+      new ApiError(408, 'body_timeout', `The request body did not arrive within ${ms} ms (DATAFLY_BODY_TIMEOUT_MS): nothing of this request was accepted; send it again`, undefined, {
+        connection: 'close',
+      }),
+    );
+  }, ms);
+  const done = () => clearTimeout(timer);
+  payload.once('end', done);
+  payload.once('close', done);
+  reply.raw.once('close', done);
+  payload.pipe(body);
+  return body;
+}
+
+/**
+ * A body refused before it was read to its end (past the size bound) is read on and dropped, for up
+ * to `ms`, before the connection is given up: a connection closed with bytes unread is reset, and a
+ * client still sending would see the reset instead of the answer that names the bound.
+ */
+export function discardRest(request: IncomingMessage, reply: FastifyReply, ms: number): void {
+  if (request.complete) return;
+  reply.removeHeader('connection');
+  request.unpipe();
+  request.resume();
+  const timer = setTimeout(() => request.socket.destroy(), ms);
+  timer.unref();
+  request.once('end', () => clearTimeout(timer));
+  request.once('close', () => clearTimeout(timer));
 }

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { ENGINES, type EngineName } from '../helpers/engines.js';
+import { waitFor } from '../helpers/figures.js';
+import { API_KEY, APP_ID, startCaptureServer, startSandbox, TS } from '../helpers/heap.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+import { webhookAdapters, webhookModule } from '../helpers/webhook-plugin.js';
+
+const SECRET = 'whsec_second_plugin_4d1e';
+
+/**
+ * The host with a second plugin loaded beside Heap through the same container: the contract carries
+ * another vendor with no line of the host knowing it.
+ */
+describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName) => {
+  let sandbox: HeapSandbox;
+  let receiver: Awaited<ReturnType<typeof startCaptureServer>>;
+  let host: TestHost;
+  let heapId: string;
+  let webhookId: string;
+  /** What the webhook received with events (the connection test's HEAD aside). */
+  const calls = () => receiver.captured.filter((r) => r.method !== 'HEAD');
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    receiver = await startCaptureServer({ status: 204, body: '' });
+    host = await startTestHost({ rateLimits: false }, { engine, modules: [webhookModule] });
+  });
+  afterAll(async () => {
+    await host.cleanup();
+    await receiver.stop();
+    await sandbox.stop();
+  });
+
+  it('lists both plugins in the catalog, each with its own config schema', async () => {
+    const catalog = (await host.call('GET', '/v1/admin/integration-catalog')).body.data.map((c: { key: string; category: string }) => [c.key, c.category]);
+    expect(catalog).toEqual([
+      ['heap', 'analytics'],
+      ['webhook', 'other'],
+    ]);
+    expect((await host.call('GET', '/v1/admin/integration-catalog?category=other')).body.data.map((c: { key: string }) => c.key)).toEqual(['webhook']);
+    const card = (await host.call('GET', '/v1/admin/integration-catalog/webhook')).body;
+    expect(card.config_schema.required).toEqual(['url', 'secret']);
+    expect(card.default_blueprints.default).toMatchObject({ version: 2, integration: 'webhook', defaults: { action: 'passthrough' } });
+  });
+
+  it('installs the webhook with its secret masked in every answer; a near miss and a bad URL are named', async () => {
+    const typo = await host.call('POST', '/v1/admin/integration-catalog/webhook/install', { config: { url: `${receiver.url}/hook`, secrit: SECRET } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.fields).toEqual([{ field: 'config.secrit', message: 'is not a known field; did you mean "secret"?' }]);
+    const badUrl = await host.call('POST', '/v1/admin/integration-catalog/webhook/install', { config: { url: 'not a url', secret: SECRET } });
+    expect(badUrl.body.error).toEqual({ code: 'invalid_request', message: 'The Webhook config is invalid: config.url must be an http(s) URL', fields: [{ field: 'config.url', message: 'must be an http(s) URL' }] });
+
+    const installed = await host.call('POST', '/v1/admin/integration-catalog/webhook/install', { name: 'Orders hook', config: { url: `${receiver.url}/hook`, secret: SECRET } });
+    expect(installed.status).toBe(201);
+    expect(installed.body).toMatchObject({ catalog_key: 'webhook', name: 'Orders hook', config: { url: `${receiver.url}/hook`, secret: '********' }, delivery: { state: 'running' } });
+    webhookId = installed.body.id;
+    heapId = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
+
+    const answers = [installed.text, (await host.call('GET', `/v1/admin/integrations/${webhookId}`)).text, (await host.call('GET', '/v1/admin/integrations')).text, (await host.call('GET', `/v1/admin/integrations/${webhookId}/revisions`)).text];
+    for (const text of answers) expect(text).not.toContain(SECRET);
+    expect(JSON.stringify(await host.store.integrations.get(webhookId))).not.toContain(SECRET);
+    expect((await host.call('POST', `/v1/admin/integrations/${webhookId}/test-connection`)).body).toEqual({ ok: true, http_status: 204, message: 'the webhook answered 204', resumed: false });
+    expect(receiver.captured.map((r) => [r.method, r.url])).toEqual([['HEAD', '/hook']]);
+  });
+
+  it('delivers every ingested event to both integrations: exact bodies at the webhook, delivery logs per integration', async () => {
+    const events = [
+      { type: 'track', event: 'Order Completed', userId: 'user-1', messageId: 'two-1', timestamp: TS, properties: { order_id: 'o-1', revenue: 42.5 } },
+      { type: 'page', anonymousId: 'anon-1', messageId: 'two-2', timestamp: TS, context: { page: { url: 'https://shop.example/' } } },
+      { type: 'identify', userId: 'user-1', messageId: 'two-3', timestamp: TS, traits: { plan: 'pro' } },
+    ];
+    const answer = await host.call('POST', '/v1/batch', { batch: events }, host.pipelineKey);
+    expect(answer.body).toMatchObject({ accepted: 3, rejected: [], queued_for_integrations: 2 });
+    await waitFor(() => calls().length === 3, 20_000, 'three webhook calls');
+    await host.scheduler.drained();
+
+    const sent = calls().map((r) => [r.method, r.url, r.headers['content-type'], r.headers['x-webhook-signature'], r.body]).sort((a, b) => String(a[4]).localeCompare(String(b[4])));
+    const expected = events.map((e) => JSON.stringify(e)).map((body) => ['POST', '/hook', 'application/json', createHmac('sha256', SECRET).update(body).digest('hex'), body]);
+    expect(sent).toEqual(expected.sort((a, b) => a[4].localeCompare(b[4])));
+    expect(receiver.captured.some((r) => JSON.stringify(r).includes(SECRET))).toBe(false);
+    expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['two-1', 'two-2']);
+    expect(sandbox.userProperties(APP_ID, 'user-1')).toEqual({ plan: 'pro' });
+
+    const logs = async (id: string) => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body.data.map((l: Record<string, unknown>) => [l.integration_id, l.message_id, l.status, l.http_status]).sort();
+    expect(await logs(webhookId)).toEqual(['two-1', 'two-2', 'two-3'].map((m) => [webhookId, m, 'delivered', 204]));
+    expect(await logs(heapId)).toEqual(['two-1', 'two-2', 'two-3'].map((m) => [heapId, m, 'delivered', 200]));
+    const trace = (await host.call('GET', `/v1/admin/integrations/${webhookId}/events/two-1`)).body;
+    expect(trace.calls).toEqual([{ method: 'POST', url: `${receiver.url}/hook`, body: JSON.stringify(events[0]), items: 1 }]);
+    expect(host.logLines.join('')).not.toContain(SECRET);
+  });
+
+  it('refuses a blueprint with bad webhook options at PATCH, naming blueprint.options.…, with no adapter built', async () => {
+    const built = webhookAdapters.built;
+    const before = (await host.call('GET', `/v1/admin/integrations/${webhookId}`)).body;
+    const answer = await host.call('PATCH', `/v1/admin/integrations/${webhookId}`, {
+      blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'passthrough' }, options: { method: 'GET', signature_header: '' } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'The blueprint is invalid: blueprint.options.method Invalid option: expected one of "POST"|"PUT"; blueprint.options.signature_header Too small: expected string to have >=1 characters',
+      fields: [
+        { field: 'blueprint.options.method', message: 'Invalid option: expected one of "POST"|"PUT"' },
+        { field: 'blueprint.options.signature_header', message: 'Too small: expected string to have >=1 characters' },
+      ],
+    });
+    expect(webhookAdapters.built).toBe(built);
+    expect((await host.call('GET', `/v1/admin/integrations/${webhookId}`)).body).toEqual(before);
+
+    // Good options are taken and used by the next adapter.
+    const put = await host.call('PATCH', `/v1/admin/integrations/${webhookId}`, { blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'passthrough' }, options: { method: 'PUT' } } });
+    expect(put.status).toBe(200);
+    await host.call('POST', '/v1/t', { event: 'After Edit', userId: 'user-1', messageId: 'two-4', timestamp: TS }, host.pipelineKey);
+    await waitFor(() => calls().length === 4, 20_000, 'the fourth webhook call');
+    expect(calls()[3]).toMatchObject({ method: 'PUT', url: '/hook' });
+  });
+
+  it('keeps a failing webhook to itself: its refused events are dead-lettered, the others deliver', async () => {
+    const refusing = await startCaptureServer({ status: 422, body: '{"error":"no thanks"}' });
+    try {
+      const id = (await host.call('POST', '/v1/admin/integration-catalog/webhook/install', { config: { url: refusing.url, secret: SECRET } })).body.id;
+      await host.call('POST', '/v1/t', { event: 'Refused', userId: 'user-2', messageId: 'two-5', timestamp: TS }, host.pipelineKey);
+      await waitFor(async () => (await host.queued(id)).dead === 1, 20_000, 'a dead letter');
+      expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data.map((d: Record<string, unknown>) => [d.message_id, d.code, d.http_status, d.reason])).toEqual([
+        ['two-5', 'rejected', 422, 'the webhook answered 422'],
+      ]);
+      await waitFor(() => calls().length === 5 && sandbox.recordedEvents().some((e) => e.idempotency_key === 'two-5'), 20_000, 'the others delivered');
+      expect(JSON.parse(calls()[4].body)).toMatchObject({ event: 'Refused', messageId: 'two-5' });
+      expect(await host.queued(heapId)).toEqual({ waiting: 0, dead: 0 });
+      expect(await host.queued(webhookId)).toEqual({ waiting: 0, dead: 0 });
+    } finally {
+      await refusing.stop();
+    }
+  });
+});

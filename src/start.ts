@@ -57,7 +57,8 @@ try {
 
 const sandboxAppId = env.HEAP_SANDBOX_APP_ID;
 const sandboxKeyFile = join(dataDir, 'sandbox-api.key');
-const sandboxApiKey = readOrCreate(sandboxKeyFile, () => `sbx_${randomBytes(12).toString('hex')}`).value;
+// Only an embedded sandbox needs a key: with HEAP_SANDBOX=off nothing is written for it.
+const sandboxApiKey = env.HEAP_SANDBOX === 'on' ? readOrCreate(sandboxKeyFile, () => `sbx_${randomBytes(12).toString('hex')}`).value : '';
 if (env.HEAP_SANDBOX === 'on') {
   try {
     sandbox = await new HeapSandbox({ port: env.HEAP_SANDBOX_PORT, credentials: [{ app_id: sandboxAppId, api_key: sandboxApiKey }] }).start();

@@ -154,7 +154,7 @@ export const IngestEventSchema = IncomingEventSchema;
 
 export const IngestAnswerSchema = z
   .object({
-    accepted: z.number().int().meta({ description: 'Events durable in the queue (or already there)' }),
+    accepted: z.number().int().meta({ description: 'Valid events, durable in the queue (or already there) for every integration counted in queued_for_integrations; when that is 0, nothing was queued (see warning)' }),
     rejected: z.array(z.object({ index: z.number().int(), field: z.string(), reason: z.string() })),
     duplicates: z.array(z.object({ index: z.number().int(), messageId: z.string(), reason: z.string() })),
     events: z.array(z.object({ index: z.number().int(), messageId: z.string() })),

@@ -14,7 +14,7 @@ export function untimed(count: number, seed: number): Record<string, unknown>[] 
   return syntheticEvents(count, seed).map(({ timestamp: _t, ...event }) => event);
 }
 
-async function drained(cluster: Cluster, timeoutMs = 1_800_000, pollMs = 100): Promise<void> {
+async function drained(cluster: Cluster, timeoutMs = 1_800_000, pollMs = 500): Promise<void> {
   await until(async () => (await Promise.all(cluster.integrations.map((id) => waiting(cluster.hosts[0], id)))).every((n) => n === 0), timeoutMs, 'all delivered', pollMs);
 }
 
@@ -143,7 +143,7 @@ export async function manyIntegrations(count: number, integrations = 20): Promis
         for (const id of cluster.integrations) {
           if (!finished.has(id) && (await waiting(cluster.hosts[0], id)) === 0) finished.set(id, (performance.now() - started) / 1000);
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 500));
       }
     })();
     await ingest(cluster.hosts, events, 2);

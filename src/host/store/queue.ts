@@ -285,19 +285,28 @@ export class DeliveryQueue {
   }
 
   /**
-   * When the oldest event still waiting (pending or in flight) was accepted. Walks ids in order: the
-   * oldest rows come first, so this stops at the first row of the integration.
+   * When the event waiting longest for its turn was accepted: the one ready since the earliest time
+   * (for an event never retried, its acceptance), or the oldest in flight. Two index seeks, so the
+   * overview costs the same with a million events queued as with ten.
    */
   async oldestWaiting(integrationId: string): Promise<number | undefined> {
-    const row = await this.db
+    const ready = await this.db
       .selectFrom('queue')
       .select('accepted_at')
       .where('integration_id', '=', integrationId)
-      .where('state', '!=', 'dead')
+      .where('state', '=', 'pending')
+      .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
-    return row?.accepted_at;
+    const inFlight = await this.db
+      .selectFrom('queue')
+      .select((eb) => eb.fn.min('accepted_at').as('at'))
+      .where('integration_id', '=', integrationId)
+      .where('state', '=', 'inflight')
+      .executeTakeFirst();
+    const times = [ready?.accepted_at, inFlight?.at === null || inFlight?.at === undefined ? undefined : Number(inFlight.at)].filter((t): t is number => t !== undefined);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /**

@@ -7,7 +7,7 @@ import { HeapPlugin } from '../dist/heap/plugin.js';
 import { InstallationLimiter } from '../dist/host/delivery/rate-limits.js';
 import { Store } from '../dist/host/store/store.js';
 import { syntheticEvents } from './events.js';
-import { benchDatabase, cpuSeconds, ingest, latencies, percentile, sandboxStats, startCluster, until, waiting, type Cluster, type Engine } from './processes.js';
+import { benchDatabase, cpuSeconds, ingest, latencies, machineCpu, percentile, processesCpuSeconds, sandboxStats, startCluster, until, waiting, type Cluster, type Engine } from './processes.js';
 
 /** Events as a collector sends them: no timestamp, so the host stamps acceptance and the sandbox can tell the latency. */
 export function untimed(count: number, seed: number): Record<string, unknown>[] {
@@ -41,6 +41,10 @@ export interface EndToEnd {
   peakRssMb: number[];
   hostCpuUsPerEvent: number;
   sandboxCpuUsPerEvent: number;
+  /** PostgreSQL's server processes, per event (0 on SQLite). */
+  postgresCpuUsPerEvent: number;
+  /** How busy the whole machine was during the run (every process, every core). */
+  machineBusy: number;
 }
 
 /** Ingestion → queue → delivery → sandbox, rate limits off: events arrive round-robin over the instances. */
@@ -50,12 +54,16 @@ export async function endToEnd(engine: Engine, instances: number, count: number)
   try {
     const cpu0 = cluster.hosts.map(cpuSeconds);
     const sandboxCpu0 = cpuSeconds(cluster.sandbox);
+    const postgres0 = processesCpuSeconds('postgres');
+    const machine0 = machineCpu();
     const started = performance.now();
     const { peakRssMb } = await sampled(cluster, async () => {
       await ingest(cluster.hosts, events, 2);
       await drained(cluster);
     });
     const seconds = (performance.now() - started) / 1000;
+    const machine1 = machineCpu();
+    const postgresCpu = processesCpuSeconds('postgres') - postgres0;
     const lat = await latencies(cluster.sandbox);
     const hostCpu = cluster.hosts.reduce((s, h, i) => s + cpuSeconds(h) - cpu0[i], 0);
     return {
@@ -69,6 +77,8 @@ export async function endToEnd(engine: Engine, instances: number, count: number)
       peakRssMb,
       hostCpuUsPerEvent: (hostCpu / count) * 1e6,
       sandboxCpuUsPerEvent: ((cpuSeconds(cluster.sandbox) - sandboxCpu0) / count) * 1e6,
+      postgresCpuUsPerEvent: engine === 'postgres' ? (postgresCpu / count) * 1e6 : 0,
+      machineBusy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
     };
   } finally {
     await cluster.stop();

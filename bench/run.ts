@@ -93,7 +93,11 @@ if (runs('e2e')) {
       r === sqlite ? 'goal ≥ 15,000' : `${fmt(sqlite.eventsPerSecond)} (SQLite)`,
       r === sqlite ? '' : `${fmt((r.eventsPerSecond / sqlite.eventsPerSecond) * 100)}%${r.instances === 1 ? ' (goal ≥ 70%, ≥ 10,000/s)' : ''}`,
     );
-    row('host end to end (limits off)', `${label}: latency p50 / p99 ms; peak RSS MB per instance; host + sandbox CPU µs/event`, `${fmt(r.p50)} / ${fmt(r.p99)}; ${r.peakRssMb.map((m) => fmt(m)).join(', ')}; ${fmt(r.hostCpuUsPerEvent)} + ${fmt(r.sandboxCpuUsPerEvent)}`);
+    row(
+      'host end to end (limits off)',
+      `${label}: latency p50 / p99 ms; peak RSS MB per instance; CPU µs/event host + sandbox${r.engine === 'postgres' ? ' + PostgreSQL' : ''}; machine busy`,
+      `${fmt(r.p50)} / ${fmt(r.p99)}; ${r.peakRssMb.map((m) => fmt(m)).join(', ')}; ${fmt(r.hostCpuUsPerEvent)} + ${fmt(r.sandboxCpuUsPerEvent)}${r.engine === 'postgres' ? ` + ${fmt(r.postgresCpuUsPerEvent)}` : ''}; ${fmt(r.machineBusy * 100)}%`,
+    );
   }
   const [, pg1, pg2] = all;
   row('host end to end (limits off)', 'PostgreSQL: two instances against one', fmt(pg2.eventsPerSecond), fmt(pg1.eventsPerSecond), `${fmt(pg2.eventsPerSecond / pg1.eventsPerSecond, 2)}×`);

@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { HEAP_HOSTS } from '../heap/index.js';
+import { runBackfill } from './backfill/command.js';
 import { errorText, EXIT, oneLine, RunFailure, UsageError } from './failures.js';
+import { configFieldProblem, type ConfigFieldKey } from './installation.js';
 import { runPreview } from './preview/command.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** An option value checked with the config schema's own rule for that field, in its words. */
+const configValue = (key: ConfigFieldKey) => (value: string) => {
+  const problem = configFieldProblem(key, value);
+  if (problem !== undefined) throw new InvalidArgumentError(`It ${problem}.`);
+  return value;
+};
 
 const EXIT_CODES = `
 Exit codes:
@@ -30,6 +40,33 @@ export function cliProgram(argv: readonly string[], done: (code: number) => void
     .option('--json', 'print the preview as JSON (requests with their exact bodies, one result per event)')
     .addHelpText('after', `\nEvents are checked as the host's ingestion checks them; a missing messageId or timestamp is filled in, and said so.${EXIT_CODES}`)
     .action(async (file: string | undefined, options) => done(await runPreview(file, options)));
+
+  program
+    .command('backfill')
+    .description('Send an NDJSON file of events to Heap in bulk, within Heap\'s rate limits, resumable from a checkpoint.')
+    .argument('<events.ndjson>', 'one event per line, any size')
+    .requiredOption('--app-id <id>', 'the App ID of the Heap environment to send to', configValue('app_id'))
+    .option('--endpoint <url>', 'send to this base URL instead of the region\'s (a proxy, or a local Heap sandbox)', configValue('endpoint'))
+    .addOption(new Option('--region <region>', 'the Heap data region').choices(Object.keys(HEAP_HOSTS)).default('us'))
+    .option('--blueprint <file.json>', 'a blueprint (Datafly v2) instead of the default one')
+    .option('--resume', 'continue after the checkpoint of an earlier run on this file')
+    .option('--dry-run', 'check the whole file and print what would be sent, filtered and rejected; sends nothing, writes nothing')
+    .addOption(new Option('--rate-limits <mode>', 'pace sends by Heap\'s rate limits, as the host does (off: only against a sandbox)').choices(['on', 'off']).default('on'))
+    .addHelpText(
+      'after',
+      `
+Environment:
+  HEAP_API_KEY                 the Heap API key (required unless --dry-run); checked with Heap before sending, never printed
+  DATAFLY_RETRY_SCHEDULE_MS    delays between attempts of a retryable event, as the host reads it (default 1 min, 10 min, 2 h, 21 h)
+  DATAFLY_RETRY_AFTER_MAX_MS   the longest Retry-After honoured, as the host reads it
+  HEAP_BACKFILL_PROGRESS_MS    how often a progress line is printed when stdout is not a terminal (default 5000)
+
+Files beside the input:
+  <events.ndjson>.checkpoint   where the run is (written after every settled batch); --resume continues from it
+  <events>.rejects.ndjson      lines that could not be sent: {"line": n, "reason": "...", "event": ...}
+${EXIT_CODES}`,
+    )
+    .action(async (file: string, options) => done(await runBackfill(file, options, argv)));
 
   return program;
 }

@@ -30,7 +30,7 @@ describe('heap-integration preview', () => {
     { type: 'track', event: 'Ünïcode ✓', userId: 'u-2', properties: { note: 'a "quoted" \\ value\u2028' }, messageId: 't-3', timestamp: TS },
   ];
 
-  it('--json previews, byte for byte, the requests deliver() sends to Heap for the same events', async () => {
+  it('--json previews, byte for byte, the requests deliver() sends to Heap for the same events, and a backfill of them sends', async () => {
     const file = join(dir, 'events.json');
     writeFileSync(file, JSON.stringify(events));
     const config = join(dir, 'config.json');
@@ -50,6 +50,15 @@ describe('heap-integration preview', () => {
     const order = (a: { url: string; body: string }, b: { url: string; body: string }) => (a.url + a.body < b.url + b.body ? -1 : 1);
     expect(preview.requests.length).toBe(4);
     expect([...preview.requests].sort(order)).toEqual(sent.sort(order));
+
+    // And a backfill of the same events sends those very bytes.
+    sandbox.reset();
+    const ndjson = join(dir, 'events.ndjson');
+    writeFileSync(ndjson, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const backfill = await runCli(['backfill', ndjson, '--app-id', APP_ID, '--endpoint', sandbox.url], { HEAP_API_KEY: API_KEY });
+    expect(backfill.code).toBe(0);
+    const backfilled = sandbox.recordedRequests().filter((r) => r.path.startsWith('/api/') && !r.path.startsWith('/api/public/'));
+    expect(backfilled.map((r) => ({ method: r.method, url: `${sandbox.url}${r.path}`, body: r.raw_body })).sort(order)).toEqual(sent);
   });
 
   it('says, for a person, each request pretty-printed and exact, and each event with its warnings and reasons', async () => {

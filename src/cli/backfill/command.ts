@@ -1,0 +1,174 @@
+import { existsSync, statSync, type Stats } from 'node:fs';
+import { RetryPolicy } from '../../host/delivery/retry-policy.js';
+import { errorText, EXIT, RunFailure, UsageError } from '../failures.js';
+import { heap, heapAdapter, heapConfig, readBlueprint } from '../installation.js';
+import { batchesOf, type Batch } from './batches.js';
+import { checkpointPath, inputIdentity, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { addCounters, noCounters, type Counters } from './counters.js';
+import { countLines, readLines, type Position } from './lines.js';
+import { openPacing } from './pacing.js';
+import { startProgress } from './progress.js';
+import { RejectsFile, rejectsPath, type Reject } from './rejects.js';
+import { startingPoint } from './resume.js';
+import { runBatches, type RunEnd } from './run.js';
+import { previewBatch, sendBatch, type BatchOutcome } from './send.js';
+import { backfillSettings } from './settings.js';
+import { onStopSignals } from './signals.js';
+import { DRY_RUN_SAMPLE, summary } from './summary.js';
+
+export interface BackfillOptions {
+  appId: string;
+  endpoint?: string;
+  region: string;
+  blueprint?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  rateLimits: 'on' | 'off';
+}
+
+/** Which option a config field came from, for the one line that names it. */
+const OPTION_OF: Record<string, string> = { app_id: '--app-id', region: '--region', endpoint: '--endpoint', api_key: 'HEAP_API_KEY' };
+
+/**
+ * `heap-integration backfill`: checks what it was given (refusing in one line), verifies the App ID
+ * and API key with Heap, then streams the file through the backfill loop and prints the summary.
+ * Answers the exit code.
+ */
+export async function runBackfill(file: string, options: BackfillOptions, argv: readonly string[]): Promise<number> {
+  const settings = backfillSettings(process.env);
+  const dryRun = options.dryRun === true;
+  if (dryRun && options.resume) throw new UsageError('--dry-run checks the whole file from its first line: leave out --resume');
+  const input = inputStats(file);
+  const apiKey = process.env.HEAP_API_KEY?.trim() || undefined;
+  if (!dryRun && apiKey === undefined) throw new UsageError('HEAP_API_KEY is not set: export the API key of the Heap account (it is read from the environment only, never from a flag)');
+  const config = heapConfig({ app_id: options.appId, region: options.region, endpoint: options.endpoint }, apiKey, (field) => OPTION_OF[field] ?? field);
+  const blueprint = readBlueprint(options.blueprint);
+  const paths = { checkpoint: checkpointPath(file), rejects: rejectsPath(file) };
+  const earlier = dryRun ? undefined : startingPoint({ file, checkpointPath: paths.checkpoint, rejectsPath: paths.rejects, resume: options.resume === true, input, appId: config.app_id });
+
+  const adapter = heapAdapter(config, blueprint);
+  const cleanup: (() => unknown)[] = [() => adapter.close()];
+  try {
+    if (!dryRun) {
+      // Heap takes events for any app_id silently: a mistyped one would swallow the whole file.
+      const check = await adapter.testConnection();
+      if (!check.ok) throw new RunFailure(`Heap did not confirm the App ID and API key, so nothing was sent: ${check.message}`);
+    }
+    const totalLines = await countLines(file);
+    const start: Position = earlier ? { offset: earlier.offset, line: earlier.line } : { offset: 0, line: 0 };
+    if (!dryRun && !earlier && existsSync(paths.rejects)) process.stderr.write(`replacing ${paths.rejects}, left by an earlier run\n`);
+    const rejects = dryRun ? undefined : RejectsFile.open(paths.rejects, earlier?.rejects_bytes ?? 0);
+    if (rejects) cleanup.push(() => rejects.close());
+    if (earlier && rejects && rejects.bytes < earlier.rejects_bytes) process.stderr.write(`${paths.rejects} is shorter than the checkpoint recorded: rejects of the earlier run are missing from it\n`);
+    const pacing = !dryRun && options.rateLimits === 'on' ? await openPacing(adapter, settings.rateLimitScale, settings.holdMaxMs) : undefined;
+    if (pacing) cleanup.push(() => pacing.close());
+    const stop = onStopSignals(process.stderr);
+    cleanup.push(() => stop.dispose());
+
+    const clock = Date.now;
+    const started = clock();
+    let position = start;
+    let thisRun = noCounters();
+    const filled = { messageId: 0, timestamp: 0 };
+    const sample: Reject[] = [];
+    const allRuns = (): Counters => (earlier ? addCounters(earlier.counters, thisRun) : thisRun);
+    const checkpoint = (complete: boolean): Checkpoint => ({
+      version: 1,
+      input: inputIdentity(input),
+      app_id: config.app_id,
+      offset: position.offset,
+      line: position.line,
+      rejects_bytes: rejects?.bytes ?? 0,
+      complete,
+      counters: allRuns(),
+      updated_at: new Date(clock()).toISOString(),
+    });
+    // The run has begun: from now on a start without --resume is refused.
+    if (!dryRun) writeCheckpoint(paths.checkpoint, checkpoint(false));
+    const progress = startProgress({ out: process.stdout, tty: process.stdout.isTTY === true, totalLines, startLine: start.line, intervalMs: settings.progressIntervalMs, dryRun, clock });
+    const retry = new RetryPolicy(settings.retryScheduleMs, Math.random, settings.retryAfterCapMs);
+
+    const commit = (batch: Batch, outcome: Extract<BatchOutcome, { kind: 'settled' }>) => {
+      const rejected = [...batch.rejects, ...outcome.rejects].sort((a, b) => a.line - b.line);
+      thisRun = addCounters(thisRun, { read: batch.read, delivered: outcome.delivered, filtered: batch.filtered + outcome.filtered, rejected: rejected.length, retried: outcome.retried, seconds: 0 });
+      thisRun.seconds = (clock() - started) / 1000;
+      filled.messageId += batch.filled.messageId;
+      filled.timestamp += batch.filled.timestamp;
+      position = batch.end;
+      if (rejects) {
+        // The rejects reach the disk before the checkpoint that counts them.
+        rejects.append(rejected);
+        rejects.sync();
+        writeCheckpoint(paths.checkpoint, checkpoint(false));
+      } else {
+        sample.push(...rejected.slice(0, DRY_RUN_SAMPLE - sample.length));
+      }
+      progress.update(position.line, allRuns(), thisRun);
+    };
+
+    let end: RunEnd;
+    try {
+      end = await runBatches({
+        batches: batchesOf(readLines(file, start, settings.maxLineBytes), start, {
+          maxLines: heap.manifest.batching.max_events,
+          maxBytes: heap.manifest.batching.max_bytes,
+          maxLineBytes: settings.maxLineBytes,
+        }),
+        send: dryRun
+          ? async (batch) => previewBatch(adapter, batch.events)
+          : (batch, signal) => sendBatch(batch.events, { adapter, pacing, retry, stop: signal, clock, notice: (text) => progress.notice(text) }),
+        commit,
+        concurrency: dryRun ? 1 : settings.concurrency,
+        interrupt: stop.signal,
+      });
+    } catch (error) {
+      throw new RunFailure(`the backfill stopped at line ${position.line}: ${errorText(error)}`);
+    }
+    thisRun.seconds = (clock() - started) / 1000;
+    if (!dryRun) writeCheckpoint(paths.checkpoint, checkpoint(end.kind === 'complete'));
+    progress.finish(position.line, allRuns(), thisRun);
+    process.stdout.write(
+      summary({
+        file,
+        appId: config.app_id,
+        dryRun,
+        end,
+        line: position.line,
+        totalLines,
+        thisRun,
+        allRuns: earlier ? allRuns() : undefined,
+        rejectsPath: paths.rejects,
+        checkpointPath: paths.checkpoint,
+        filled,
+        resumeCommand: resumeCommand(argv),
+        sampleRejects: sample,
+      }),
+    );
+    if (end.kind === 'interrupted') return EXIT.interrupted;
+    if (end.kind === 'fatal') return EXIT.failed;
+    return allRuns().rejected > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    for (const step of cleanup.reverse()) await step();
+  }
+}
+
+function inputStats(file: string): Stats {
+  let stats: Stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
+  }
+  if (!stats.isFile()) throw new UsageError(`${file} is not a file`);
+  return stats;
+}
+
+/** The command as it was given, with --resume: what continues the run. */
+function resumeCommand(argv: readonly string[]): string {
+  const args = argv.includes('--resume') ? [...argv] : [...argv, '--resume'];
+  return ['heap-integration', ...args].map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -5,7 +5,7 @@ export type Proc = NodeProcess;
 /** The built sandbox (dist/), in its own process so its CPU is not the plugin's. */
 export async function startSandboxProcess(options: { limits: boolean; apiKey: string }): Promise<Proc> {
   const port = await freePort();
-  const args = ['dist/sandbox/cli.js', '--port', String(port), '--max-recorded', '2000000'];
+  const args = ['dist/sandbox/cli.js', '--port', String(port), '--max-recorded', '2000000', '--max-raw-body-bytes', '0'];
   if (!options.limits) args.push('--no-limits');
   return startNodeProcess(args, { HEAP_SANDBOX_API_KEY: options.apiKey }, `http://127.0.0.1:${port}`, '/__sandbox/stats');
 }

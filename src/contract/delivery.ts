@@ -117,9 +117,10 @@ export interface DeliveryAdapter {
   /**
    * The bucket an event counts against for one of the manifest's rate limits, as the vendor counts:
    * for `scope: app` the vendor account this installation sends to (installations of one account share
-   * it), for `scope: identity` the user as the vendor identifies them. Undefined: the event is not counted.
+   * it; no event is needed to name it), for `scope: identity` the user as the vendor identifies them.
+   * Undefined: the event is not counted.
    */
-  rateLimitKey(limit: RateLimit, event: DataflyEvent): string | undefined;
+  rateLimitKey(limit: RateLimit, event?: DataflyEvent): string | undefined;
   /** Checks the credentials against the vendor without sending any event. */
   testConnection(): Promise<ConnectionTestResult>;
   /** Erases users at the vendor (only when the manifest declares `user_deletion`). Never throws. */

@@ -85,8 +85,9 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   }
 
   /** App-wide limits count per Heap app; identity limits per Heap user, keyed as Heap (and the sandbox) keys them. */
-  rateLimitKey(limit: RateLimit, event: DataflyEvent): string | undefined {
+  rateLimitKey(limit: RateLimit, event?: DataflyEvent): string | undefined {
     if (limit.scope === 'app') return this.appId;
+    if (event === undefined) return undefined;
     const user = resolveUser(event, this.opts.options.identity.anonymous);
     if (user.kind !== 'user') return undefined;
     return 'identity' in user.user ? `${this.appId}:${user.user.identity}` : `${this.appId}:user_id:${user.user.user_id}`;

@@ -1,20 +1,19 @@
-import http from 'node:http';
-import https from 'node:https';
-import got, { type Got } from 'got';
+import { Agent, request } from 'undici';
 import type { HeapConfig } from './config.js';
 import { HEAP_HOSTS } from './constants.js';
 import type { SendOutcome } from './responses.js';
 
-const USER_AGENT = 'datafly-heap-plugin/0.1';
+const USER_AGENT = 'datafly-heap-plugin/0.2';
 
 /**
- * The only file that talks to Heap. got retries nothing (the host owns retries), throws on no
- * status (the adapter classifies), keeps sockets alive across batches, and gives up after `timeout_ms`.
+ * The only file that talks to Heap, through undici (Node's own HTTP client: an order of magnitude
+ * less CPU per request than got, which matters because every identify merge is a call of its own).
+ * Nothing is retried here (the host owns retries), every status is an answer (the adapter
+ * classifies), sockets stay alive across batches, and a call gives up after `timeout_ms`.
  */
 export class HeapClient {
-  private readonly got: Got;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly dispatcher: Agent;
+  private readonly timeoutMs: number;
   /** Where track, user and account properties and merges go. */
   readonly ingestionBase: string;
   /** Where auth_token, user_deletion and deletion_status go. */
@@ -24,15 +23,8 @@ export class HeapClient {
     const override = config.endpoint ? config.endpoint.replace(/\/+$/, '') : undefined;
     this.ingestionBase = override ?? HEAP_HOSTS[config.region].ingestion;
     this.privacyBase = override ?? HEAP_HOSTS[config.region].privacy;
-    this.got = got.extend({
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      timeout: { request: config.timeout_ms },
-      // Heap's answers are a few bytes: asking for no compression spares every request a decoder.
-      decompress: false,
-      agent: { http: this.httpAgent, https: this.httpsAgent },
-      headers: { 'user-agent': USER_AGENT },
-    });
+    this.timeoutMs = config.timeout_ms;
+    this.dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000, connect: { timeout: config.timeout_ms } });
   }
 
   /** POSTs a JSON body, already serialised; `bearer` for the privacy API. */
@@ -53,15 +45,23 @@ export class HeapClient {
 
   private async send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string): Promise<SendOutcome> {
     try {
-      const response = await this.got(url, { method, body, headers });
-      return { ok: true, answer: { status: response.statusCode, body: response.body, retryAfter: response.headers['retry-after'] } };
+      const response = await request(url, {
+        method,
+        body,
+        // Heap's answers are a few bytes: no compression is asked for, so none needs decoding.
+        headers: { 'user-agent': USER_AGENT, ...headers },
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await response.body.text();
+      const retryAfter = response.headers['retry-after'];
+      return { ok: true, answer: { status: response.statusCode, body: text, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter } };
     } catch (error) {
       return { ok: false, error };
     }
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    void this.dispatcher.close();
   }
 }

@@ -1,4 +1,5 @@
-import { RequestError, TimeoutError } from 'got';
+import { types } from 'node:util';
+import { errors } from 'undici';
 import type { Verdict } from './responses.js';
 import { redact } from './text.js';
 
@@ -32,26 +33,33 @@ function isNotHttp(code: string): boolean {
   return code.startsWith('HPE_') || code.startsWith('ERR_SSL_') || code === 'EPROTO';
 }
 
-const URL_CODES = new Set(['ERR_INVALID_URL', 'ERR_UNSUPPORTED_PROTOCOL']);
+const URL_CODES = new Set(['ERR_INVALID_URL', 'ERR_UNSUPPORTED_PROTOCOL', 'UND_ERR_INVALID_ARG']);
+
+/** undici's own failures that mean the call took too long. */
+const TIMEOUTS = [errors.ConnectTimeoutError, errors.HeadersTimeoutError, errors.BodyTimeoutError];
 
 /**
- * A request that got no answer, read from got's typed errors: timeouts, DNS failures, refused and
+ * A request that got no answer, read from typed errors (undici's error classes, the abort of the call's
+ * timeout, and Node's system error codes that undici passes through): timeouts, DNS failures, refused and
  * reset connections are transient (retryable); a refused certificate or an endpoint that does not speak
  * HTTP stays so until someone changes the config (failed, with the reason).
  */
 export function classifyFailure(error: unknown, url: string, secret = ''): Extract<Verdict, { kind: 'retryable' | 'failed' }> {
-  if (error instanceof TimeoutError) return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
-  if (!(error instanceof RequestError)) {
-    return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${error instanceof Error ? error.name : 'unknown error'}` };
-  }
-  const { code } = error;
-  const reason = redact(`${openSslReason(error.message)} (${code})`, secret);
+  const timedOut = (error instanceof DOMException && error.name === 'TimeoutError') || TIMEOUTS.some((type) => error instanceof type);
+  if (timedOut) return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+  // System errors come from Node's own realm: `isNativeError` knows them where `instanceof Error` may not.
+  if (!isError(error)) return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: unknown error` };
+  // A socket error carries the system error that ended the socket as its cause.
+  const source = error instanceof errors.SocketError && isError(error.cause) ? error.cause : error;
+  const code = (source as NodeJS.ErrnoException).code ?? (error instanceof errors.HTTPParserError ? undefined : error instanceof errors.UndiciError ? error.code : source.name) ?? '';
+  const reason = redact(code ? `${openSslReason(source.message)} (${code})` : openSslReason(source.message), secret);
   if (CERTIFICATE_CODES.has(code)) {
     return { kind: 'failed', code: 'tls_error', message: `The TLS certificate of ${url} was refused: ${reason}. Heap's endpoint must present a certificate this machine trusts.` };
   }
-  if (isNotHttp(code)) return { kind: 'failed', code: 'protocol_error', message: `The endpoint ${url} did not answer in HTTP: ${reason}` };
-  if (URL_CODES.has(code)) return { kind: 'failed', code: 'protocol_error', message: `${url} is not a URL Heap can be reached at: ${reason}` };
+  if (isNotHttp(code) || error instanceof errors.HTTPParserError) return { kind: 'failed', code: 'protocol_error', message: `The endpoint ${url} did not answer in HTTP: ${reason}` };
+  if (URL_CODES.has(code) || error instanceof errors.InvalidArgumentError) return { kind: 'failed', code: 'protocol_error', message: `${url} is not a URL Heap can be reached at: ${reason}` };
   if (code === 'ETIMEDOUT') return { kind: 'retryable', code: 'timeout', message: `Heap did not answer in time (${url})` };
+  if (code === 'UND_ERR_SOCKET') return { kind: 'retryable', code: 'network_error', message: `The connection to Heap at ${url} closed before an answer (${code})` };
   return { kind: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}: ${code}` };
 }
 
@@ -60,3 +68,6 @@ function openSslReason(message: string): string {
   return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
 }
 
+function isError(value: unknown): value is Error {
+  return types.isNativeError(value) || value instanceof Error;
+}

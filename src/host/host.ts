@@ -9,7 +9,9 @@ import { RetryPolicy } from './delivery/retry-policy.js';
 import { StartupError } from './errors.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';
+import { deletionRoutes } from './http/deletion-routes.js';
 import { ingestRoutes } from './http/ingest-routes.js';
+import { operatorRoutes } from './http/operator-routes.js';
 import { pageRoutes } from './http/page-routes.js';
 import { IngestionService } from './ingest.js';
 import { secretKeys } from './integrations/config.js';
@@ -20,6 +22,7 @@ import type { Integration } from './integrations/model.js';
 import { JsonLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { DeletedUsers } from './privacy/deleted-users.js';
+import { UserDeletionService } from './privacy/user-deletions.js';
 import { PluginRegistry } from './registry.js';
 import { loadSecretKey, readOrCreate, SecretBox } from './secrets.js';
 import type { StoreLocation } from './store/engine.js';
@@ -143,10 +146,17 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const ingestion = new IngestionService(store, directory, metrics, clock, logger);
     ingestion.onQueued((ids) => scheduler.notify(ids));
 
-    const testConnection = async (integration: Integration): Promise<ConnectionTestResult & { resumed?: boolean }> => {
+    /** An adapter for API work on one integration (a test, a preview, a deletion); the caller closes it. */
+    const adapterFor = (integration: Integration, blueprint = integration.blueprint) => {
       const plugin = registry.get(integration.catalogKey);
-      if (!plugin) return { ok: false, code: 'unexpected_status', message: `No plugin for catalog key "${integration.catalogKey}" is loaded in this host` };
-      const adapter = plugin.createAdapter({ integrationId: integration.id, config: integration.config, blueprint: integration.blueprint }, { logger: logger.child({ integrationId: integration.id }), clock });
+      if (!plugin) throw new StartupError(`No plugin for catalog key "${integration.catalogKey}" is loaded in this host`);
+      return plugin.createAdapter({ integrationId: integration.id, config: integration.config, blueprint }, { logger: logger.child({ integrationId: integration.id }), clock });
+    };
+    const userDeletions = new UserDeletionService({ store, registry, box, deletedUsers, adapterFor, logger, clock, instanceId });
+
+    const testConnection = async (integration: Integration): Promise<ConnectionTestResult & { resumed?: boolean }> => {
+      if (!registry.get(integration.catalogKey)) return { ok: false, code: 'unexpected_status', message: `No plugin for catalog key "${integration.catalogKey}" is loaded in this host` };
+      const adapter = adapterFor(integration);
       try {
         const result = await adapter.testConnection();
         if (!result.ok) return result;
@@ -181,6 +191,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       clock,
       instance: { id: instanceId, engine, version, startedAt },
     });
+    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor });
+    deletionRoutes(app, store, userDeletions);
     ingestRoutes(app, ingestion, options.maxBatchEvents ?? 1000);
     pageRoutes(app);
 
@@ -199,6 +211,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const address = app.server.address();
     const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : `http://${bindHost}:${port}`;
     await scheduler.start();
+    userDeletions.start();
 
     const retentionDays = options.logRetentionDays ?? 30;
     const pruneLogs = async () => {
@@ -224,6 +237,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       async stop() {
         clearInterval(pruneTimer);
         await app.close();
+        await userDeletions.stop();
         await scheduler.stop();
         directory.stop();
         await store.close();

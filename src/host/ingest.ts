@@ -29,6 +29,8 @@ export interface IngestResult {
   duplicates: Duplicate[];
   /** How many integrations the accepted events were queued for. */
   integrations: number;
+  /** Integrations installed but disabled: they take nothing while disabled. */
+  disabled: number;
   /** Said when the events were valid but nothing takes them. */
   warning?: string;
 }
@@ -66,6 +68,7 @@ export class IngestionService {
     const duplicates: Duplicate[] = [];
     const queue: QueueItem[] = [];
     const firstIndex = new Map<string, number>();
+    let acceptedAt: string | undefined;
     const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
 
     items.forEach((item, index) => {
@@ -90,7 +93,10 @@ export class IngestionService {
       }
       // The input itself is queued, not zod's copy of it: a copy rebuilt by assignment would turn a
       // "__proto__" key into a prototype and lose it. Validation has no defaults, so nothing else differs.
-      const event = { ...input, messageId: parsed.data.messageId ?? randomUUID(), timestamp: parsed.data.timestamp ?? new Date(now).toISOString() } as DataflyEvent;
+      // It was parsed for this request alone, so the missing ids are filled in place, without a copy.
+      const event = input as DataflyEvent;
+      if (parsed.data.messageId === undefined) event.messageId = randomUUID();
+      if (parsed.data.timestamp === undefined) event.timestamp = acceptedAt ??= new Date(now).toISOString();
       const first = firstIndex.get(event.messageId);
       if (first !== undefined) {
         duplicates.push({ index, messageId: event.messageId, reason: `repeats the messageId of item ${first} of this request; queued once` });
@@ -102,12 +108,17 @@ export class IngestionService {
     });
 
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
-    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0 };
     const targets = this.directory.enabledIds();
+    const disabled = this.directory.list().length - targets.length;
+    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0, disabled };
     if (targets.length === 0) {
-      if (!this.warnedNoTargets) this.logger.warn('events arrive but no integration is installed and enabled: they are validated and not queued for anything');
+      const warning =
+        disabled > 0
+          ? `Every integration is disabled (${disabled}): the events were validated but not queued for any destination`
+          : 'No integration is installed: the events were validated but not queued for any destination';
+      if (!this.warnedNoTargets) this.logger.warn('events arrive but nothing takes them', { reason: warning });
       this.warnedNoTargets = true;
-      return { accepted, rejected, duplicates, integrations: 0, warning: 'No integration is installed and enabled: the events were validated but not queued for any destination' };
+      return { accepted, rejected, duplicates, integrations: 0, disabled, warning };
     }
     this.warnedNoTargets = false;
 
@@ -124,7 +135,7 @@ export class IngestionService {
     duplicates.sort((a, b) => a.index - b.index);
     for (const id of targets) this.metrics.inc('events_accepted', id, added.size);
     for (const listener of this.listeners) listener(targets);
-    return { accepted, rejected, duplicates, integrations: targets.length };
+    return { accepted, rejected, duplicates, integrations: targets.length, disabled };
   }
 }
 

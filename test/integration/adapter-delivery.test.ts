@@ -143,7 +143,7 @@ describe('Heap delivery adapter over HTTP', () => {
   it('classifies a dropped connection as a retryable network error', async () => {
     sandbox.addFault({ path: '/api/track', drop: true, count: 1 });
     const [result] = await adapter.deliver([event({ messageId: 'drop-1' })]);
-    expect(result).toMatchObject({ status: 'retryable', code: 'network_error', message: `Could not reach Heap at ${sandbox.url}/api/track: ECONNRESET` });
+    expect(result).toMatchObject({ status: 'retryable', code: 'network_error', message: `The connection to Heap at ${sandbox.url}/api/track closed before an answer (UND_ERR_SOCKET)` });
     expect(result.httpStatus).toBeUndefined();
   });
 
@@ -384,7 +384,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createNetServer((socket) => socket.on('data', () => socket.end('SSH-2.0-OpenSSH_9.2\r\n'))));
     try {
       const url = `http://127.0.0.1:${port}`;
-      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: Parse Error: Expected HTTP/, RTSP/ or ICE/ (HPE_INVALID_CONSTANT)`;
+      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: Response does not match the HTTP/1.1 protocol (Expected HTTP/, RTSP/ or ICE/)`;
       expect(await against(url)).toEqual({
         result: { messageId: 'probe', status: 'failed', code: 'protocol_error', message: message('/api/track'), warnings: [], requests: 1 },
         connection: { ok: false, code: 'protocol_error', message: message('/api/public/v0/auth_token') },
@@ -398,7 +398,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createHttpServer((_req, res) => res.end('{}')));
     try {
       const url = `https://127.0.0.1:${port}`;
-      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: wrong version number (EPROTO)`;
+      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)`;
       expect(await against(url)).toEqual({
         result: { messageId: 'probe', status: 'failed', code: 'protocol_error', message: message('/api/track'), warnings: [], requests: 1 },
         connection: { ok: false, code: 'protocol_error', message: message('/api/public/v0/auth_token') },

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
@@ -21,7 +21,19 @@ async function run(name: string, scale: number, events: number, identities: numb
       const batch = Array.from({ length: Math.min(1000, events - i) }, (_, j) => ({ type: 'track', event: 'Paced', userId: `user-${(i + j) % identities}`, messageId: `${name}-${i + j}` }));
       expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(batch.length);
     }
-    await waitFor(() => sandbox.stats().unique_idempotency_keys === events, 60_000, `${events} events at Heap`);
+    await waitFor(() => sandbox.stats().unique_idempotency_keys === events, 45_000, `${events} events at Heap`).catch(async (error) => {
+      // A stall explains itself: what the shared buckets, the queue and the delivery status held.
+      const state = {
+        sandbox: sandbox.stats(),
+        now: Date.now(),
+        buckets: await host.store.db.selectFrom('rate_limit_buckets').selectAll().execute(),
+        queue: await host.store.db.selectFrom('queue').select(['state', 'attempts', 'next_attempt_at']).select((eb) => eb.fn.countAll().as('n')).groupBy(['state', 'attempts', 'next_attempt_at']).execute(),
+        status: await host.store.status.list(),
+        log: host.logLines.filter((l) => !l.includes('"msg":"http"')).slice(-20),
+      };
+      process.stdout.write(`\nrate-limit stall: ${JSON.stringify(state, null, 1)}\n`);
+      throw error;
+    });
     const stats = sandbox.stats();
     // From Heap's first accepted request to its last: the stretch the limits govern.
     const times = sandbox.recordedRequests({ status: 200 }).map((r) => Date.parse(r.received_at));
@@ -45,6 +57,8 @@ async function run(name: string, scale: number, events: number, identities: numb
     await sandbox.stop();
   }
 }
+
+jest.setTimeout(90_000);
 
 describe('rate limits: the host paces itself so Heap never has to refuse it', () => {
   it('a single identity sending 5,000 events stays within 1,000 events per minute per identity', async () => {

@@ -78,7 +78,7 @@ export class InstallationLimiter {
     for (const limit of this.limits) {
       if (limit.event_types && !limit.event_types.includes(event.type)) continue;
       const key = this.adapter.rateLimitKey(limit, event);
-      if (key !== undefined) needs.push({ bucket: `${this.catalogKey}:${limit.name}:${key}`, limit });
+      if (key !== undefined) needs.push({ bucket: bucketKey(this.catalogKey, limit, key), limit });
     }
     return needs;
   }
@@ -89,4 +89,9 @@ export class InstallationLimiter {
     const wait = Math.max(grant.promisedUntil - now, 1);
     return now + Math.ceil(wait / step) * step;
   }
+}
+
+/** A bucket's key in the shared store: one per plugin, limit and vendor key (installations of one account share it). */
+export function bucketKey(catalogKey: string, limit: RateLimit, key: string): string {
+  return `${catalogKey}:${limit.name}:${key}`;
 }

@@ -225,7 +225,7 @@ export class IntegrationWorker {
             await tx.status.recovered(this.id, now);
             statusChanged = true;
           }
-        });
+        }, 'relaxed');
         break;
       } catch (error) {
         if (this.stopping && failures > 0) throw error;

@@ -16,6 +16,7 @@ export function ingestRoutes(app: FastifyInstance, ingestion: IngestionService, 
       duplicates: result.duplicates,
       events: result.accepted,
       queued_for_integrations: result.integrations,
+      ...(result.disabled > 0 ? { disabled_integrations: result.disabled } : {}),
       ...(result.warning ? { warning: result.warning } : {}),
     };
     if (result.accepted.length === 0 && result.rejected.length > 0) {

@@ -159,6 +159,7 @@ export const IngestAnswerSchema = z
     duplicates: z.array(z.object({ index: z.number().int(), messageId: z.string(), reason: z.string() })),
     events: z.array(z.object({ index: z.number().int(), messageId: z.string() })),
     queued_for_integrations: z.number().int(),
+    disabled_integrations: z.number().int().optional().meta({ description: 'Installed integrations that are disabled and took none of these events' }),
     warning: z.string().optional(),
   })
   .meta({ id: 'IngestAnswer' });

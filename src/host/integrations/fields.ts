@@ -14,11 +14,19 @@ export function unknownKeys(input: unknown, known: readonly string[], prefix = '
     });
 }
 
-/** The known key within two edits of `key` (case aside), if exactly one is closest. */
+/** The known key within two edits of `key` (case and plural endings aside), if exactly one is closest. */
 export function nearest(key: string, known: readonly string[]): string | undefined {
-  const scored = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d);
+  const scored = known.map((k) => ({ k, d: Math.min(distance(key.toLowerCase(), k.toLowerCase()), distance(singular(key), singular(k))) })).sort((a, b) => a.d - b.d);
   if (scored.length === 0 || scored[0].d > Math.min(2, Math.floor(key.length / 2))) return undefined;
   return scored.length > 1 && scored[1].d === scored[0].d ? undefined : scored[0].k;
+}
+
+/** `identities` → `identity`, `ids` → `id`: a singular sent for a plural is a near miss, not a stranger. */
+function singular(word: string): string {
+  const w = word.toLowerCase();
+  if (w.endsWith('ies')) return `${w.slice(0, -3)}y`;
+  if (w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
 }
 
 /** Damerau-Levenshtein (optimal string alignment): a swap of two letters counts as one edit. */

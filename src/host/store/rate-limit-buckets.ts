@@ -132,6 +132,14 @@ export class RateLimitBuckets {
       .execute();
   }
 
+  /** How many tokens each bucket holds now (a bucket never taken from is full: absent here). */
+  async peek(keys: readonly string[], now: number, holdMaxMs: number): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const e = this.expressions(now, holdMaxMs);
+    const rows = await this.db.selectFrom('rate_limit_buckets').select(['key', e.available.as('available')]).where('key', 'in', [...keys]).execute();
+    return new Map(rows.map((r) => [r.key, Number(r.available)]));
+  }
+
   /** Forgets buckets that are full again and owe nothing: memory tracks active users only. */
   async sweep(now: number): Promise<number> {
     const result = await this.db

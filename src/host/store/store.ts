@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../../contract/index.js';
 import { DeliveryLogs } from './delivery-logs.js';
 import { openDatabase, type Engine, type StoreLocation } from './engine.js';
@@ -41,10 +41,32 @@ export class Store {
     return new Store(db, engine, description);
   }
 
-  /** Runs `work` in one transaction (nested calls join the outer one): all of it commits, or none. */
-  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction (nested calls join the outer one): all of it commits, or none.
+   * `full` durability (the default) returns only once the commit is on disk: what acceptance of an
+   * event or a config change needs. `relaxed` may lose the last commits in a crash of the machine,
+   * which for a batch's outcome only means its events are sent again under the same idempotency keys.
+   */
+  transaction<T>(work: (tx: Store) => Promise<T>, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
     if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new Store(trx, this.engine, this.description, true)));
+    const run = (db: Kysely<HostDatabase>) => db.transaction().execute((trx) => work(new Store(trx, this.engine, this.description, true)));
+    if (this.engine === 'postgres') {
+      if (durability === 'full') return run(this.db);
+      return this.db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit to off`.execute(trx);
+        return work(new Store(trx, this.engine, this.description, true));
+      });
+    }
+    if (durability === 'relaxed') return run(this.db);
+    // SQLite: one connection; hold it so no other statement commits under the raised setting.
+    return this.db.connection().execute(async (connection) => {
+      await sql`pragma synchronous = full`.execute(connection);
+      try {
+        return await run(connection);
+      } finally {
+        await sql`pragma synchronous = normal`.execute(connection);
+      }
+    });
   }
 
   /** Answers whether the database takes a query now (for /health and ingestion's 503). */

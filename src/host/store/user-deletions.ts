@@ -35,7 +35,7 @@ export class UserDeletions {
 
   /** Requests whose status is due to be asked again. */
   due(now: number, limit: number): Promise<UserDeletionRow[]> {
-    return this.db.selectFrom('user_deletions').selectAll().where('status', '=', 'pending').where('next_poll_at', '<=', now).orderBy('next_poll_at').limit(limit).execute();
+    return this.db.selectFrom('user_deletions').selectAll().where('status', 'in', ['requested', 'pending']).where('next_poll_at', '<=', now).orderBy('next_poll_at').limit(limit).execute();
   }
 
   /**

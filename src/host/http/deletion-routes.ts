@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { badRequest, notFound } from '../errors.js';
+import { presentDeletion, UserDeletionRequestSchema, type UserDeletionService } from '../privacy/user-deletions.js';
+import type { Store } from '../store/store.js';
+import { ADMIN } from './admin-routes.js';
+import { checkedByHandler } from './app.js';
+import { errors, IdParams, listOf, PagingQuery } from './schemas.js';
+
+const admin = { auth: 'admin' as const };
+const docs = { security: [{ adminToken: [] }], tags: ['privacy'] };
+
+const DeletionSchema = z
+  .object({
+    id: z.string(),
+    integration_id: z.string(),
+    status: z.enum(['requested', 'pending', 'complete', 'failed']).meta({ description: 'requested: not yet with the vendor; pending: the vendor is deleting; complete; failed (see message)' }),
+    users: z.number().int(),
+    identities: z.number().int(),
+    anonymous_ids: z.number().int(),
+    identity_list: z.array(z.string()).optional(),
+    anonymous_id_list: z.array(z.string()).optional(),
+    events_dropped: z.number().int().meta({ description: 'Waiting events of these users dropped from the queue (logged as filtered)' }),
+    vendor_requests: z.array(z.object({ request_id: z.string(), users: z.number().int(), status: z.string() })),
+    message: z.string().nullable(),
+    requested_by: z.string(),
+    requested_at: z.string(),
+    completed_at: z.string().nullable(),
+  })
+  .meta({ id: 'UserDeletion' });
+
+checkedByHandler.add(UserDeletionRequestSchema);
+
+/** GDPR/CCPA user deletion: request, list, follow. */
+export function deletionRoutes(app: FastifyInstance, store: Store, deletions: UserDeletionService): void {
+  app.post(
+    `${ADMIN}/integrations/:id/user-deletions`,
+    {
+      config: admin,
+      schema: {
+        ...docs,
+        summary: "Deletes users at the vendor (by identity and by anonymous id) and drops their waiting events; 202 with the record, followed in the background",
+        params: IdParams,
+        body: UserDeletionRequestSchema,
+        response: { 202: DeletionSchema, 409: errors[400], ...errors },
+      },
+    },
+    async (req, reply) => {
+      const row = await deletions.request((req.params as { id: string }).id, req.body, `admin API from ${req.ip}`);
+      return reply.code(202).send(presentDeletion(row));
+    },
+  );
+
+  app.get(
+    `${ADMIN}/integrations/:id/user-deletions`,
+    { config: admin, schema: { ...docs, summary: 'Deletion requests, newest first', params: IdParams, querystring: PagingQuery, response: { 200: listOf(DeletionSchema), ...errors } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      if (!(await store.integrations.get(id))) throw notFound(`Integration ${id}`);
+      const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
+      let after: { requestedAt: string; id: string } | undefined;
+      if (cursor) {
+        const [requestedAt, deletionId] = cursor.split('|');
+        if (!requestedAt || !deletionId) throw badRequest('cursor: must be a cursor from a previous page', [{ field: 'cursor', message: 'is not a cursor from a previous page' }]);
+        after = { requestedAt, id: deletionId };
+      }
+      const page = await store.deletions.page(id, limit, after);
+      return { data: page.rows.map((r) => presentDeletion(r)), next_cursor: page.next ?? null, has_more: page.next !== undefined };
+    },
+  );
+
+  app.get(
+    `${ADMIN}/integrations/:id/user-deletions/:deletionId`,
+    { config: admin, schema: { ...docs, summary: 'One deletion request, with the ids it names', params: IdParams.extend({ deletionId: z.string() }), response: { 200: DeletionSchema, ...errors } } },
+    async (req) => {
+      const { id, deletionId } = req.params as { id: string; deletionId: string };
+      const row = await store.deletions.get(id, deletionId);
+      if (!row) throw notFound(`User deletion ${deletionId} of integration ${id}`);
+      return presentDeletion(row, true);
+    },
+  );
+}

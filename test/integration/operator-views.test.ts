@@ -1,0 +1,264 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { ENGINES, type EngineName } from '../helpers/engines.js';
+import { waitFor } from '../helpers/figures.js';
+import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+
+/** Reads a Server-Sent Events stream over fetch (as the page does: EventSource cannot send a bearer token). */
+function openStream(url: string, token: string, lastEventId?: number) {
+  const controller = new AbortController();
+  const events: { id: number; data: Record<string, unknown> }[] = [];
+  let retry: number | undefined;
+  const done = (async () => {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': String(lastEventId) } : {}) }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done: end } = await reader.read();
+        if (end) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+          if (fields.retry) retry = Number(fields.retry);
+          if (fields.event === 'delivery') events.push({ id: Number(fields.id), data: JSON.parse(fields.data) });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { events, retry: () => retry, close: async () => (controller.abort(), await done) };
+}
+
+describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
+  let sandbox: HeapSandbox;
+  let host: TestHost;
+  let id: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    host = await startTestHost({}, { engine });
+  });
+  afterAll(async () => {
+    await host.cleanup();
+    await sandbox.stop();
+  });
+  afterEach(async () => {
+    await host.call('DELETE', `/v1/admin/integrations/${id}`);
+    sandbox.reset();
+  });
+  const install = async () => {
+    id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
+    return id;
+  };
+  const send = (batch: Record<string, unknown>[], to: TestHost = host) => to.call('POST', '/v1/batch', { batch }, to.pipelineKey);
+
+  it('overview: outcomes of this minute and hour from the store, the queue, and how full the app allowance is', async () => {
+    // Windows a thousand times longer: the allowance refills 0.00025 tokens per ms, so what the batch took stays visible.
+    const slow = await startTestHost({ rateLimitScale: 1000 }, { engine });
+    const own = async () => (await slow.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
+    try {
+    const id = await own();
+    const host = slow;
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'ov-bad', status: 400, body: '{"error":"nope"}' });
+    await send(
+      [
+      { type: 'track', event: 'A', userId: 'u1', messageId: 'ov-1' },
+      { type: 'track', event: 'A', userId: 'u1', messageId: 'ov-bad' },
+      { type: 'track', event: 'A', userId: 'u1', messageId: 'ov-3', context: { consent: { analytics: false } } },
+      { type: 'page', anonymousId: 'a1', messageId: 'ov-4' },
+      ],
+      host,
+    );
+    await host.scheduler.drained();
+    const overview = (await host.call('GET', `/v1/admin/integrations/${id}/overview`)).body;
+    expect(overview.minutes).toHaveLength(60);
+    expect(overview.hours).toHaveLength(24);
+    const total = (series: Record<string, number>[]) => ({
+      delivered: series.reduce((n, m) => n + m.delivered, 0),
+      filtered: series.reduce((n, m) => n + m.filtered, 0),
+      failed: series.reduce((n, m) => n + m.failed, 0),
+      dead: series.reduce((n, m) => n + m.dead, 0),
+      retryable: series.reduce((n, m) => n + m.retryable, 0),
+    });
+    expect(total(overview.minutes)).toEqual({ delivered: 2, filtered: 1, failed: 1, dead: 1, retryable: 0 });
+    expect(total(overview.hours)).toEqual(total(overview.minutes));
+    expect(overview.queue).toEqual({ waiting: 0, dead: 1, oldest_waiting_at: null, oldest_waiting_age_s: null });
+    expect(overview.delivery).toEqual({ state: 'running' });
+    // Three track/page events went to Heap (the rejected one too): they drew on the app's 15,000-per-minute allowance.
+    expect(overview.rate_limits).toEqual([
+      { name: 'events_per_app', description: 'Bulk track: 15,000 events per minute per app_id', scope: 'app', unit: 'events', limit: 15000, window_ms: 60_000_000, available: 14997, used_fraction: 0 },
+    ]);
+    } finally {
+      await slow.cleanup();
+    }
+  });
+
+  it('live stream: new deliveries arrive as Server-Sent Events, filtered, and resume after Last-Event-ID', async () => {
+    await install();
+    await send([{ type: 'track', event: 'Before', userId: 'u0', messageId: 'st-0' }]);
+    await host.scheduler.drained();
+    const all = openStream(`${host.url}/v1/admin/integrations/${id}/delivery-logs/stream?backlog=10`, host.adminToken);
+    const onlyU2 = openStream(`${host.url}/v1/admin/integrations/${id}/delivery-logs/stream?backlog=0&user=u2`, host.adminToken);
+    await waitFor(() => all.events.length === 1, 10_000, 'the backlog');
+    await send([
+      { type: 'track', event: 'Live', userId: 'u1', messageId: 'st-1' },
+      { type: 'track', event: 'Live', userId: 'u2', messageId: 'st-2', context: { consent: { analytics: false } } },
+    ]);
+    await waitFor(() => all.events.length === 3 && onlyU2.events.length === 1, 10_000, 'the live events');
+    expect(all.retry()).toBe(2000);
+    // In log order: ids only grow (a batch writes the events it filtered before those it sent).
+    expect(all.events.map((e) => e.id)).toEqual([...all.events.map((e) => e.id)].sort((a, b) => a - b));
+    expect(all.events.map((e) => [e.data.message_id, e.data.status, e.data.event_name]).sort()).toEqual([
+      ['st-0', 'delivered', 'Before'],
+      ['st-1', 'delivered', 'Live'],
+      ['st-2', 'filtered', 'Live'],
+    ]);
+    expect(onlyU2.events.map((e) => [e.data.message_id, e.data.code, e.data.message])).toEqual([['st-2', 'consent_denied', 'consent for "analytics" was not given']]);
+    const lastSeen = all.events[1];
+    await all.close();
+    await onlyU2.close();
+    // A reconnect with Last-Event-ID picks up exactly where the reader was.
+    const resumed = openStream(`${host.url}/v1/admin/integrations/${id}/delivery-logs/stream`, host.adminToken, lastSeen.id);
+    await waitFor(() => resumed.events.length === 1, 10_000, 'the resumed stream');
+    expect(resumed.events[0].data.message_id).toBe(all.events[2].data.message_id);
+    await resumed.close();
+  });
+
+  it("one event's path: as received, the Heap request it became, every answer", async () => {
+    await install();
+    sandbox.addFault({ path: '/api/track', status: 503, count: 1, body: '{"error":"busy"}' });
+    await send([{ type: 'track', event: 'Traced', userId: 'u-trace', messageId: 'tr-1', timestamp: '2026-02-25T14:30:00.000Z', properties: { plan: 'pro' } }]);
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body?.attempts?.length === 2, 10_000, 'two attempts');
+    const trace = (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body;
+    expect(trace.event).toEqual({ type: 'track', event: 'Traced', userId: 'u-trace', messageId: 'tr-1', timestamp: '2026-02-25T14:30:00.000Z', properties: { plan: 'pro' } });
+    expect(trace.calls).toEqual([
+      {
+        method: 'POST',
+        url: `${sandbox.url}/api/track`,
+        body: `{"app_id":"${APP_ID}","events":[{"identity":"u-trace","event":"Traced","properties":{"plan":"pro"},"idempotency_key":"tr-1","timestamp":"2026-02-25T14:30:00.000Z"}]}`,
+        items: 1,
+      },
+    ]);
+    expect(trace.attempts.map((a: Record<string, unknown>) => [a.attempt, a.status, a.http_status, a.response])).toEqual([
+      [1, 'retryable', 503, '{"error":"busy"}'],
+      [2, 'delivered', 200, '{}'],
+    ]);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/events/nope`)).status).toBe(404);
+  });
+
+  it('preview: the exact requests, byte for byte what delivery sends, under the saved or a given blueprint; nothing is sent', async () => {
+    await install();
+    const events = [
+      { type: 'track', event: 'Product Viewed', userId: 'u-1', messageId: 'pv-1', timestamp: '2026-02-25T14:30:00.000Z', properties: { sku: 'A', price: '9.5' } },
+      { type: 'identify', userId: 'u-1', anonymousId: 'anon-1', messageId: 'pv-2', timestamp: '2026-02-25T14:30:00.000Z', traits: { plan: 'pro', id: 'x' } },
+      { type: 'identify', anonymousId: 'anon-2', messageId: 'pv-3', timestamp: '2026-02-25T14:30:00.000Z', traits: { plan: 'free' } },
+      { type: 'track', anonymousId: 'anon-3', messageId: 'pv-4' },
+    ];
+    const preview = (await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events })).body;
+    expect(sandbox.stats().requests).toBe(0);
+    expect(preview.rejected).toEqual([{ index: 3, field: 'events.3.event', reason: 'a track event needs a non-empty event name' }]);
+    expect(preview.results.map((r: Record<string, unknown>) => [r.index, r.messageId, r.status, r.code, r.warnings])).toEqual([
+      [0, 'pv-1', 'send', undefined, []],
+      [1, 'pv-2', 'send', undefined, ['dropped user property "id": Heap does not allow "id" as a user property name']],
+      [2, 'pv-3', 'filtered', 'unsupported', []],
+    ]);
+    await send(events.slice(0, 3));
+    await host.scheduler.drained();
+    const sent = sandbox.recordedRequests().map((r) => ({ path: r.path, raw: (r as unknown as { raw_body: string }).raw_body }));
+    expect(preview.requests.map((r: { url: string; body: string }) => ({ path: r.url.slice(sandbox.url.length), raw: r.body })).sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path))).toEqual(
+      sent.sort((a, b) => a.path.localeCompare(b.path)),
+    );
+
+    const dropAll = { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, events: {} };
+    const underOther = (await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: events.slice(0, 1), blueprint: dropAll })).body;
+    expect(underOther.requests).toEqual([]);
+    expect(underOther.results[0]).toMatchObject({ status: 'filtered', code: 'not_mapped', message: 'the blueprint has no rule for "Product Viewed" and its default action is drop' });
+    const bad = await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: events.slice(0, 1), blueprint: { ...dropAll, options: { properties: { arrays: 'zip' } } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields).toEqual([{ field: 'blueprint.options.properties.arrays', message: 'Invalid option: expected one of "join"|"index"|"json"' }]);
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: [] })).body.error.fields).toEqual([{ field: 'events', message: 'must hold at least one event' }]);
+  });
+
+  it('sample events: the last distinct events the integration received', async () => {
+    await install();
+    await send(Array.from({ length: 25 }, (_, i) => ({ type: 'track', event: `S${i}`, userId: 'u', messageId: `s-${i}` })));
+    await host.scheduler.drained();
+    const samples = (await host.call('GET', `/v1/admin/integrations/${id}/sample-events`)).body.data;
+    expect(samples).toHaveLength(20);
+    expect(samples[0]).toMatchObject({ type: 'track', event: 'S24', messageId: 's-24' });
+  });
+
+  it('user deletion: drops the waiting events, deletes at Heap, follows the request until Heap says complete', async () => {
+    await install();
+    // Track and identify for two users reach Heap; then more of user-1 wait in the queue (Heap hangs).
+    await send([
+      { type: 'identify', userId: 'user-1', anonymousId: 'anon-1', messageId: 'd-1', traits: { plan: 'pro' } },
+      { type: 'identify', userId: 'user-2', messageId: 'd-2', traits: { plan: 'free' } },
+      { type: 'track', event: 'Seen', userId: 'user-1', messageId: 'd-3' },
+      { type: 'track', event: 'Seen', userId: 'user-2', messageId: 'd-4' },
+    ]);
+    await host.scheduler.drained();
+    expect(sandbox.userProperties(APP_ID, 'user-1')).toEqual({ plan: 'pro' });
+    await host.call('PATCH', `/v1/admin/integrations/${id}`, { enabled: false });
+    // Disabled, it queues nothing: re-enabled after the events are in, they wait while the deletion is made.
+    await host.call('PATCH', `/v1/admin/integrations/${id}`, { enabled: true });
+    sandbox.addFault({ path: '/api/track', latency_ms: 1500, count: 1 });
+    await send([{ type: 'track', event: 'Slow', userId: 'user-9', messageId: 'd-slow' }]);
+    await waitFor(() => sandbox.recordedRequests().length >= 0);
+    await send([
+      { type: 'track', event: 'Later', userId: 'user-1', messageId: 'd-5' },
+      { type: 'track', event: 'Later', anonymousId: 'anon-1', messageId: 'd-6' },
+      { type: 'track', event: 'Later', userId: 'user-2', messageId: 'd-7' },
+    ]);
+    const answer = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: ['user-1'], anonymous_ids: ['anon-1'], requested_by: 'dpo@example.com (ticket 42)' });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'requested', users: 2, identities: 1, anonymous_ids: 1, requested_by: 'dpo@example.com (ticket 42)', completed_at: null });
+    const deletionId = answer.body.id;
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${deletionId}`)).body.status === 'complete', 15_000, 'a complete deletion');
+    const done = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${deletionId}`)).body;
+    expect(done).toMatchObject({ status: 'complete', identity_list: ['user-1'], anonymous_id_list: ['anon-1'], message: null });
+    expect(done.vendor_requests).toEqual([{ request_id: expect.any(String), users: 2, status: 'complete' }]);
+    await host.scheduler.drained();
+    // Gone at Heap; the user's waiting events never went; the other user's did.
+    expect(sandbox.userProperties(APP_ID, 'user-1')).toBeUndefined();
+    expect(sandbox.userProperties(APP_ID, 'user-2')).toEqual({ plan: 'free' });
+    const keys = sandbox.recordedEvents().map((e) => e.idempotency_key);
+    expect(keys).not.toContain('d-3');
+    expect(keys).not.toContain('d-5');
+    expect(keys).not.toContain('d-6');
+    expect(keys).toContain('d-7');
+    const filtered = (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?status=filtered`)).body.data.map((l: Record<string, unknown>) => [l.message_id, l.code]);
+    expect(filtered.sort()).toEqual([
+      ['d-5', 'user_deleted'],
+      ['d-6', 'user_deleted'],
+    ]);
+    expect(done.events_dropped).toBe(2);
+    const list = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body;
+    expect(list.data.map((d: Record<string, unknown>) => [d.id, d.status, d.identity_list])).toEqual([[deletionId, 'complete', undefined]]);
+    expect(JSON.stringify(list)).not.toContain(API_KEY);
+  });
+
+  it('user deletion: bad requests name the field; a wrong API key fails it with the credentials message', async () => {
+    await install();
+    const bad = async (body: unknown) => (await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, body)).body.error;
+    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'give at least one identity or anonymous id (identities, anonymous_ids)' }] });
+    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'give at least one identity or anonymous id (identities, anonymous_ids)' }] });
+    expect(await bad({ identities: ['u', 7] })).toMatchObject({ fields: [{ field: 'identities.1', message: 'must be a string (send numeric ids as strings)' }] });
+    expect(await bad({ identities: Array.from({ length: 100_001 }, (_, i) => `u${i}`) })).toMatchObject({ fields: [{ field: 'identities', message: 'must hold at most 100,000 ids per request' }] });
+    expect(await bad({ identity: ['u'] })).toMatchObject({ fields: [{ field: 'identity', message: 'is not a known field; did you mean "identities"?' }, expect.anything()] });
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body.data).toEqual([]);
+
+    await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { api_key: 'not-the-key' } });
+    const answer = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: ['someone'] });
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${answer.body.id}`)).body.status === 'failed', 15_000, 'a failed deletion');
+    const failed = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${answer.body.id}`)).body;
+    expect(failed.message).toBe(`1 of 1 users were not accepted: Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings.`);
+  });
+});

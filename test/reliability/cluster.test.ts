@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import type { NodeProcess } from '../../tools/processes.js';
+import { call, CLUSTER_TOKENS, startInstance, startSandboxProcess } from '../helpers/cluster.js';
+import { createPostgresDatabase } from '../helpers/engines.js';
+import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+
+/**
+ * Cluster mode as an operator runs it: separate host processes (the built `dist/start.js`) on one
+ * PostgreSQL database, a standalone Heap sandbox enforcing Heap's limits (windows scaled on both sides).
+ */
+const figures: Record<string, string | number>[] = [];
+afterAll(() => printFigures('Cluster (host processes on one PostgreSQL, Heap sandbox with its limits on)', figures));
+
+const SCALE = 0.05; // a minute of Heap's limits lasts 3 s
+const LONG = 300_000;
+
+describe('cluster', () => {
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let processes: NodeProcess[] = [];
+  beforeEach(async () => {
+    database = await createPostgresDatabase('datafly_cluster');
+    processes = [];
+  });
+  afterEach(async () => {
+    for (const p of processes) await p.kill();
+    await database.drop();
+  });
+  const instances = (n: number, env: Record<string, string> = {}) =>
+    Promise.all(Array.from({ length: n }, (_, i) => startInstance(database.url, { DATAFLY_INSTANCE_ID: `host-${i + 1}`, ...env }))).then((started) => {
+      processes.push(...started);
+      return started;
+    });
+
+  it('three instances started at once on an empty database all come up, and the schema is migrated once', async () => {
+    const started = await instances(3);
+    for (const [i, instance] of started.entries()) {
+      expect((await call(instance, 'GET', '/health')).body).toMatchObject({ status: 'ok', engine: 'postgres', instance_id: `host-${i + 1}`, database: 'ok' });
+    }
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT name FROM kysely_migration ORDER BY name')).rows.map((r) => r.name)).toEqual(['0001_initial', '0002_cluster_and_operator_views']);
+    } finally {
+      await client.end();
+    }
+  }, LONG);
+
+  it('an install, edit, disable and delete on one instance reach every instance within 2 seconds', async () => {
+    const sandbox = await startSandboxProcess({ limits: false });
+    processes.push(sandbox);
+    const [a, b, c] = await instances(3);
+    const installed = await call(a, 'POST', '/v1/admin/integration-catalog/heap/install', { name: 'Heap', config: { app_id: '1234567890', api_key: 'cluster-sandbox-key', endpoint: sandbox.url } });
+    const id = installed.body.id;
+    const takes = async (instance: NodeProcess) => (await call(instance, 'POST', '/v1/t', { event: 'Probe', userId: 'u' }, CLUSTER_TOKENS.pipeline)).body.queued_for_integrations;
+    const rows: Record<string, string | number>[] = [];
+    const within = async (what: string, check: () => Promise<boolean>) => {
+      const started = Date.now();
+      await waitFor(check, 2000, what);
+      rows.push({ change: what, 'seen everywhere after ms': Date.now() - started });
+    };
+    await within('install on host-1', async () => (await takes(b)) === 1 && (await takes(c)) === 1);
+    await call(b, 'PATCH', `/v1/admin/integrations/${id}`, { name: 'Heap (renamed on host-2)' });
+    await within('rename on host-2', async () => (await call(c, 'GET', `/v1/admin/integrations/${id}`)).body.name === 'Heap (renamed on host-2)');
+    await call(c, 'PATCH', `/v1/admin/integrations/${id}`, { enabled: false });
+    await within('disable on host-3', async () => (await takes(a)) === 0 && (await takes(b)) === 0);
+    await call(a, 'PATCH', `/v1/admin/integrations/${id}`, { enabled: true });
+    await within('enable on host-1', async () => (await takes(b)) === 1 && (await takes(c)) === 1);
+    await call(b, 'DELETE', `/v1/admin/integrations/${id}`);
+    await within('delete on host-2', async () => (await takes(a)) === 0 && (await takes(c)) === 0);
+    printFigures('Config changes across three instances', rows);
+  }, LONG);
+
+  it(`delivers ${FULL_SCALE ? '100,000' : '20,000'} events through three instances, one SIGKILLed halfway and never restarted: every event once per key, zero 429s`, async () => {
+    const events = FULL_SCALE ? 100_000 : 20_000;
+    const sandbox = await startSandboxProcess({ scale: SCALE });
+    processes.push(sandbox);
+    // Heap takes 300 ms a track request, so every instance has batches in flight when one is killed.
+    await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/api/track', latency_ms: 300 }) });
+    const env = { DATAFLY_RATE_LIMIT_SCALE: String(SCALE), DATAFLY_DELIVERY_CONCURRENCY: '2', DATAFLY_LEASE_MS: '2000', DATAFLY_RETRY_SCHEDULE_MS: '200,400,800,1600', DATAFLY_CONFIG_POLL_MS: '200' };
+    const cluster = await instances(3, env);
+    const installed = await call(cluster[0], 'POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: '1234567890', api_key: 'cluster-sandbox-key', endpoint: sandbox.url } });
+    expect(installed.status).toBe(201);
+    const id = installed.body.id;
+    await waitFor(async () => (await Promise.all(cluster.map((i) => call(i, 'POST', '/v1/t', { event: 'Warm', userId: 'warm', messageId: `warm-${i.url}` }, CLUSTER_TOKENS.pipeline)))).every((r) => r.body.queued_for_integrations === 1), 5000, 'every instance sees Heap');
+
+    const started = Date.now();
+    const sent = new Set<string>([...cluster.map((i) => `warm-${i.url}`)]);
+    // Round-robin across the instances, 500 events a request; 997 users, mostly track and page.
+    for (let i = 0, n = 0; i < events; i += 500, n++) {
+      const batch = Array.from({ length: Math.min(500, events - i) }, (_, j) => {
+        const k = i + j;
+        const messageId = `cluster-${k}`;
+        sent.add(messageId);
+        return k % 10 === 0
+          ? { type: 'page', anonymousId: `anon-${k % 997}`, messageId, context: { page: { url: `https://shop.example.com/${k}` } } }
+          : { type: 'track', event: 'Clustered', userId: `user-${k % 997}`, messageId, properties: { k } };
+      });
+      const answer = await call(cluster[n % 3], 'POST', '/v1/batch', { batch }, CLUSTER_TOKENS.pipeline);
+      expect(answer.body.accepted).toBe(batch.length);
+    }
+    const stats = async () => (await fetch(`${sandbox.url}/__sandbox/stats`)).json() as Promise<{ unique_idempotency_keys: number; duplicates: number; by_status: Record<string, number>; rate_limited: Record<string, number>; requests: number }>;
+    await waitFor(async () => (await stats()).unique_idempotency_keys >= sent.size / 2, 120_000, 'half delivered');
+    const atKill = (await stats()).unique_idempotency_keys;
+    await cluster[1].kill();
+    await waitFor(async () => (await stats()).unique_idempotency_keys === sent.size, 240_000, 'every event at Heap');
+    const seconds = (Date.now() - started) / 1000;
+    const final = await stats();
+    const survivors = [cluster[0], cluster[2]];
+    await waitFor(async () => (await call(survivors[0], 'GET', `/v1/admin/integrations/${id}/overview`)).body.queue.waiting === 0, 30_000, 'an empty queue');
+    const overview = (await call(survivors[0], 'GET', `/v1/admin/integrations/${id}/overview`)).body;
+    // The dead instance's claims came back when their lease expired, taken over by a survivor.
+    const reclaimed = survivors
+      .flatMap((i) => i.output.join('').split('\n'))
+      .filter((l) => l.includes('returned events whose instance stopped renewing its claim'))
+      .reduce((n, l) => n + (JSON.parse(l) as { events: number }).events, 0);
+    figures.push({
+      events: sent.size,
+      instances: 3,
+      killed: `host-2 at ${atKill} delivered`,
+      'claims taken over': reclaimed,
+      unique: final.unique_idempotency_keys,
+      duplicates: final.duplicates,
+      '429s': final.by_status[429] ?? 0,
+      'Heap requests': final.requests,
+      'dead letters': overview.queue.dead,
+      seconds: seconds.toFixed(1),
+    });
+    expect(atKill).toBeLessThan(sent.size * 0.9);
+    expect(reclaimed).toBeGreaterThan(0);
+    expect(final.unique_idempotency_keys).toBe(sent.size);
+    expect(final.by_status[429]).toBeUndefined();
+    expect(final.rate_limited).toEqual({});
+    expect(overview.queue).toMatchObject({ waiting: 0, dead: 0 });
+    for (const instance of survivors) expect(instance.child.exitCode).toBeNull();
+  }, LONG);
+});

@@ -15,8 +15,8 @@ export interface Fill {
 
 /**
  * One event checked as the host's ingestion checks it (a JSON object, not nested past the host's
- * limit, the host's event schema), with `messageId` and `timestamp` filled in when missing.
- * The input itself is kept, not zod's copy, as ingestion keeps it.
+ * limit, the host's event schema), with `messageId` and `timestamp` filled in when missing. The
+ * input itself becomes the event, not zod's copy, as ingestion keeps it.
  */
 export function acceptEvent(value: unknown, fill: Fill): Acceptance {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'must be a JSON object' };
@@ -24,16 +24,16 @@ export function acceptEvent(value: unknown, fill: Fill): Acceptance {
   if (tooDeep !== undefined) return { ok: false, reason: `${tooDeep}: nests deeper than ${MAX_EVENT_DEPTH} levels; flatten it or send it as a string` };
   const parsed = IncomingEventSchema.safeParse(value);
   if (!parsed.success) return { ok: false, reason: describeIssues(fieldIssues(parsed.error)) };
+  // The value was parsed for this check alone, so the missing fields are filled in place, as ingestion fills them.
+  const event = value as DataflyEvent;
   const filled: FilledField[] = [];
-  let messageId = parsed.data.messageId;
-  if (messageId === undefined) {
-    messageId = fill.messageId();
+  if (parsed.data.messageId === undefined) {
+    event.messageId = fill.messageId();
     filled.push('messageId');
   }
-  let timestamp = parsed.data.timestamp;
-  if (timestamp === undefined) {
-    timestamp = fill.timestamp();
+  if (parsed.data.timestamp === undefined) {
+    event.timestamp = fill.timestamp();
     filled.push('timestamp');
   }
-  return { ok: true, event: { ...value, messageId, timestamp } as DataflyEvent, filled };
+  return { ok: true, event, filled };
 }

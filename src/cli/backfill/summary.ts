@@ -55,7 +55,7 @@ export function summary(f: SummaryFacts): string {
   } else if (totals.rejected > 0) {
     out.push(`rejected lines are in ${f.rejectsPath}`);
   }
-  if (f.end.kind !== 'complete') out.push(`the checkpoint ${f.checkpointPath} is at line ${f.line}; continue with:`, `  ${f.resumeCommand}`);
+  if (f.end.kind !== 'complete' && !f.dryRun) out.push(`the checkpoint ${f.checkpointPath} is at line ${f.line}; continue with:`, `  ${f.resumeCommand}`);
   return `${out.join('\n')}\n`;
 }
 

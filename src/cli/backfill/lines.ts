@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** One line of the input. */
 export interface Line {
@@ -25,12 +25,12 @@ const NEWLINE = 0x0a;
 
 /**
  * The file's lines from `start`, a chunk's worth at a time, with exact byte offsets (readline cannot
- * give them: it decodes first and treats `\r\n` and `\n` alike). Memory stays constant: one chunk,
- * plus the line that spans chunks, which is cut at `maxLineBytes` and skipped to its end.
- * Pulled by `for await`, so a slow consumer pauses the file stream (backpressure).
+ * give them: it decodes first and treats `\r\n` and `\n` alike). Memory stays constant: one read
+ * buffer, used again for every chunk, plus the line that spans chunks, which is cut at
+ * `maxLineBytes` and skipped to its end. The next chunk is read only when the consumer asks for it
+ * (backpressure).
  */
 export async function* readLines(path: string, start: Position, maxLineBytes: number): AsyncGenerator<Line[]> {
-  const stream = createReadStream(path, { start: start.offset, highWaterMark: CHUNK_BYTES });
   let offset = start.offset; // where the current line starts
   let number = start.line;
   let carried: Buffer[] = []; // the current line's bytes from earlier chunks
@@ -55,7 +55,7 @@ export async function* readLines(path: string, start: Position, maxLineBytes: nu
     return result;
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks(path, start.offset)) {
     const lines: Line[] = [];
     let from = 0;
     for (let at = chunk.indexOf(NEWLINE, from); at !== -1; at = chunk.indexOf(NEWLINE, from)) {
@@ -82,9 +82,28 @@ export async function* readLines(path: string, start: Position, maxLineBytes: nu
 export async function countLines(path: string): Promise<number> {
   let lines = 0;
   let last = NEWLINE;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks(path, 0)) {
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) lines++;
     if (chunk.length > 0) last = chunk[chunk.length - 1];
   }
   return last === NEWLINE ? lines : lines + 1;
+}
+
+/**
+ * The file's bytes from `offset`, chunk by chunk, in one buffer read into again for each chunk: a
+ * chunk is valid until the next is asked for (lines are decoded, and a spanning line copied, before).
+ */
+async function* chunks(path: string, offset: number): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  try {
+    for (let position = offset; ; ) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }

@@ -9,7 +9,7 @@ export interface BatchRun {
   send(batch: Batch, stop: AbortSignal): Promise<BatchOutcome>;
   /** Records a settled batch (rejects, checkpoint, progress), strictly in file order. */
   commit(batch: Batch, outcome: Settled): void;
-  /** Batches in flight at once. */
+  /** Batches read and not yet committed, at most: those in flight and those settled behind a slower one. */
   concurrency: number;
   /** Aborted by SIGINT/SIGTERM. */
   interrupt: AbortSignal;
@@ -18,9 +18,10 @@ export interface BatchRun {
 export type RunEnd = { kind: 'complete' } | { kind: 'interrupted' } | { kind: 'fatal'; message: string };
 
 /**
- * The backfill loop: reads a batch only when one of `concurrency` slots is free (so the file is read
- * no faster than Heap takes it), settles batches side by side, and commits them in file order, so
- * the checkpoint only ever moves past batches that are settled along with every batch before them.
+ * The backfill loop: settles batches side by side and commits them in file order, so the checkpoint
+ * only ever moves past batches that are settled along with every batch before them. A batch is read
+ * only when fewer than `concurrency` are uncommitted: a settled batch waiting behind a slower one
+ * holds its slot, so memory stays bounded and the file is read no faster than Heap takes it.
  * Stopping waits for the sends in flight (an answer on its way is counted), abandons what would wait
  * longer, and commits what settled.
  */
@@ -54,16 +55,18 @@ export async function runBatches(run: BatchRun): Promise<RunEnd> {
     }
   };
 
+  let started = 0;
   let readAll = false;
   let readError: unknown;
   try {
     for (;;) {
-      while (inFlight.size >= run.concurrency) await Promise.race(inFlight);
-      if (stop.aborted) break;
+      while (inFlight.size > 0 && started - nextToCommit >= run.concurrency) await Promise.race(inFlight);
+      if (stop.aborted || blocked) break;
       const next = await run.batches.next();
       if (next.done) readAll = true;
       if (next.done || stop.aborted) break;
       const batch = next.value;
+      started++;
       const task: Promise<void> = run
         .send(batch, stop)
         .catch((error: unknown): BatchOutcome => ({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }))

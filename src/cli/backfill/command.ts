@@ -6,6 +6,7 @@ import { batchesOf, type Batch } from './batches.js';
 import { checkpointPath, inputIdentity, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { addCounters, noCounters, type Counters } from './counters.js';
 import { countLines, readLines, type Position } from './lines.js';
+import { heapKeeper } from './memory.js';
 import { openPacing } from './pacing.js';
 import { startProgress } from './progress.js';
 import { RejectsFile, rejectsPath, type Reject } from './rejects.js';
@@ -87,6 +88,7 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
     if (!dryRun) writeCheckpoint(paths.checkpoint, checkpoint(false));
     const progress = startProgress({ out: process.stdout, tty: process.stdout.isTTY === true, totalLines, startLine: start.line, intervalMs: settings.progressIntervalMs, dryRun, clock });
     const retry = new RetryPolicy(settings.retryScheduleMs, Math.random, settings.retryAfterCapMs);
+    const keepHeapSmall = heapKeeper();
 
     const commit = (batch: Batch, outcome: Extract<BatchOutcome, { kind: 'settled' }>) => {
       const rejected = [...batch.rejects, ...outcome.rejects].sort((a, b) => a.line - b.line);
@@ -104,6 +106,7 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
         sample.push(...rejected.slice(0, DRY_RUN_SAMPLE - sample.length));
       }
       progress.update(position.line, allRuns(), thisRun);
+      keepHeapSmall();
     };
 
     let end: RunEnd;

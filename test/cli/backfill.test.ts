@@ -138,6 +138,7 @@ describe('heap-integration backfill', () => {
     expect(keys.size).toBe(2494);
     expect(['heap-says-no', 'no-consent', 'no-user'].filter((k) => keys.has(k))).toEqual([]);
     expect(keys.has('flaky')).toBe(true);
+    for (const written of [run.stdout, readFileSync(rejects, 'utf8'), readFileSync(`${file}.checkpoint`, 'utf8')]) expect(written).not.toContain(API_KEY);
   }, 60_000);
 
   it('gives up on an event Heap keeps answering retryable after the retry policy\'s last attempt, into the rejects file with the reason', async () => {

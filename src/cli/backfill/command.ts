@@ -2,20 +2,20 @@ import { existsSync, statSync, type Stats } from 'node:fs';
 import { RetryPolicy } from '../../host/delivery/retry-policy.js';
 import { errorText, EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, readBlueprint } from '../installation.js';
-import { batchesOf, type Batch } from './batches.js';
-import { checkpointPath, inputIdentity, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-import { addCounters, noCounters, type Counters } from './counters.js';
+import { batchesOf } from './batches.js';
+import { checkpointPath, inputIdentity } from './checkpoint.js';
+import { Ledger } from './ledger.js';
 import { countLines, readLines, type Position } from './lines.js';
 import { heapKeeper } from './memory.js';
 import { openPacing } from './pacing.js';
 import { startProgress } from './progress.js';
-import { RejectsFile, rejectsPath, type Reject } from './rejects.js';
+import { RejectsFile, rejectsPath } from './rejects.js';
 import { startingPoint } from './resume.js';
 import { runBatches, type RunEnd } from './run.js';
-import { previewBatch, sendBatch, type BatchOutcome } from './send.js';
+import { previewBatch, sendBatch } from './send.js';
 import { backfillSettings } from './settings.js';
 import { onStopSignals } from './signals.js';
-import { DRY_RUN_SAMPLE, summary } from './summary.js';
+import { summary } from './summary.js';
 
 export interface BackfillOptions {
   appId: string;
@@ -67,47 +67,12 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
     cleanup.push(() => stop.dispose());
 
     const clock = Date.now;
-    const started = clock();
-    let position = start;
-    let thisRun = noCounters();
-    const filled = { messageId: 0, timestamp: 0 };
-    const sample: Reject[] = [];
-    const allRuns = (): Counters => (earlier ? addCounters(earlier.counters, thisRun) : thisRun);
-    const checkpoint = (complete: boolean): Checkpoint => ({
-      version: 1,
-      input: inputIdentity(input),
-      app_id: config.app_id,
-      offset: position.offset,
-      line: position.line,
-      rejects_bytes: rejects?.bytes ?? 0,
-      complete,
-      counters: allRuns(),
-      updated_at: new Date(clock()).toISOString(),
-    });
+    const ledger = new Ledger({ files: rejects && { checkpoint: paths.checkpoint, rejects }, earlier, input: inputIdentity(input), appId: config.app_id, start, clock });
     // The run has begun: from now on a start without --resume is refused.
-    if (!dryRun) writeCheckpoint(paths.checkpoint, checkpoint(false));
+    ledger.write(false);
     const progress = startProgress({ out: process.stdout, tty: process.stdout.isTTY === true, totalLines, startLine: start.line, intervalMs: settings.progressIntervalMs, dryRun, clock });
     const retry = new RetryPolicy(settings.retryScheduleMs, Math.random, settings.retryAfterCapMs);
     const keepHeapSmall = heapKeeper();
-
-    const commit = (batch: Batch, outcome: Extract<BatchOutcome, { kind: 'settled' }>) => {
-      const rejected = [...batch.rejects, ...outcome.rejects].sort((a, b) => a.line - b.line);
-      thisRun = addCounters(thisRun, { read: batch.read, delivered: outcome.delivered, filtered: batch.filtered + outcome.filtered, rejected: rejected.length, retried: outcome.retried, seconds: 0 });
-      thisRun.seconds = (clock() - started) / 1000;
-      filled.messageId += batch.filled.messageId;
-      filled.timestamp += batch.filled.timestamp;
-      position = batch.end;
-      if (rejects) {
-        // The rejects reach the disk before the checkpoint that counts them.
-        rejects.append(rejected);
-        rejects.sync();
-        writeCheckpoint(paths.checkpoint, checkpoint(false));
-      } else {
-        sample.push(...rejected.slice(0, DRY_RUN_SAMPLE - sample.length));
-      }
-      progress.update(position.line, allRuns(), thisRun);
-      keepHeapSmall();
-    };
 
     let end: RunEnd;
     try {
@@ -120,36 +85,39 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
         send: dryRun
           ? async (batch) => previewBatch(adapter, batch.events)
           : (batch, signal) => sendBatch(batch.events, { adapter, pacing, retry, stop: signal, clock, notice: (text) => progress.notice(text) }),
-        commit,
+        commit: (batch, outcome) => {
+          ledger.settle(batch, outcome);
+          progress.update(ledger.position.line, ledger.allRuns, ledger.thisRun);
+          keepHeapSmall();
+        },
         concurrency: dryRun ? 1 : settings.concurrency,
         interrupt: stop.signal,
       });
     } catch (error) {
-      throw new RunFailure(`the backfill stopped at line ${position.line}: ${errorText(error)}`);
+      throw new RunFailure(`the backfill stopped at line ${ledger.position.line}: ${errorText(error)}`);
     }
-    thisRun.seconds = (clock() - started) / 1000;
-    if (!dryRun) writeCheckpoint(paths.checkpoint, checkpoint(end.kind === 'complete'));
-    progress.finish(position.line, allRuns(), thisRun);
+    ledger.write(end.kind === 'complete');
+    progress.finish(ledger.position.line, ledger.allRuns, ledger.thisRun);
     process.stdout.write(
       summary({
         file,
         appId: config.app_id,
         dryRun,
         end,
-        line: position.line,
+        line: ledger.position.line,
         totalLines,
-        thisRun,
-        allRuns: earlier ? allRuns() : undefined,
+        thisRun: ledger.thisRun,
+        allRuns: earlier ? ledger.allRuns : undefined,
         rejectsPath: paths.rejects,
         checkpointPath: paths.checkpoint,
-        filled,
+        filled: ledger.filled,
         resumeCommand: resumeCommand(argv),
-        sampleRejects: sample,
+        sampleRejects: ledger.sample,
       }),
     );
     if (end.kind === 'interrupted') return EXIT.interrupted;
     if (end.kind === 'fatal') return EXIT.failed;
-    return allRuns().rejected > 0 ? EXIT.failed : EXIT.ok;
+    return ledger.allRuns.rejected > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     for (const step of cleanup.reverse()) await step();
   }

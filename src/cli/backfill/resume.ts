@@ -1,0 +1,42 @@
+import type { Stats } from 'node:fs';
+import { UsageError } from '../failures.js';
+import { readCheckpoint, type Checkpoint } from './checkpoint.js';
+
+export interface StartFacts {
+  file: string;
+  checkpointPath: string;
+  rejectsPath: string;
+  resume: boolean;
+  input: Pick<Stats, 'size' | 'mtimeMs'>;
+  appId: string;
+}
+
+/**
+ * Where a run starts: from the top (undefined), or after the checkpoint of an earlier run with
+ * `--resume`. Refuses, in one line that says what to do, to start over a checkpoint without
+ * `--resume`, to resume without one, and to resume on a file that changed or into another app.
+ */
+export function startingPoint(f: StartFacts): Checkpoint | undefined {
+  const checkpoint = readCheckpoint(f.checkpointPath);
+  const startOver = `delete ${f.checkpointPath} (and ${f.rejectsPath}) to start over`;
+  if (!f.resume) {
+    if (checkpoint === undefined) return undefined;
+    if (checkpoint.complete) {
+      throw new UsageError(`${f.file} was backfilled completely to Heap app ${checkpoint.app_id} (see ${f.checkpointPath}): delete it to send the file again (Heap deduplicates events by messageId)`);
+    }
+    throw new UsageError(`${f.checkpointPath} exists: a backfill of ${f.file} stopped at line ${checkpoint.line}; continue it with --resume, or ${startOver}`);
+  }
+  if (checkpoint === undefined) throw new UsageError(`--resume: ${f.checkpointPath} does not exist, so there is nothing to resume; run without --resume to start from the first line`);
+  const changes: string[] = [];
+  if (checkpoint.input.size !== f.input.size) changes.push(`its size was ${checkpoint.input.size} bytes and is ${f.input.size}`);
+  if (checkpoint.input.mtime_ms !== f.input.mtimeMs) changes.push(`it was modified at ${iso(checkpoint.input.mtime_ms)} and is now at ${iso(f.input.mtimeMs)}`);
+  if (changes.length > 0) throw new UsageError(`--resume: ${f.file} is not the file the checkpoint was written for (${changes.join('; ')}); ${startOver}`);
+  if (checkpoint.app_id !== f.appId) {
+    throw new UsageError(`--resume: the checkpoint is of a backfill to Heap app ${checkpoint.app_id}, not ${f.appId}; resume with --app-id ${checkpoint.app_id}, or ${startOver}`);
+  }
+  return checkpoint;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,291 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lineMessageId } from '../../src/cli/backfill/batches.js';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { waitFor } from '../helpers/figures.js';
+import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
+import { runCli, spawnCli, withoutTimings } from './cli.js';
+
+/**
+ * `heap-integration backfill` as a process against the sandbox over HTTP: every event once per
+ * idempotency key across a crash and a resume, the rejects file, the progress lines, the refusals.
+ */
+describe('heap-integration backfill', () => {
+  let sandbox: HeapSandbox;
+  let dir: string;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(() => sandbox.stop());
+  beforeEach(() => {
+    sandbox.reset();
+    dir = mkdtempSync(join(tmpdir(), 'heap-cli-backfill-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const withKey = { HEAP_API_KEY: API_KEY };
+  const args = (file: string, ...extra: string[]) => ['backfill', file, '--app-id', APP_ID, '--endpoint', sandbox.url, ...extra];
+  const write = (name: string, lines: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  const track = (messageId: string, userId: string, extra: Record<string, unknown> = {}) => JSON.stringify({ type: 'track', event: 'Imported', userId, messageId, timestamp: TS, ...extra });
+
+  it('killed with SIGKILL mid-file, then resumed: every event reaches Heap once per idempotency key, duplicates only as resends Heap dropped', async () => {
+    // Every tenth line has no messageId: its key is derived from the line, so the resume resends it under the same key.
+    const lines = Array.from({ length: 50_000 }, (_, i) =>
+      i % 10 === 9 ? JSON.stringify({ type: 'track', event: 'Imported', userId: `user-${i % 997}`, timestamp: TS, properties: { i } }) : track(`bf-${i}`, `user-${i % 997}`, { properties: { i } }),
+    );
+    const file = write('events.ndjson', lines);
+    const expected = new Set(lines.map((text, i) => (i % 10 === 9 ? lineMessageId({ number: i + 1, text }) : `bf-${i}`)));
+    // A slow Heap, so the kill falls while batches are in flight.
+    sandbox.addFault({ path: '/api/track', latency_ms: 150 });
+
+    const first = spawnCli(args(file, '--rate-limits', 'off'), withKey);
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 10_000, 60_000, 'the kill point');
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
+
+    // The checkpoint names a line boundary: the bytes before its offset hold exactly its line count.
+    const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
+    const before = readFileSync(file).subarray(0, checkpoint.offset).toString('utf8');
+    expect(before.split('\n').length - 1).toBe(checkpoint.line);
+    expect(checkpoint).toMatchObject({ app_id: APP_ID, complete: false, rejects_bytes: 0, input: { size: statSync(file).size } });
+    expect(checkpoint.line).toBeLessThan(50_000);
+
+    sandbox.clearFaults();
+    const resumed = await runCli(args(file, '--rate-limits', 'off', '--resume'), withKey);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toBe('');
+    const table = resumed.stdout.split('\n').slice(-10, -1).join('\n');
+    const thisRun = 50_000 - checkpoint.line;
+    expect(withoutTimings(table)).toBe(
+      withoutTimings(
+        [
+          `backfill of ${file} to Heap app ${APP_ID}: complete`,
+          '             this run  all runs',
+          `  read      ${String(thisRun).padStart(9)}     50000`,
+          `  delivered ${String(thisRun).padStart(9)}     50000`,
+          '  filtered          0         0',
+          '  rejected          0         0',
+          '  retried           0         0',
+          '  seconds         0.0       0.0',
+          `${thisRun / 10} events had no messageId: each got one derived from its line number and text, the same on every run, so a resent line is deduplicated by Heap`,
+        ].join('\n'),
+      ),
+    );
+
+    const keys = sandbox.recordedEvents().map((e) => e.idempotency_key!);
+    expect(keys).toHaveLength(50_000);
+    expect(new Set(keys)).toEqual(expected);
+    expect(sandbox.stats()).toMatchObject({ unique_idempotency_keys: 50_000, events_accepted: 50_000 });
+    expect(existsSync(join(dir, 'events.rejects.ndjson'))).toBe(false);
+    expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: statSync(file).size, line: 50_000, complete: true, counters: { read: 50_000, delivered: 50_000 } });
+    expect(first.stdout() + first.stderr() + resumed.stdout).not.toContain(API_KEY);
+  }, 180_000);
+
+  it('writes the lines it cannot send to the rejects file (not JSON, not an event, refused by Heap), retries what Heap asks to, and prints plain progress lines', async () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => track(`ok-${i + 1}`, `u-${i % 7}`));
+    lines[2] = '{not json';
+    lines[3] = JSON.stringify({ type: 'track', event: 'No User', messageId: 'no-user' });
+    lines[5] = track('heap-says-no', 'u-1');
+    lines[7] = '';
+    lines[8] = track('no-consent', 'u-2', { context: { consent: { analytics: false } } });
+    lines[9] = JSON.stringify({ type: 'track', event: 'Undated', userId: 'u-3' });
+    lines[1499] = '[1,2]';
+    lines[1699] = track('flaky', 'u-4');
+    const file = write('events.ndjson', lines);
+    sandbox.addFault({ path: '/api/track', idempotency_keys: ['heap-says-no'], status: 400, body: JSON.stringify({ error: 'rejected by the test' }) });
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'flaky', status: 503, count: 2 });
+
+    const run = await runCli(args(file, '--rate-limits', 'off'), { ...withKey, HEAP_BACKFILL_PROGRESS_MS: '0', DATAFLY_RETRY_SCHEDULE_MS: '10,10,10,10' });
+    const rejects = join(dir, 'events.rejects.ndjson');
+    expect(run.stderr).toBe('');
+    expect(withoutTimings(run.stdout)).toBe(
+      withoutTimings(
+        [
+          'line 1000 of 2500 (40%): 995 delivered, 1 filtered, 3 rejected, 0 retried; 1 events/s, ETA 1 s',
+          'line 2000 of 2500 (80%): 1994 delivered, 1 filtered, 4 rejected, 1998 retried; 1 events/s, ETA 1 s',
+          'line 2500 of 2500 (100%): 2494 delivered, 1 filtered, 4 rejected, 1998 retried; 1 events/s, ETA 0 s',
+          `backfill of ${file} to Heap app ${APP_ID}: complete`,
+          '  read       2499',
+          '  delivered  2494',
+          '  filtered      1',
+          '  rejected      4',
+          '  retried    1998',
+          '  seconds     0.0',
+          '1 event had no messageId: each got one derived from its line number and text, the same on every run, so a resent line is deduplicated by Heap',
+          '1 event had no timestamp: each was stamped with the time it was read, as ingestion stamps the time it accepts an event',
+          `rejected lines are in ${rejects}`,
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(run.code).toBe(1);
+    expect(readFileSync(rejects, 'utf8')).toBe(
+      [
+        `{"line":3,"reason":${JSON.stringify(`not valid JSON (${jsonError('{not json')})`)},"event":"{not json"}`,
+        `{"line":4,"reason":"invalid event: anonymousId: an event needs a userId or an anonymousId","event":${lines[3]}}`,
+        `{"line":6,"reason":"Heap rejected the request (400): rejected by the test","event":${lines[5]}}`,
+        '{"line":1500,"reason":"invalid event: must be a JSON object","event":[1,2]}',
+        '',
+      ].join('\n'),
+    );
+    const keys = new Set(sandbox.recordedEvents().map((e) => e.idempotency_key));
+    expect(keys.size).toBe(2494);
+    expect(['heap-says-no', 'no-consent', 'no-user'].filter((k) => keys.has(k))).toEqual([]);
+    expect(keys.has('flaky')).toBe(true);
+    for (const written of [run.stdout, readFileSync(rejects, 'utf8'), readFileSync(`${file}.checkpoint`, 'utf8')]) expect(written).not.toContain(API_KEY);
+  }, 60_000);
+
+  it('gives up on an event Heap keeps answering retryable after the retry policy\'s last attempt, into the rejects file with the reason', async () => {
+    const lines = [track('down-1', 'u-1'), track('down-2', 'u-2')];
+    const file = write('events.ndjson', lines);
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'down-1', status: 503 });
+    const run = await runCli(args(file), { ...withKey, DATAFLY_RETRY_SCHEDULE_MS: '10,10' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^ {2}retried +4$/m);
+    const reason = 'gave up after 3 attempts: Heap server error (503): injected fault (503)';
+    expect(readFileSync(join(dir, 'events.rejects.ndjson'), 'utf8')).toBe(lines.map((l, i) => `{"line":${i + 1},"reason":"${reason}","event":${l}}\n`).join(''));
+  });
+
+  it('paces itself with the host\'s token buckets: 4,000 events of one identity, 1,000 a minute allowed (minutes scaled down on both sides), go out deferred, not refused', async () => {
+    // The sandbox allows 10% more than the manifest declares: the host's buckets can run a few tokens
+    // ahead of Heap's after a take from an almost full bucket (the request's flight time is refilled
+    // twice; reported to the host's owners), and at 1/100 of a minute that is tens of tokens.
+    const limited = await startSandbox({ limits: { enabled: true, scale: 0.01, eventsPerIdentityPerMinute: 1100 } });
+    try {
+      const file = write('one-user.ndjson', Array.from({ length: 4000 }, (_, i) => track(`paced-${i}`, 'heavy-user')));
+      const run = await runCli(['backfill', file, '--app-id', APP_ID, '--endpoint', limited.url], { ...withKey, DATAFLY_RATE_LIMIT_SCALE: '0.01', DATAFLY_RETRY_SCHEDULE_MS: '10,10,10,10' });
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^ {2}delivered +4000$/m);
+      expect(run.stdout).toMatch(/^ {2}retried +0$/m);
+      const stats = limited.stats();
+      expect(stats).toMatchObject({ unique_idempotency_keys: 4000, duplicates: 0, rate_limited: {} });
+      expect(stats.by_status[429]).toBeUndefined();
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('--dry-run checks the whole file and says what would be sent, filtered and rejected, without sending, without the API key, writing nothing', async () => {
+    const file = write('events.ndjson', [
+      track('a', 'u-1'),
+      '{"type": ',
+      JSON.stringify({ type: 'identify', anonymousId: 'anon-1', traits: { plan: 'free' }, messageId: 'anon-identify', timestamp: TS }),
+      JSON.stringify({ type: 'page', anonymousId: 'anon-1' }),
+      JSON.stringify({ type: 'group', userId: 'u-1', messageId: 'no-group', timestamp: TS }),
+    ]);
+    const run = await runCli(args(file, '--dry-run'));
+    expect(run.stderr).toBe('');
+    expect(withoutTimings(run.stdout)).toBe(
+      withoutTimings(
+        [
+          'line 5 of 5 (100%): 2 to send, 1 filtered, 2 rejected; 1 events/s, ETA 0 s',
+          `dry run of ${file} for Heap app ${APP_ID}: nothing was sent`,
+          '  read        5',
+          '  to send     2',
+          '  filtered    1',
+          '  rejected    2',
+          '  seconds   0.0',
+          '1 event had no messageId: each got one derived from its line number and text, the same on every run, so a resent line is deduplicated by Heap',
+          '1 event had no timestamp: each was stamped with the time it was read, as ingestion stamps the time it accepts an event',
+          'lines that would be rejected:',
+          `  {"line":2,"reason":${JSON.stringify(`not valid JSON (${jsonError('{"type": ')})`)},"event":"{\\"type\\": "}`,
+          '  {"line":5,"reason":"invalid event: groupId: a group event needs a groupId (the account it describes)","event":{"type":"group","userId":"u-1","messageId":"no-group","timestamp":"2026-02-25T14:30:00.000Z"}}',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(run.code).toBe(1);
+    expect(readdirSync(dir)).toEqual(['events.ndjson']);
+    expect(sandbox.stats().requests).toBe(0);
+  });
+
+  it('stops on SIGTERM: finishes what is in flight, writes the checkpoint, prints the summary and how to resume, exit 130', async () => {
+    const file = write('events.ndjson', Array.from({ length: 20_000 }, (_, i) => track(`term-${i}`, `u-${i % 50}`)));
+    sandbox.addFault({ path: '/api/track', latency_ms: 200 });
+    const running = spawnCli(args(file, '--rate-limits', 'off'), withKey);
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 2000, 60_000, 'some events at Heap');
+    running.child.kill('SIGTERM');
+    const run = await running.exited;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toBe('SIGTERM: finishing the batches in flight, then writing the checkpoint (SIGTERM again stops at once)\n');
+    const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
+    expect(run.stdout).toContain(`backfill of ${file} to Heap app ${APP_ID}: interrupted at line ${checkpoint.line} of 20000\n`);
+    expect(run.stdout.endsWith(`the checkpoint ${file}.checkpoint is at line ${checkpoint.line}; continue with:\n  heap-integration backfill ${file} --app-id ${APP_ID} --endpoint ${sandbox.url} --rate-limits off --resume\n`)).toBe(true);
+    expect(checkpoint.counters.delivered).toBe(checkpoint.line);
+
+    sandbox.clearFaults();
+    const resumed = await runCli(args(file, '--rate-limits', 'off', '--resume'), withKey);
+    expect(resumed.code).toBe(0);
+    expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
+  }, 120_000);
+
+  describe('refuses to start, in one line that says what to do', () => {
+    it('without HEAP_API_KEY (exit 2), and with a key Heap does not accept (exit 1, nothing sent, no checkpoint)', async () => {
+      const file = write('events.ndjson', [track('a', 'u')]);
+      expect(await runCli(args(file))).toEqual({
+        code: 2,
+        signal: null,
+        stdout: '',
+        stderr: 'error: HEAP_API_KEY is not set: export the API key of the Heap account (it is read from the environment only, never from a flag)\n',
+      });
+      const wrong = await runCli(args(file), { HEAP_API_KEY: 'not-the-key-5c1e' });
+      expect(wrong).toEqual({
+        code: 1,
+        signal: null,
+        stdout: '',
+        stderr: `error: Heap did not confirm the App ID and API key, so nothing was sent: Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.\n`,
+      });
+      expect(readdirSync(dir)).toEqual(['events.ndjson']);
+      expect(sandbox.stats().events_accepted).toBe(0);
+    });
+
+    it('over a checkpoint without --resume, with --resume and no checkpoint, and on a changed file or another app', async () => {
+      const file = write('events.ndjson', [track('a', 'u'), track('b', 'u')]);
+      const checkpoint = `${file}.checkpoint`;
+      const rejects = join(dir, 'events.rejects.ndjson');
+      expect(await runCli(args(file, '--resume'), withKey)).toMatchObject({
+        code: 2,
+        stderr: `error: --resume: ${checkpoint} does not exist, so there is nothing to resume; run without --resume to start from the first line\n`,
+      });
+      expect((await runCli(args(file), withKey)).code).toBe(0);
+      expect(await runCli(args(file), withKey)).toMatchObject({
+        code: 2,
+        stderr: `error: ${file} was backfilled completely to Heap app ${APP_ID} (see ${checkpoint}): delete it to send the file again (Heap deduplicates events by messageId)\n`,
+      });
+      const stopped = { ...JSON.parse(readFileSync(checkpoint, 'utf8')), offset: 0, line: 0, complete: false };
+      writeFileSync(checkpoint, JSON.stringify(stopped));
+      expect(await runCli(args(file), withKey)).toMatchObject({
+        code: 2,
+        stderr: `error: ${checkpoint} exists: a backfill of ${file} stopped at line 0; continue it with --resume, or delete ${checkpoint} (and ${rejects}) to start over\n`,
+      });
+      expect(await runCli(['backfill', file, '--app-id', '555', '--endpoint', sandbox.url, '--resume'], withKey)).toMatchObject({
+        code: 2,
+        stderr: `error: --resume: the checkpoint is of a backfill to Heap app ${APP_ID}, not 555; resume with --app-id ${APP_ID}, or delete ${checkpoint} (and ${rejects}) to start over\n`,
+      });
+      const was = statSync(file);
+      writeFileSync(file, `${track('c', 'u')}\n`, { flag: 'a' });
+      const now = statSync(file);
+      expect(await runCli(args(file, '--resume'), withKey)).toMatchObject({
+        code: 2,
+        stderr: `error: --resume: ${file} is not the file the checkpoint was written for (its size was ${was.size} bytes and is ${now.size}; it was modified at ${new Date(was.mtimeMs).toISOString()} and is now at ${new Date(now.mtimeMs).toISOString()}); delete ${checkpoint} (and ${rejects}) to start over\n`,
+      });
+      expect(await runCli(args(file, '--dry-run', '--resume'))).toMatchObject({ code: 2, stderr: 'error: --dry-run checks the whole file from its first line: leave out --resume\n' });
+    });
+  });
+});
+
+/** What JSON.parse says of a text: the CLI quotes it, so the test asks the same engine. */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+}

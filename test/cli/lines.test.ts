@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countLines, readLines, type Line } from '../../src/cli/backfill/lines.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'heap-cli-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function all(path: string, start = { offset: 0, line: 0 }, max = 1 << 20): Promise<Line[]> {
+  const lines: Line[] = [];
+  for await (const chunk of readLines(path, start, max)) lines.push(...chunk);
+  return lines;
+}
+
+/** The checkpoint stores byte offsets: they must be exact whatever the line breaks and characters. */
+describe('reading NDJSON lines with their byte offsets', () => {
+  it('gives each line its number and the offset after its break (\\n or \\r\\n, a BOM, multi-byte text, no final break)', async () => {
+    const path = file('mixed.ndjson', '\uFEFF{"a":1}\r\n\n{"é":"✓"}\n{"last":true}');
+    expect(await all(path)).toEqual([
+      { number: 1, text: '{"a":1}', end: 12 },
+      { number: 2, text: '', end: 13 },
+      { number: 3, text: '{"é":"✓"}', end: 26 },
+      { number: 4, text: '{"last":true}', end: 39 },
+    ]);
+    expect(await countLines(path)).toBe(4);
+    // From an offset a checkpoint recorded, the same lines follow.
+    expect(await all(path, { offset: 13, line: 2 })).toEqual([
+      { number: 3, text: '{"é":"✓"}', end: 26 },
+      { number: 4, text: '{"last":true}', end: 39 },
+    ]);
+  });
+
+  it('joins lines that span read chunks, and counts lines of a file that ends with a break', async () => {
+    const long = 'x'.repeat(700_000);
+    const path = file('chunks.ndjson', `${long}\n${long}\n${long}\n`);
+    const lines = await all(path);
+    expect(lines.map((l) => [l.number, l.text.length, l.end])).toEqual([
+      [1, 700_000, 700_001],
+      [2, 700_000, 1_400_002],
+      [3, 700_000, 2_100_003],
+    ]);
+    expect(await countLines(path)).toBe(3);
+  });
+
+  it('cuts a line longer than the limit to its first kilobyte, without holding the rest, and reads on after it', async () => {
+    const path = file('too-long.ndjson', `${'y'.repeat(3_000_000)}\n{"next":1}\n`);
+    expect((await all(path, undefined, 1_000_000)).map((l) => [l.number, l.text.length, l.end, l.tooLong ?? false])).toEqual([
+      [1, 1024, 3_000_001, true],
+      [2, 10, 3_000_012, false],
+    ]);
+  });
+});

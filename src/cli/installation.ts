@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Blueprint, DataflyEvent, DeliveryAdapter } from '../contract/index.js';
-import { BlueprintSchema, consentFor, describeIssues, fieldIssues } from '../contract/index.js';
+import { BlueprintSchema, consentDenial, describeIssues, fieldIssues } from '../contract/index.js';
 import { HeapConfigSchema, HeapPlugin, type HeapConfig } from '../heap/index.js';
 import { errorText, UsageError } from './failures.js';
 
@@ -73,6 +73,6 @@ export function heapAdapter(config: HeapConfig, blueprint: Blueprint): DeliveryA
  * whose consent denies one of the manifest's categories is filtered. An event without consent goes.
  */
 export function consentDenied(event: DataflyEvent): { code: 'consent_denied'; message: string } | undefined {
-  const category = heap.manifest.consent_categories.find((c) => consentFor(event, c) === 'denied');
-  return category === undefined ? undefined : { code: 'consent_denied', message: `consent for "${category}" was not given` };
+  const denial = consentDenial(event, heap.manifest.consent_categories);
+  return denial && { code: 'consent_denied', message: denial.message };
 }

@@ -22,3 +22,12 @@ export function consentFor(event: Pick<DataflyEvent, 'context'>, category: strin
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
+
+/**
+ * The consent rule a host applies before a plugin sees an event: an event whose consent denies one of
+ * the manifest's categories is filtered, with this reason; an event with no consent at all goes.
+ */
+export function consentDenial(event: Pick<DataflyEvent, 'context'>, categories: readonly string[]): { category: string; message: string } | undefined {
+  const category = categories.find((c) => consentFor(event, c) === 'denied');
+  return category === undefined ? undefined : { category, message: `consent for "${category}" was not given` };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataflyEvent, EventType, Logger } from '../contract/index.js';
+import type { DataflyEvent, EventType, FieldIssue, Logger } from '../contract/index.js';
 import { fieldIssues, IncomingEventSchema } from '../contract/index.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
@@ -72,31 +72,17 @@ export class IngestionService {
     const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
 
     items.forEach((item, index) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) {
-        rejected.push({ index, field: at(index), reason: 'must be a JSON object' });
-        return;
-      }
-      const tooDeep = deeperThan(item, MAX_EVENT_DEPTH);
-      if (tooDeep !== undefined) {
-        rejected.push({ index, field: at(index, tooDeep), reason: `nests deeper than ${MAX_EVENT_DEPTH} levels; flatten it or send it as a string` });
-        return;
-      }
-      const input = options.impliedType && !('type' in item) ? { ...item, type: options.impliedType } : item;
-      if (options.impliedType && (input as { type?: unknown }).type !== options.impliedType) {
+      const input = options.impliedType && item && typeof item === 'object' && !Array.isArray(item) && !('type' in item) ? { ...item, type: options.impliedType } : item;
+      if (options.impliedType && input && typeof input === 'object' && (input as { type?: unknown }).type !== options.impliedType) {
         rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });
         return;
       }
-      const parsed = IncomingEventSchema.safeParse(input);
-      if (!parsed.success) {
-        for (const issue of fieldIssues(parsed.error)) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
+      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: () => (acceptedAt ??= new Date(now).toISOString()) });
+      if (!checked.ok) {
+        for (const issue of checked.issues) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
         return;
       }
-      // The input itself is queued, not zod's copy of it: a copy rebuilt by assignment would turn a
-      // "__proto__" key into a prototype and lose it. Validation has no defaults, so nothing else differs.
-      // It was parsed for this request alone, so the missing ids are filled in place, without a copy.
-      const event = input as DataflyEvent;
-      if (parsed.data.messageId === undefined) event.messageId = randomUUID();
-      if (parsed.data.timestamp === undefined) event.timestamp = acceptedAt ??= new Date(now).toISOString();
+      const { event } = checked;
       const first = firstIndex.get(event.messageId);
       if (first !== undefined) {
         duplicates.push({ index, messageId: event.messageId, reason: `repeats the messageId of item ${first} of this request; queued once` });
@@ -137,6 +123,40 @@ export class IngestionService {
     for (const listener of this.listeners) listener(targets);
     return { accepted, rejected, duplicates, integrations: targets.length, disabled };
   }
+}
+
+/** How missing ids are filled: ingestion uses a random UUID and the time of acceptance. */
+export interface Fill {
+  messageId(): string;
+  timestamp(): string;
+}
+
+export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[] } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * One event checked as ingestion checks it (a JSON object, nested at most MAX_EVENT_DEPTH, the event
+ * schema), its missing `messageId` and `timestamp` filled in. The input itself becomes the event, not
+ * zod's copy of it: a copy rebuilt by assignment would turn a "__proto__" key into a prototype and lose
+ * it (validation has no defaults, so nothing else differs); it was parsed for this check alone, so it
+ * is filled in place. Fields are named relative to the event. The command line checks with it too.
+ */
+export function checkIncoming(value: unknown, fill: Fill): Incoming {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
+  const tooDeep = deeperThan(value, MAX_EVENT_DEPTH);
+  if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `nests deeper than ${MAX_EVENT_DEPTH} levels; flatten it or send it as a string` }] };
+  const parsed = IncomingEventSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+  const event = value as DataflyEvent;
+  const filled: ('messageId' | 'timestamp')[] = [];
+  if (parsed.data.messageId === undefined) {
+    event.messageId = fill.messageId();
+    filled.push('messageId');
+  }
+  if (parsed.data.timestamp === undefined) {
+    event.timestamp = fill.timestamp();
+    filled.push('timestamp');
+  }
+  return { ok: true, event, filled };
 }
 
 /**

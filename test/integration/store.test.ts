@@ -113,7 +113,8 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
 
   it('shares token buckets: grants what is there, promises the rest in order, gives back what went unused', async () => {
     const ask = (key: string, want: number) => ({ key, capacity: 100, windowMs: 10_000, want });
-    const HOLD = 60_000;
+    // A flight of at most 1 s refills 10 tokens: only a take within 10 of full freezes the bucket.
+    const HOLD = 1000;
     let grants = await store.buckets.take([ask('app:1', 60), ask('id:a', 10)], 1_000_000, HOLD);
     expect(grants.get('app:1')).toEqual({ key: 'app:1', granted: 60, promisedUntil: 0, fullTakeAt: 1_000_000 });
     // The first batch's answer: all 60 used. Its take froze the bucket; the answer thaws it.
@@ -141,6 +142,11 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     // The answer comes: refill runs from now, so 500 ms later there are 50.
     await store.buckets.settle([{ ...ask(0), fullTakeAt: 5_000_000 }], 5_000_500, 2000);
     expect((await store.buckets.take([ask(100)], 5_001_000, 2000)).get('hold')!.granted).toBe(50);
+    // Nearly full counts as full: 95 of 100, and 2 s of flight would refill 200: Heap's bucket would cap.
+    await store.buckets.take([{ key: 'near', capacity: 100, windowMs: 1000, want: 5 }], 5_005_000, 2000);
+    await store.buckets.settle([{ key: 'near', capacity: 100, windowMs: 1000, want: 0, fullTakeAt: 5_005_000 }], 5_005_000, 2000);
+    expect((await store.buckets.take([{ key: 'near', capacity: 100, windowMs: 1000, want: 10 }], 5_005_050, 2000)).get('near')!.fullTakeAt).toBe(5_005_050);
+    expect((await store.buckets.take([{ key: 'near', capacity: 100, windowMs: 1000, want: 100 }], 5_005_550, 2000)).get('near')!.granted).toBe(90);
     // A take from full whose batch never answers (its instance died) freezes the bucket at most the hold.
     await store.buckets.take([ask(0)], 5_010_000, 2000);
     expect((await store.buckets.take([ask(100)], 5_010_000, 2000)).get('hold')!.fullTakeAt).toBe(5_010_000);

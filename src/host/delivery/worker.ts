@@ -1,5 +1,5 @@
 import type { CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, Logger } from '../../contract/index.js';
-import { consentFor } from '../../contract/index.js';
+import { consentDenial } from '../../contract/index.js';
 import type { IntegrationDirectory } from '../integrations/directory.js';
 import type { Integration } from '../integrations/model.js';
 import type { Metrics } from '../metrics.js';
@@ -148,8 +148,8 @@ export class IntegrationWorker {
     const isDeleted = await this.deps.deletedUsers.matcher(this.id);
     let sendable: QueuedEvent[] = [];
     for (const item of claimed) {
-      const category = this.manifest.consent_categories.find((c) => consentFor(item.event, c) === 'denied');
-      if (category !== undefined) filter(item, 'consent_denied', `consent for "${category}" was not given`);
+      const denial = consentDenial(item.event, this.manifest.consent_categories);
+      if (denial) filter(item, 'consent_denied', denial.message);
       else if (isDeleted(item.event, item.acceptedAt)) filter(item, 'user_deleted', 'user deleted: a deletion of this user was requested after the event was accepted');
       else sendable.push(item);
     }

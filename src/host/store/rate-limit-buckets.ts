@@ -16,7 +16,7 @@ export interface BucketGrant {
   granted: number;
   /** When the last token promised to held-back asks arrives (ms since the epoch). */
   promisedUntil: number;
-  /** When this take found the bucket full (its settle must say so), else undefined. */
+  /** When this take froze the bucket (it was within one flight of full; its settle must say so), else undefined. */
   fullTakeAt?: number;
 }
 
@@ -33,10 +33,12 @@ export interface BucketReturn extends BucketAsk {
  * batch's settle transaction, gives back what went unused. Both engines run the same SQL but for
  * least/greatest.
  *
- * A take that finds a bucket full freezes its refill until that batch's answer: the vendor starts
- * counting only when the request arrives, which is at the latest when the answer is here, so a bucket
- * refilling from the take would run ahead of the vendor's and let a batch in flight meanwhile provoke
- * a 429. The freeze lasts at most `holdMaxMs` (a batch that never answers belongs to a dead instance).
+ * A take that finds a bucket full, or close enough to full that it could reach capacity while the
+ * request is in flight, freezes its refill until that batch's answer: the vendor counts the request
+ * only when it arrives (at the latest when the answer is here), and its bucket, capped at capacity
+ * meanwhile, would then hold less than one refilling from the take; a batch sent in between could
+ * provoke a 429. The freeze lasts at most `holdMaxMs` (a batch that never answers belongs to a dead
+ * instance), which is also how long a flight is assumed to take at most.
  */
 export class RateLimitBuckets {
   constructor(
@@ -85,7 +87,7 @@ export class RateLimitBuckets {
             capacity: sql.ref<number>('excluded.capacity'),
             window_ms: sql.ref<number>('excluded.window_ms'),
             promised_until: e.x`case when ${shortfall} > 0 then ${e.greatest(e.b('promised_until'), firstFree)} + ${shortfall} / ${e.rate} else ${e.b('promised_until')} end`,
-            full_take_at: sql<number | null>`case when ${e.frozen} then ${e.b('full_take_at')} when ${e.available} >= ${e.b('capacity')} and ${granted} > 0 then ${e.at} else null end`,
+            full_take_at: sql<number | null>`case when ${e.frozen} then ${e.b('full_take_at')} when ${e.available} + ${num(holdMaxMs)} * ${e.rate} >= ${e.b('capacity')} and ${granted} > 0 then ${e.at} else null end`,
           };
         }),
       )

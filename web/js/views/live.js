@@ -103,19 +103,40 @@ export async function liveSection(ctx, page, panel, query) {
     }
   });
 
+  /** New filters: the address keeps them (a bookmark reopens them), the list starts over from the host's backlog. */
+  function apply(next) {
+    Object.assign(filters, next);
+    const q = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
+    history.replaceState(null, '', `#/integrations/${encodeURIComponent(page.id)}/live${q.size ? `?${q}` : ''}`);
+    stream.close();
+    tbody.replaceChildren();
+    shown.clear();
+    fill(detail);
+    counted();
+    clearButton.hidden = !(filters.status || filters.event_name || filters.user);
+    paused = false;
+    pauseButton.setAttribute('aria-pressed', 'false');
+    pauseButton.textContent = 'Pause';
+    lostAt = undefined;
+    setState('', 'Connecting…');
+    connect(0);
+  }
+
+  const clearButton = h('button', { type: 'button', class: 'secondary', hidden: !(filters.status || filters.event_name || filters.user), onclick: () => {
+    status.value = '';
+    eventName.value = '';
+    user.value = '';
+    apply({ status: '', event_name: '', user: '' });
+  } }, 'Clear filters');
   const form = h('form', { class: 'toolbar filters', 'aria-label': 'Filter the live stream', onsubmit: (e) => {
     e.preventDefault();
-    const next = new URLSearchParams();
-    if (status.value) next.set('status', status.value);
-    if (eventName.value.trim()) next.set('event_name', eventName.value.trim());
-    if (user.value.trim()) next.set('user', user.value.trim());
-    location.hash = `#/integrations/${encodeURIComponent(page.id)}/live${next.size ? `?${next}` : ''}`;
+    apply({ status: status.value, event_name: eventName.value.trim(), user: user.value.trim() });
   } },
     h('label', { for: 'live-status' }, 'Status', status),
     h('label', { for: 'live-event' }, 'Event name', eventName),
     h('label', { for: 'live-user' }, 'User', user),
     h('button', { type: 'submit', class: 'secondary' }, 'Apply filters'),
-    filters.status || filters.event_name || filters.user ? h('a', { href: `#/integrations/${encodeURIComponent(page.id)}/live` }, 'Clear filters') : null);
+    clearButton);
   status.addEventListener('change', () => form.requestSubmit());
 
   fill(panel,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { artifactPath } from '../helpers/browser.js';
 import { API_KEY } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
-import { column, openSession, seeText, type Session, type SessionHost } from './support.js';
+import { column, openSession, overflowing, seeText, type Session, type SessionHost } from './support.js';
 
 /**
  * The live event stream (issue #11): deliveries appear as they happen, the stream says when it is
@@ -193,7 +193,7 @@ describe('Live events', () => {
     await s.page.setViewportSize({ width: 390, height: 844 });
     await s.page.getByRole('button', { name: 'Details of live-viewed', exact: true }).click();
     await s.page.locator('#event-detail[data-message-id="live-viewed"]').waitFor();
-    expect(await s.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await overflowing(s.page, 390)).toEqual([]);
     const [event, request] = await Promise.all([s.page.locator('#pane-event').boundingBox(), s.page.locator('#pane-request').boundingBox()]);
     expect(request!.y).toBeGreaterThan(event!.y + event!.height - 1);
     await s.page.screenshot({ path: artifactPath('live-events-390.png'), fullPage: true });

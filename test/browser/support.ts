@@ -96,3 +96,18 @@ export async function seeText(locator: Locator, text: string | RegExp, timeout?:
 export function column(rows: Locator, label: string): Promise<string[]> {
   return rows.locator(`td[data-label="${label}"]`).allInnerTexts();
 }
+
+/**
+ * What sticks out past the right edge of a `width`-wide page (ignoring what scrolls inside its own
+ * box, such as the section tabs or a code block): a list of "tag.class#id" (empty when nothing does).
+ */
+export function overflowing(page: Page, width: number): Promise<string[]> {
+  return page.evaluate((w) => {
+    const scrolls = (e: Element | null): boolean => {
+      for (let p = e?.parentElement; p && p !== document.body; p = p.parentElement) if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+      return false;
+    };
+    const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1 && !scrolls(e));
+    return [...out.map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}#${e.id}`), ...(document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth} px wide`] : [])];
+  }, width);
+}

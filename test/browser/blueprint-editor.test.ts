@@ -107,6 +107,8 @@ describe('Blueprint editor', () => {
     await seeText(check(), 'refuses');
     expect(await check().locator('li').allInnerTexts()).toEqual([`Line ${targetLine}: events.page.mappings.0.target Too small: expected string to have >=1 characters`]);
     expect(await s.page.locator('.editor .gutter li.bad').allInnerTexts()).toEqual([String(targetLine)]);
+    await check().getByRole('button', { name: `Line ${targetLine}` }).click();
+    await s.page.screenshot({ path: artifactPath('blueprint-editor-error.png') });
     await editor().fill(value.replace('"target": ""', '"target": "*"'));
     await seeText(check(), 'The host accepts this blueprint.');
 

@@ -213,7 +213,7 @@ export async function blueprintSection(ctx, page, panel) {
         eventEditor.mark(eventProblems.map((p) => p.line));
         fill(eventCheck, notice('bad', 'The event is refused:'), problemList(eventEditor, eventProblems));
       }
-      fill(requests, h('p', { class: 'empty' }, 'Fix the problems above to see the requests.'));
+      fill(requests, h('p', { class: 'empty' }, "Fix the blueprint's problems to see the requests."));
       fill(results);
     } finally {
       if (mine === sequence) drawDirty();

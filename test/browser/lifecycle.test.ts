@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { artifactPath } from '../helpers/browser.js';
+import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import { APP_ID } from '../helpers/heap.js';
+import { startTestHost } from '../helpers/host.js';
 import { openSession, seeText, type Session } from './support.js';
+
+const RESUMED = 'Delivery resumed: the events that waited are sent now (any that waited longer than the retry window are in the dead letters, to replay).';
 
 /** A loopback port nobody listens on: a sandbox that is not running. */
 async function closedPort(): Promise<number> {
@@ -29,7 +33,8 @@ describe('Integration lifecycle', () => {
   const card = () => s.page.locator('#catalog .card[data-key="heap"] .installed-count');
 
   beforeAll(async () => {
-    s = await openSession();
+    // Retries a second apart: a paused event waits long enough (the retry window) for a person to resume it.
+    s = await openSession({ host: await startTestHost({ retry: new RetryPolicy([1000, 2000, 4000, 8000], () => 0.5) }) });
     production = await s.install({}, 'Heap production');
   });
   afterAll(async () => s?.close());
@@ -37,10 +42,6 @@ describe('Integration lifecycle', () => {
   it('counts installations on the library card', async () => {
     await s.page.reload();
     expect(await seeText(card(), 'Installed')).toBe('Installed (1)');
-    localUrl = `http://127.0.0.1:${await closedPort()}`;
-    local = await s.install({ endpoint: localUrl }, 'Heap local');
-    await s.page.reload();
-    expect(await seeText(card(), 'Installed (2)')).toBe('Installed (2)');
   });
 
   it('shows prominently which Heap environment it sends to', async () => {
@@ -50,7 +51,7 @@ describe('Integration lifecycle', () => {
         'Sends to Heap',
         'APP ID', APP_ID,
         'DATA REGION', 'US (heapanalytics.com)',
-        'ENDPOINT OVERRIDE', s.sandbox.url,
+        'ENDPOINT OVERRIDE', `${s.sandbox.url}\n`,
         `No events appearing in Heap? The guide's first cause is the wrong environment: make sure the Heap dashboard shows the environment of app ${APP_ID} (Production and Development have different App IDs).`,
       ].join('\n'),
     );
@@ -114,15 +115,22 @@ describe('Integration lifecycle', () => {
 
     s.sandbox.clearFaults();
     await s.page.getByRole('button', { name: 'Test connection' }).click();
-    await s.page.getByText('Delivery resumed: the events that waited are being sent.').waitFor();
+    await s.page.getByText(RESUMED).waitFor();
     expect(await s.page.locator('#test-result .notice').first().innerText()).toBe(`Heap accepted the App ID and API key for app ${APP_ID}`);
     expect(await seeText(s.page.locator('h1 .badge'), 'RUNNING')).toBe('RUNNING');
     expect(await s.page.locator('#delivery-state').count()).toBe(0);
-    await s.host.scheduler.drained();
+    // What waited goes out: the live stream shows it delivered.
+    await s.page.getByRole('navigation', { name: 'Integration sections' }).getByRole('link', { name: 'Live events' }).click();
+    await s.page.locator('#live-events tr[data-message-id="lc-paused"][data-status="delivered"]').waitFor();
     expect(s.sandbox.recordedEvents().some((e) => e.idempotency_key === 'lc-paused')).toBe(true);
   });
 
   it('says the Heap sandbox does not answer when a loopback endpoint is down: after a failed test, and after network errors', async () => {
+    localUrl = `http://127.0.0.1:${await closedPort()}`;
+    local = await s.install({ endpoint: localUrl }, 'Heap local');
+    await s.page.getByRole('link', { name: '← Installed integrations' }).click();
+    await s.page.getByRole('link', { name: 'Integration Library' }).click();
+    expect(await seeText(card(), 'Installed (2)')).toBe('Installed (2)');
     await s.open(local);
     await s.page.getByRole('button', { name: 'Test connection' }).click();
     await s.page.locator('#test-result .notice.bad').waitFor();
@@ -130,7 +138,7 @@ describe('Integration lifecycle', () => {
 
     await s.send([{ type: 'track', event: 'Nobody Home', userId: 'user-lc', messageId: 'lc-nobody' }], { drain: false });
     await s.page.getByRole('navigation', { name: 'Integration sections' }).getByRole('link', { name: 'Live events' }).click();
-    await s.page.locator('#live-events tr[data-message-id="lc-nobody"]').waitFor();
+    await s.page.locator('#live-events tr[data-message-id="lc-nobody"]').first().waitFor();
     expect(await s.page.locator('#live-events tr[data-message-id="lc-nobody"] td[data-label="Status"]').first().innerText()).toBe('RETRYABLE');
     await s.page.reload();
     expect(await seeText(s.page.locator('#sandbox-hint'), 'does not answer')).toBe(`The Heap sandbox at ${localUrl} does not answer; npm start runs one on port 8085 (npm run sandbox runs it alone).`);
@@ -146,9 +154,9 @@ describe('Integration lifecycle', () => {
     const body = await dialog().locator('.dialog-body').innerText();
     expect(body).toMatch(
       new RegExp(
-        `^This integration sends to Heap app ${APP_ID} \\(US \\(heapanalytics\\.com\\), endpoint override ${localUrl.replace(/\./g, '\\.')}\\)\\.\\n` +
+        `^This integration sends to Heap app ${APP_ID} \\(US \\(heapanalytics\\.com\\), endpoint override ${localUrl.replace(/\./g, '\\.')}\\)\\.\\n\\n` +
           'Deleted now: the integration with its configuration and revisions, its queue \\(\\d+ waiting events?\\) and its dead letters \\(\\d+ events?\\)\\.\\n' +
-          'Kept: its delivery logs, until their retention of 30 days runs out\\.\\n' +
+          'Kept: its delivery logs, until their retention of 30 days runs out\\.\\n\\n' +
           'What Heap already received stays there\\. This cannot be undone\\.$',
       ),
     );
@@ -159,6 +167,7 @@ describe('Integration lifecycle', () => {
     expect(await focused()).toBe('Delete');
 
     await s.page.getByRole('button', { name: 'Delete' }).click();
+    await dialog().waitFor();
     await s.page.keyboard.press('Enter');
     await s.page.getByText('Deleted Heap local.').waitFor();
     expect(await s.page.locator('#installed tbody tr td[data-label="Name"]').allInnerTexts()).toEqual(['Heap EU production']);

@@ -61,7 +61,10 @@ export async function openSession(options: { width?: number; height?: number; ho
       return answer.body;
     },
     async open(id, section) {
-      await page.goto(`${session.host.url}/#/integrations/${id}${section ? `/${section}` : ''}`);
+      const target = `${session.host.url}/#/integrations/${id}${section ? `/${section}` : ''}`;
+      // The same address again is no navigation at all: read the page afresh, as a person reloads it.
+      if (page.url() === target) await page.reload();
+      else await page.goto(target);
       await page.locator(`#section-${section ?? 'overview'} #section-title`).waitFor();
     },
     async close() {

@@ -7,12 +7,11 @@ let counter = 0;
 
 /**
  * Opens a dialog. `body`: nodes; `fields`: inputs inside the form (the first gets focus);
- * `onConfirm(form)`: async, throws to keep the dialog open with its message. Answers true when
- * confirmed, false when cancelled.
+ * `onConfirm(form)`: async, throws to keep the dialog open with its message; `opener` gets the focus
+ * back (the focused element by default). Answers true when confirmed, false when cancelled.
  */
-export function openDialog({ title, body = [], confirm, danger = false, onConfirm = async () => {}, cancel = 'Cancel' }) {
+export function openDialog({ title, body = [], confirm, danger = false, onConfirm = async () => {}, cancel = 'Cancel', opener = document.activeElement }) {
   const id = `dialog-${++counter}`;
-  const opener = document.activeElement;
   const error = h('p', { class: 'error', id: `${id}-error`, role: 'alert' });
   const confirmButton = h('button', { type: 'submit', class: danger ? 'danger' : '' }, confirm);
   const cancelButton = h('button', { type: 'button', class: 'secondary' }, cancel);

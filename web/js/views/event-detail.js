@@ -47,6 +47,7 @@ function reasonsPane(attempts) {
   for (const a of attempts) {
     if (a.status === 'filtered') items.push(h('li', { class: 'filtered' }, `Filtered (attempt ${a.attempt})${a.code ? ` [${a.code}]` : ''}: ${a.message ?? 'no reason given'}`));
     else if (a.status === 'failed' && a.message) items.push(h('li', { class: 'failed' }, `Failed (attempt ${a.attempt})${a.code ? ` [${a.code}]` : ''}: ${a.message}`));
+    else if (a.status === 'retryable' && a.message) items.push(h('li', { class: 'retryable' }, `To be retried (attempt ${a.attempt})${a.code ? ` [${a.code}]` : ''}: ${a.message}`));
     for (const w of a.warnings) items.push(h('li', { class: 'warning' }, `Warning (attempt ${a.attempt}): ${w}`));
   }
   return items.length === 0 ? [h('p', { class: 'empty' }, 'No warnings, and nothing was filtered.')] : [h('ul', { class: 'reasons' }, items)];

@@ -16,7 +16,7 @@ export function testConnection(page, result) {
       const answer = await api('POST', `/integrations/${enc(page.id)}/test-connection`);
       fill(result,
         notice(answer.ok ? 'ok' : 'bad', answer.message),
-        answer.resumed ? notice('ok', 'Delivery resumed: the events that waited are being sent.') : null,
+        answer.resumed ? notice('ok', 'Delivery resumed: the events that waited are sent now (any that waited longer than the retry window are in the dead letters, to replay).') : null,
         answer.ok ? null : sandboxHint(page.integration.config.endpoint, answer.code));
       if (answer.resumed || answer.ok) await page.reloadState();
     } catch (error) {
@@ -76,9 +76,11 @@ export function toggleButton(page) {
 }
 
 export function deleteButton(page) {
-  return h('button', { type: 'button', class: 'secondary danger-outline', onclick: async () => {
+  const button = h('button', { type: 'button', class: 'secondary danger-outline', onclick: async () => {
     const { integration, manifest } = page;
+    button.disabled = true;
     const queue = await api('GET', `/integrations/${enc(page.id)}/overview`).then((o) => o.queue, () => undefined);
+    button.disabled = false;
     const now = queue
       ? `its queue (${plural(queue.waiting, 'waiting event')}) and its dead letters (${plural(queue.dead, 'event')})`
       : 'its queue and its dead letters';
@@ -93,10 +95,12 @@ export function deleteButton(page) {
       ],
       confirm: `Delete ${integration.name}`,
       danger: true,
+      opener: button,
       async onConfirm() {
         await api('DELETE', `/integrations/${enc(page.id)}`);
         location.hash = `#/integrations?deleted=${enc(integration.name)}`;
       },
     });
   } }, 'Delete');
+  return button;
 }

@@ -1,6 +1,6 @@
 // How delivery stands, in words: the badge beside the name and the notice that says what to do.
 import { h } from '../dom.js';
-import { formatClock, formatTime } from '../format.js';
+import { formatClock, formatTime, plural } from '../format.js';
 
 const LABELS = { running: 'Running', paused: 'Paused', backing_off: 'Backing off', disabled: 'Disabled' };
 
@@ -20,7 +20,7 @@ export function stateNotice(delivery) {
     case 'backing_off':
       return h('div', { class: 'notice warn', role: 'status', id: 'delivery-state' },
         h('strong', {}, 'Heap is not answering'),
-        `: ${delivery.consecutive_failures ?? 'several'} batches in a row failed; the next try is at ${formatClock(delivery.until)}. Events wait in the queue.`);
+        `: ${delivery.consecutive_failures ? plural(delivery.consecutive_failures, 'batch', 'batches') : 'several batches'} in a row failed; the next try is at ${formatClock(delivery.until)}. Events wait in the queue.`);
     case 'disabled':
       return h('div', { class: 'notice info', role: 'status', id: 'delivery-state' },
         h('strong', {}, 'Disabled'),

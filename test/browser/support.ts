@@ -101,16 +101,17 @@ export function column(rows: Locator, label: string): Promise<string[]> {
 }
 
 /**
- * What sticks out past the right edge of a `width`-wide page (ignoring what scrolls inside its own
- * box, such as the section tabs or a code block): a list of "tag.class#id" (empty when nothing does).
+ * What sticks out past the right edge of a `width`-wide page (ignoring what scrolls or is clipped
+ * inside its own box, such as the section tabs or a code block): "tag.class#id" each, and the page's
+ * own width when it scrolls sideways (empty when nothing does).
  */
 export function overflowing(page: Page, width: number): Promise<string[]> {
   return page.evaluate((w) => {
     const scrolls = (e: Element | null): boolean => {
-      for (let p = e?.parentElement; p && p !== document.body; p = p.parentElement) if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+      for (let p = e?.parentElement; p && p !== document.body; p = p.parentElement) if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
       return false;
     };
-    const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1 && !scrolls(e));
+    const out = Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > w + 1 && !scrolls(e));
     return [...out.map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}#${e.id}`), ...(document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth} px wide`] : [])];
   }, width);
 }

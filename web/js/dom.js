@@ -56,7 +56,8 @@ export function table(columns, rows, attrs = {}) {
 }
 
 export function cell(column, ...content) {
-  return h('td', { 'data-label': column }, ...content);
+  const items = content.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false && c !== '');
+  return h('td', { 'data-label': column }, items.length > 0 ? h('span', { class: 'value' }, items) : null);
 }
 
 /** A code block a keyboard can reach and scroll. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { artifactPath } from '../helpers/browser.js';
-import { lineOf, openSession, overflowing, seeText, type Session } from './support.js';
+import { lineOf, openSession, overflowing, seeText, unlabelled, type Session } from './support.js';
 
 /**
  * The blueprint editor and its event tester (issue #11): JSON errors at their line, the host's own
@@ -177,6 +177,7 @@ describe('Blueprint editor', () => {
   it('is usable on a phone (390 px)', async () => {
     await s.page.setViewportSize({ width: 390, height: 844 });
     expect(await overflowing(s.page, 390)).toEqual([]);
+    expect(await unlabelled(s.page)).toEqual([]);
     await s.page.screenshot({ path: artifactPath('blueprint-editor-390.png'), fullPage: true });
   });
 

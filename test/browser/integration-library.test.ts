@@ -4,7 +4,7 @@ import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { artifactPath, launchChromium } from '../helpers/browser.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
-import { seeText } from './support.js';
+import { seeText, unlabelled } from './support.js';
 
 /**
  * The guide's Management UI setup, as a person does it, in a real headless Chromium against a real
@@ -74,6 +74,7 @@ describe('Integration Library page', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-app_id');
     expect(await page.locator('#field-api_key').getAttribute('type')).toBe('password');
     expect(await page.locator('#field-region option').allTextContents()).toEqual(['US (heapanalytics.com)', 'EU (c.eu.heap-api.com)']);
+    expect(await unlabelled(page)).toEqual([]);
 
     await page.getByLabel('App ID').fill('12ab');
     await page.getByRole('button', { name: 'Install Integration' }).click();

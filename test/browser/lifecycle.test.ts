@@ -4,7 +4,7 @@ import { artifactPath } from '../helpers/browser.js';
 import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import { APP_ID } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
-import { openSession, seeText, type Session } from './support.js';
+import { openSession, seeText, unlabelled, type Session } from './support.js';
 
 const RESUMED = 'Delivery resumed: the events that waited are sent now (any that waited longer than the retry window are in the dead letters, to replay).';
 
@@ -62,6 +62,7 @@ describe('Integration lifecycle', () => {
     await s.page.getByRole('button', { name: 'Rename' }).click();
     await dialog().waitFor();
     expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('rename-input');
+    expect(await unlabelled(s.page)).toEqual([]);
     await s.page.keyboard.press('Escape');
     await dialog().waitFor({ state: 'detached' });
     expect(await focused()).toBe('Rename');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { artifactPath } from '../helpers/browser.js';
 import { API_KEY } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
-import { column, openSession, overflowing, seeText, type Session, type SessionHost } from './support.js';
+import { column, openSession, overflowing, seeText, unlabelled, type Session, type SessionHost } from './support.js';
 
 /**
  * The live event stream (issue #11): deliveries appear as they happen, the stream says when it is
@@ -95,6 +95,7 @@ describe('Live events', () => {
     await s.send([
       { type: 'track', event: 'Order Completed', userId: 'user-live', messageId: 'live-refused', properties: { revenue: 10 } },
       { type: 'track', event: 'Long Note', userId: 'user-live', messageId: 'live-flaky', properties: { note: 'x'.repeat(1100), ['k'.repeat(1100)]: 1 } },
+      { type: 'group', groupId: 'acme', userId: 'user-live', messageId: 'live-group', traits: { name: 'Acme Inc' } },
     ]);
     await s.page.locator('#live-events tr[data-message-id="live-refused"]').waitFor();
     await s.page.locator('#live-events tr[data-message-id="live-flaky"][data-status="delivered"]').waitFor();
@@ -119,6 +120,12 @@ describe('Live events', () => {
       `Warning (attempt 2): dropped property "${'k'.repeat(40)}…": its name is 1100 characters, Heap's limit is 1024`,
       'Warning (attempt 2): truncated property "note" from 1100 to 1024 characters',
     ]);
+
+    // Heap answers account properties with a bare OK: the status and the time say more.
+    await s.page.getByRole('button', { name: 'Details of live-group', exact: true }).click();
+    await s.page.locator('#event-detail[data-message-id="live-group"]').waitFor();
+    expect(await s.page.locator('#pane-request .call-line').innerText()).toBe(`POST ${s.sandbox.url}/api/add_account_properties`);
+    expect(await s.page.locator('#pane-answer .quiet-answer').innerText()).toMatch(/^Heap answered 200 in \d+ ms with no message \(its body: OK\)\.$/);
     s.sandbox.clearFaults();
   });
 
@@ -151,8 +158,10 @@ describe('Live events', () => {
 
     await s.page.getByRole('button', { name: 'Clear filters' }).click();
     await s.page.waitForURL(/\/live$/);
-    expect(await seeText(s.page.locator('#live-count'), '8 deliveries')).toBe('8 deliveries shown, newest first.');
-    expect(await column(rows(), 'Message ID')).toEqual(['live-added-2', 'live-viewed-2', 'live-flaky', 'live-flaky', 'live-refused', 'live-anon-identify', 'live-viewed', 'live-page']);
+    expect(await seeText(s.page.locator('#live-count'), '9 deliveries')).toBe('9 deliveries shown, newest first.');
+    const all = await column(rows(), 'Message ID');
+    expect(all.slice(0, 2)).toEqual(['live-added-2', 'live-viewed-2']);
+    expect([...all].sort()).toEqual(['live-added-2', 'live-anon-identify', 'live-flaky', 'live-flaky', 'live-group', 'live-page', 'live-refused', 'live-viewed', 'live-viewed-2']);
   });
 
   it('pauses and resumes without missing what was delivered meanwhile', async () => {
@@ -194,6 +203,7 @@ describe('Live events', () => {
     await s.page.getByRole('button', { name: 'Details of live-viewed', exact: true }).click();
     await s.page.locator('#event-detail[data-message-id="live-viewed"]').waitFor();
     expect(await overflowing(s.page, 390)).toEqual([]);
+    expect(await unlabelled(s.page)).toEqual([]);
     const [event, request] = await Promise.all([s.page.locator('#pane-event').boundingBox(), s.page.locator('#pane-request').boundingBox()]);
     expect(request!.y).toBeGreaterThan(event!.y + event!.height - 1);
     await s.page.screenshot({ path: artifactPath('live-events-390.png'), fullPage: true });

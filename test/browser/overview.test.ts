@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { artifactPath } from '../helpers/browser.js';
-import { openSession, overflowing, seeText, type Session } from './support.js';
+import { openSession, overflowing, seeText, unlabelled, type Session } from './support.js';
 
 const OUTCOMES = ['delivered', 'filtered', 'retryable', 'failed', 'dead'] as const;
 type Counts = Record<(typeof OUTCOMES)[number], number>;
@@ -97,6 +97,7 @@ describe('Delivery overview', () => {
     await s.page.getByRole('button', { name: 'Refresh overview' }).click();
     await s.page.locator('#chart-hours svg.plot').waitFor();
     expect(await overflowing(s.page, 390)).toEqual([]);
+    expect(await unlabelled(s.page)).toEqual([]);
     await s.page.screenshot({ path: artifactPath('overview-390.png'), fullPage: true });
   });
 

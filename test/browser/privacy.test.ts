@@ -4,7 +4,7 @@ import { INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/i
 import { artifactPath } from '../helpers/browser.js';
 import { API_KEY, APP_ID, heapPlugin } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
-import { openSession, overflowing, seeText, type Session } from './support.js';
+import { openSession, overflowing, seeText, unlabelled, type Session } from './support.js';
 
 /** Heap's delivery under another catalog key, declaring no capability: a plugin without user deletion. */
 const heap = heapPlugin();
@@ -109,6 +109,7 @@ describe('Privacy: delete a user', () => {
   it('is usable on a phone (390 px)', async () => {
     await s.page.setViewportSize({ width: 390, height: 844 });
     expect(await overflowing(s.page, 390)).toEqual([]);
+    expect(await unlabelled(s.page)).toEqual([]);
     await s.page.screenshot({ path: artifactPath('privacy-390.png'), fullPage: true });
   });
 

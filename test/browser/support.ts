@@ -115,3 +115,17 @@ export function overflowing(page: Page, width: number): Promise<string[]> {
     return [...out.map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}#${e.id}`), ...(document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth} px wide`] : [])];
   }, width);
 }
+
+/** Controls a person using a screen reader could not name: "tag#id" each (empty when every control has a label). */
+export function unlabelled(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('input:not([type="hidden"]):not([hidden]), select, textarea, button, meter, a[href]'))
+      .filter((el) => {
+        const aria = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+        if (aria) return false;
+        if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement) return (el.textContent ?? '').trim() === '';
+        return ((el as HTMLInputElement).labels?.length ?? 0) === 0;
+      })
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id}`),
+  );
+}

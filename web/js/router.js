@@ -58,10 +58,6 @@ export function setRoutes(routes) {
   table = routes;
 }
 
-export function currentPath() {
-  return location.hash.replace(/^#/, '').split('?')[0];
-}
-
 export async function render() {
   current?.dispose();
   const ctx = (current = new ViewContext());

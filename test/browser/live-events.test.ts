@@ -189,7 +189,7 @@ describe('Live events', () => {
     // The host comes back on the same port and store; the page finds it by itself.
     restarted = await startTestHost({ port }, { place: s.host.place });
     s.host = restarted;
-    expect(await seeText(state(), 'Reconnected at', 15_000)).toMatch(/^Reconnected at .+ \(the connection was lost at .+\); deliveries made meanwhile are included\.$/);
+    expect(await seeText(state(), 'Reconnected at', 30_000)).toMatch(/^Reconnected at .+ \(the connection was lost at .+\); deliveries made meanwhile are included\.$/);
     await s.send([{ type: 'track', event: 'After Restart', userId: 'user-live', messageId: 'live-after-restart' }]);
     await s.page.locator('#live-events tr[data-message-id="live-after-restart"]').waitFor();
     expect((await column(rows(), 'Message ID'))[0]).toBe('live-after-restart');

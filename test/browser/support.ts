@@ -65,7 +65,8 @@ export async function openSession(options: { width?: number; height?: number; ho
       // The same address again is no navigation at all: read the page afresh, as a person reloads it.
       if (page.url() === target) await page.reload();
       else await page.goto(target);
-      await page.locator(`#section-${section ?? 'overview'} #section-title`).waitFor();
+      // The new page, not the one still shown while it loads.
+      await page.locator(`#section-${section ?? 'overview'}[data-integration="${id}"] #section-title`).waitFor();
     },
     async close() {
       await browser.close();

@@ -24,22 +24,29 @@ export function openDialog({ title, body = [], confirm, danger = false, onConfir
   document.body.append(dialog);
 
   return new Promise((resolve) => {
-    let confirmed = false;
-    const close = () => dialog.close();
-    dialog.addEventListener('close', () => {
+    let done = false;
+    // Closing and giving the focus back happen together, so nothing sees the focus in between.
+    const finish = (confirmed) => {
+      if (done) return;
+      done = true;
+      if (dialog.open) dialog.close();
       dialog.remove();
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
       resolve(confirmed);
+    };
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      finish(false);
     });
-    cancelButton.addEventListener('click', close);
+    dialog.addEventListener('close', () => finish(false));
+    cancelButton.addEventListener('click', () => finish(false));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       error.textContent = '';
       confirmButton.disabled = true;
       try {
         await onConfirm(form);
-        confirmed = true;
-        close();
+        finish(true);
       } catch (failure) {
         error.textContent = failure?.message ?? String(failure);
         confirmButton.disabled = false;

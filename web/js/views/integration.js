@@ -53,7 +53,7 @@ export async function integrationView(ctx, [id, sectionKey = 'overview'], query)
 
   const message = takeFlash();
   const link = ([key, label]) => h('a', { href: `#/integrations/${enc(id)}${key === 'overview' ? '' : `/${key}`}`, 'aria-current': key === section[0] ? 'page' : undefined, 'data-keep-focus': true }, label);
-  const panel = h('section', { class: 'section', id: `section-${section[0]}`, 'aria-labelledby': 'section-title' });
+  const panel = h('section', { class: 'section', id: `section-${section[0]}`, 'aria-labelledby': 'section-title', 'data-integration': id });
 
   await drawState();
   const shown = show(ctx, `${integration.name} · ${section[1]}`,

@@ -182,7 +182,7 @@ describe('Live events', () => {
 
   it('says when the connection is lost and when it is back, and shows what was delivered meanwhile', async () => {
     await s.host.stop();
-    expect(await seeText(state(), 'Disconnected since', 10_000)).toMatch(/^Disconnected since .+: the host does not answer\. Reconnecting by itself…$/);
+    expect(await seeText(state(), 'Disconnected since', 30_000)).toMatch(/^Disconnected since .+: the host does not answer\. Reconnecting by itself…$/);
     expect(await state().getAttribute('class')).toContain('lost');
     await s.page.screenshot({ path: artifactPath('live-events-disconnected.png') });
 

@@ -4,6 +4,7 @@ import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { artifactPath, launchChromium } from '../helpers/browser.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
+import { seeText, unlabelled } from './support.js';
 
 /**
  * The guide's Management UI setup, as a person does it, in a real headless Chromium against a real
@@ -15,6 +16,8 @@ describe('Integration Library page', () => {
   let browser: Browser;
   let page: Page;
   const requestsOffHost: string[] = [];
+  const pageErrors: string[] = [];
+  const section = (name: string) => page.getByRole('navigation', { name: 'Integration sections' }).getByRole('link', { name, exact: true });
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -24,15 +27,24 @@ describe('Integration Library page', () => {
     page.on('request', (request) => {
       if (!request.url().startsWith(host.url) && !request.url().startsWith('data:')) requestsOffHost.push(request.url());
     });
+    // The browser logs every 4xx answer as "Failed to load resource"; the page shows those itself.
+    page.on('console', (message) => void (message.type() === 'error' && !message.text().startsWith('Failed to load resource') && pageErrors.push(message.text())));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${host.url}/`);
-    await page.getByLabel('Admin token').fill(host.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#catalog .card').first().waitFor();
   });
   afterAll(async () => {
     await browser?.close();
     await host?.cleanup();
     await sandbox?.stop();
+  });
+
+  it('shows no Sign out on the sign-in page, and shows it once signed in', async () => {
+    await page.getByLabel('Admin token').waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
+    await page.getByLabel('Admin token').fill(host.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#catalog .card').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
   });
 
   it('finds Heap through the Analytics filter and the search box, with its Beta badge', async () => {
@@ -49,6 +61,7 @@ describe('Integration Library page', () => {
     expect(await card.locator('h3').textContent()).toBe('HeapBeta');
     expect(await card.locator('.badge').textContent()).toBe('Beta');
     expect(await card.locator('.category').textContent()).toBe('Analytics');
+    expect(await card.locator('.installed-count').count()).toBe(0);
     await page.screenshot({ path: artifactPath('integration-library.png'), fullPage: true });
   });
 
@@ -61,6 +74,7 @@ describe('Integration Library page', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-app_id');
     expect(await page.locator('#field-api_key').getAttribute('type')).toBe('password');
     expect(await page.locator('#field-region option').allTextContents()).toEqual(['US (heapanalytics.com)', 'EU (c.eu.heap-api.com)']);
+    expect(await unlabelled(page)).toEqual([]);
 
     await page.getByLabel('App ID').fill('12ab');
     await page.getByRole('button', { name: 'Install Integration' }).click();
@@ -77,14 +91,20 @@ describe('Integration Library page', () => {
     expect(await page.locator('#field-endpoint-error').textContent()).toBe('Endpoint override must use https (http is allowed only for loopback addresses)');
   });
 
-  it('installs with valid values, lands on the integration page, and never puts the API key in the HTML', async () => {
+  it('installs with valid values, lands on the integration page, shows the config under its labels, and never puts the API key in the HTML', async () => {
     await page.getByLabel('API Key').fill('wrong-key-but-well-formed');
     await page.getByLabel('Endpoint override').fill(sandbox.url);
     await page.getByRole('button', { name: 'Install Integration' }).click();
     await page.getByText('Installed Heap with the default blueprint.').waitFor();
     expect(page.url()).toMatch(/#\/integrations\/int_[0-9a-f]{16}\?installed=1$/);
-    expect(await page.locator('#config').innerText()).toContain('api_key\n********');
-    expect(await page.locator('pre.blueprint').textContent()).toContain('"vendor_event_name": "pageview"');
+    await section('Settings').click();
+    await page.locator('#config').waitFor();
+    const config = await page.locator('#config').innerText();
+    for (const row of ['App ID\n1234567890', 'API Key\n********', 'Data region\nUS (heapanalytics.com)', `Endpoint override\n${sandbox.url}`, 'Request timeout (ms)\n10000']) expect(config).toContain(row);
+    expect(config).not.toMatch(/app_id|api_key|timeout_ms/);
+    await section('Blueprint').click();
+    await page.locator('#blueprint-check .ok-text').waitFor();
+    expect(await page.getByLabel('Blueprint JSON').inputValue()).toContain('"vendor_event_name": "pageview"');
     expect(await page.content()).not.toContain('wrong-key-but-well-formed');
   });
 
@@ -95,6 +115,7 @@ describe('Integration Library page', () => {
       `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.`,
     );
 
+    await section('Settings').click();
     await page.getByText('Edit configuration').click();
     await page.getByLabel('API Key').fill(API_KEY);
     await page.getByRole('button', { name: 'Save configuration' }).click();
@@ -105,20 +126,23 @@ describe('Integration Library page', () => {
     expect(await page.content()).not.toContain(API_KEY);
   });
 
-  it('shows events sent through /v1/batch as delivered, and replays a dead letter after the fault clears', async () => {
+  it('shows events sent through /v1/batch as delivered, with event names and types in their own columns, and replays a dead letter after the fault clears', async () => {
     sandbox.addFault({ path: '/api/track', idempotency_key: 'ui-poison', status: 400, body: '{"error":"events[0]: rejected for the test"}' });
     const batch = ['ui-1', 'ui-2', 'ui-poison'].map((messageId) => ({ type: 'track', event: 'Checkout Started', userId: 'user-ui', messageId }));
-    expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(3);
+    expect((await host.call('POST', '/v1/batch', { batch: [...batch, { type: 'page', name: 'Home', anonymousId: 'anon-ui', messageId: 'ui-page' }] }, host.pipelineKey)).body.accepted).toBe(4);
     await host.scheduler.drained();
 
+    await section('Delivery logs').click();
     await page.getByRole('button', { name: 'Refresh delivery logs' }).click();
     await page.locator('#delivery-logs tr[data-message-id="ui-poison"]').waitFor();
     const row = (id: string) => page.locator(`#delivery-logs tr[data-message-id="${id}"]`).first();
-    expect(await row('ui-1').locator('td').allTextContents()).toEqual(expect.arrayContaining(['Checkout Started', 'ui-1', 'delivered', '200']));
-    expect(await row('ui-poison').locator('td').nth(3).textContent()).toBe('failed');
+    const cell = (id: string, label: string) => row(id).locator(`td[data-label="${label}"]`).innerText();
+    expect([await cell('ui-1', 'Event'), await cell('ui-1', 'Type'), await cell('ui-1', 'Message ID'), await cell('ui-1', 'Status'), await cell('ui-1', 'HTTP')]).toEqual(['Checkout Started', 'track', 'ui-1', 'DELIVERED', '200']);
+    expect([await cell('ui-page', 'Event'), await cell('ui-page', 'Type'), await cell('ui-page', 'User')]).toEqual(['Home', 'page', 'anon-ui (anonymous)']);
+    expect(await row('ui-poison').locator('td[data-label="Status"]').textContent()).toBe('failed');
     expect(await row('ui-poison').locator('td.answer').textContent()).toBe('Heap rejected the request (400): events[0]: rejected for the test');
 
-    await page.getByRole('button', { name: 'Refresh dead letters' }).click();
+    await section('Dead letters').click();
     await page.locator('#dead-letters tr[data-message-id="ui-poison"]').waitFor();
     sandbox.clearFaults();
     await page.getByRole('button', { name: 'Replay ui-poison' }).click();
@@ -126,11 +150,12 @@ describe('Integration Library page', () => {
     expect(await page.locator('#dead-letters').getByText('No dead letters.').count()).toBe(1);
     await host.scheduler.drained();
 
+    await section('Delivery logs').click();
     await page.getByLabel('Status').selectOption('delivered');
     // The filtered table replaces the old one: wait for the replayed event's delivered row itself.
     await page.locator('#delivery-logs tr[data-message-id="ui-poison"] .badge.delivered').waitFor();
-    expect(await page.locator('#delivery-logs tbody tr').evaluateAll((rows) => rows.map((r) => r.children[3].textContent))).toEqual(['delivered', 'delivered', 'delivered']);
-    expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ui-1', 'ui-2', 'ui-poison']);
+    expect(await page.locator('#delivery-logs tbody tr td[data-label="Status"]').allTextContents()).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ui-1', 'ui-2', 'ui-page', 'ui-poison']);
     await page.screenshot({ path: artifactPath('integration-page.png'), fullPage: true });
   });
 
@@ -141,13 +166,23 @@ describe('Integration Library page', () => {
     await host.scheduler.drained();
     await page.getByLabel('Status').selectOption('');
     await page.locator('#delivery-logs tr[data-message-id="xss-1"]').waitFor();
-    expect(await page.locator('#delivery-logs tr[data-message-id="xss-0"] td').nth(1).textContent()).toBe(names[0]);
-    expect(await page.locator('#delivery-logs tr[data-message-id="xss-1"] td').nth(1).textContent()).toBe(names[1]);
-    expect(await page.locator('#delivery-logs img, #delivery-logs script').count()).toBe(0);
+    expect(await page.locator('#delivery-logs tr[data-message-id="xss-0"] td[data-label="Event"]').textContent()).toBe(names[0]);
+    expect(await page.locator('#delivery-logs tr[data-message-id="xss-1"] td[data-label="Event"]').textContent()).toBe(names[1]);
+    await page.getByRole('button', { name: 'Details of xss-0' }).click();
+    await seeText(page.locator('#pane-event'), 'onerror');
+    expect(await page.locator('#delivery-logs img, #delivery-logs script, #event-detail img, #event-detail script').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
-  it('made no request to any other origin', () => {
+  it('counts the installation on the library card: Installed (1)', async () => {
+    await page.getByRole('link', { name: '← Installed integrations' }).click();
+    await page.getByRole('link', { name: 'Integration Library' }).click();
+    const card = page.locator('#catalog .card[data-key="heap"]');
+    expect(await seeText(card.locator('.installed-count'), 'Installed')).toBe('Installed (1)');
+  });
+
+  it('made no request to any other origin, and logged no error (no CSP refusal)', () => {
     expect(requestsOffHost).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ export function readJsonFile(file: string, option: string): unknown {
 export function readBlueprint(file: string | undefined): Blueprint {
   if (file === undefined) return heap.defaultBlueprint();
   const parsed = BlueprintSchema.safeParse(readJsonFile(file, '--blueprint'));
-  if (!parsed.success) throw new UsageError(`--blueprint ${file}: ${describeIssues(fieldIssues(parsed.error))}`);
+  if (!parsed.success) throw new UsageError(`--blueprint ${file}: ${describeIssues(fieldIssues(parsed.error, '', BlueprintSchema))}`);
   const options = heap.blueprintOptionsSchema.safeParse(parsed.data.options);
   if (!options.success) throw new UsageError(`--blueprint ${file}: ${describeIssues(fieldIssues(options.error, 'options'))}`);
   return parsed.data;

@@ -9,7 +9,7 @@ export type Transform = (typeof TRANSFORMS)[number];
  * spreads an object's fields into the payload instead of nesting it.
  */
 export const MappingSchema = z
-  .object({
+  .strictObject({
     source: z.string().min(1).optional(),
     value: z.unknown().optional(),
     target: z.string().min(1),
@@ -28,7 +28,7 @@ export const MappingSchema = z
   });
 export type Mapping = z.infer<typeof MappingSchema>;
 
-export const EventRuleSchema = z.object({
+export const EventRuleSchema = z.strictObject({
   /** The vendor's name for the event or call; absent keeps the original name. */
   vendor_event_name: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
@@ -38,7 +38,7 @@ export const EventRuleSchema = z.object({
 export type EventRule = z.infer<typeof EventRuleSchema>;
 
 /** The host's "integration configuration", version 2. `options` holds vendor-specific settings. */
-export const BlueprintSchema = z.object({
+export const BlueprintSchema = z.strictObject({
   version: z.literal(2),
   integration: z.string().optional(),
   variant: z.string().optional(),
@@ -46,8 +46,8 @@ export const BlueprintSchema = z.object({
   delivery_mode: z.enum(['server_side', 'client_side']),
   parameters: z.record(z.string(), z.unknown()).default({}),
   options: z.record(z.string(), z.unknown()).default({}),
-  global: z.object({ mappings: z.array(MappingSchema).default([]) }).default({ mappings: [] }),
-  defaults: z.object({
+  global: z.strictObject({ mappings: z.array(MappingSchema).default([]) }).default({ mappings: [] }),
+  defaults: z.strictObject({
     action: z.enum(['drop', 'passthrough']),
     mappings: z.array(MappingSchema).default([]),
   }),

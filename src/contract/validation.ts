@@ -6,13 +6,77 @@ export interface FieldIssue {
   message: string;
 }
 
-/** Flattens a zod error into one issue per bad field, each naming it. */
-export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-    return { field: path || '(root)', message: issue.message };
+/**
+ * Flattens a zod error into one issue per bad field, each naming it. A key a strict object does not
+ * know is named itself, with the field it probably meant when one is close (`vendor_event_nam` →
+ * `vendor_event_name`), read from `schema` when it is given.
+ */
+export function fieldIssues(error: z.ZodError, prefix = '', schema?: z.ZodType): FieldIssue[] {
+  const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter((p) => p !== '').join('.') || '(root)';
+  return error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') return [{ field: join(issue.path), message: issue.message }];
+    const known = schema ? knownKeys(schema, issue.path) : [];
+    return issue.keys.map((key) => {
+      const guess = nearest(key, known);
+      return { field: join([...issue.path, key]), message: `is not a known field${guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}` };
+    });
   });
 }
+
+/** The keys an object schema takes at `path` (records, arrays and wrappers walked through). */
+export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: unknown = schema;
+  const unwrap = () => {
+    for (let guard = 0; guard < 20; guard++) {
+      const def = (current as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) return;
+      if (def.innerType) current = def.innerType;
+      else if (def.type === 'pipe') current = def.in;
+      else return;
+    }
+  };
+  unwrap();
+  for (const segment of path) {
+    const def = (current as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type === 'object') current = (def.shape as Record<string, unknown>)[String(segment)];
+    else if (def.type === 'record') current = def.valueType;
+    else if (def.type === 'array') current = def.element;
+    else return [];
+    if (!current) return [];
+    unwrap();
+  }
+  const def = (current as { _zod: { def: Record<string, unknown> } })._zod.def;
+  return def.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** The known key within two edits of `key` (case and plural endings aside), if exactly one is closest. */
+export function nearest(key: string, known: readonly string[]): string | undefined {
+  const scored = known.map((k) => ({ k, d: Math.min(distance(key.toLowerCase(), k.toLowerCase()), distance(singular(key), singular(k))) })).sort((a, b) => a.d - b.d);
+  if (scored.length === 0 || scored[0].d > Math.min(2, Math.floor(key.length / 2))) return undefined;
+  return scored.length > 1 && scored[1].d === scored[0].d ? undefined : scored[0].k;
+}
+
+/** `identities` → `identity`, `ids` → `id`: a singular sent for a plural is a near miss, not a stranger. */
+function singular(word: string): string {
+  const w = word.toLowerCase();
+  if (w.endsWith('ies')) return `${w.slice(0, -3)}y`;
+  if (w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swap of two letters counts as one edit. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
 
 /** One sentence for logs and error answers: `app_id: must be numeric; api_key: is required`. */
 export function describeIssues(issues: readonly FieldIssue[]): string {

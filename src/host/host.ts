@@ -193,6 +193,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
       wake: (ids) => scheduler.notify(ids),
       clock,
       instance: { id: instanceId, engine, version, startedAt },
+      settings: {
+        logRetentionDays: options.logRetentionDays ?? 30,
+        retryScheduleMs: retry.scheduleMs,
+        retryWindowMs: retry.waitLimitMs,
+        leaseMs: options.leaseMs ?? 30_000,
+        rateLimits: options.rateLimits ?? true,
+        rateLimitScale: options.rateLimitScale ?? 1,
+      },
     });
     operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor });
     deletionRoutes(app, store, userDeletions);

@@ -241,6 +241,15 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
       blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { identity: { anonymous: 'guess' } } },
     });
     expect(badOptions.body.error.fields).toEqual([{ field: 'blueprint.options.identity.anonymous', message: 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"' }]);
+    // A typo is named, never silently dropped.
+    const typo = await host.call('PATCH', `/v1/admin/integrations/${id}`, {
+      blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, events: { page: { vendor_event_nam: 'pageview' } } },
+    });
+    expect(typo.body.error.fields).toEqual([{ field: 'blueprint.events.page.vendor_event_nam', message: 'is not a known field; did you mean "vendor_event_name"?' }]);
+    // null clears a field back to its default.
+    const cleared = await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { timeout_ms: 5000 } });
+    expect(cleared.body.config.timeout_ms).toBe(5000);
+    expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { timeout_ms: null } })).body.config.timeout_ms).toBe(10000);
   });
 
   it('answers test-connection with the adapter’s verdict', async () => {

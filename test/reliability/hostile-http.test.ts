@@ -201,7 +201,7 @@ describe('hostile HTTP requests', () => {
       expect(text).not.toContain('root:');
     }
     printFigures('Path traversal on the page routes', rows);
-    expect((await fetch(`${host.url}/app.js`)).status).toBe(200);
+    expect((await fetch(`${host.url}/js/main.js`)).status).toBe(200);
   });
 
   it('answers 413 naming the bound to a body past it, with or without a Content-Length, and keeps serving', async () => {

@@ -62,7 +62,7 @@ describe.each(ENGINES)('secrets never leak on %s', (engine: EngineName) => {
         '/metrics',
         '/health',
         '/',
-        '/app.js',
+        '/js/main.js',
       ]) {
         await call('GET', path);
       }

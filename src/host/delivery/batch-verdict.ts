@@ -12,7 +12,7 @@ export interface BatchVerdict {
   /** An installation-level failure: hold the events, pause the integration until its config changes. */
   pause?: { code: string; message: string };
   /** Every event that went failed for a transient reason: the vendor looks down (or asked to wait). */
-  outage?: { retryAfterMs?: number };
+  outage?: { retryAfterMs?: number; code: string; message: string };
   /** The vendor answered at least one call (delivered, or refused an event on its merits). */
   answered: boolean;
   /** Seconds from acceptance to delivery, per delivered event. */
@@ -42,6 +42,7 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
   const createdAt = new Date(ctx.now).toISOString();
   let transient = 0;
   let retryAfterMs: number | undefined;
+  let firstFailure: { code: string; message: string } | undefined;
 
   sent.forEach((item, i) => {
     const result = results[i];
@@ -76,7 +77,10 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
         bump('dead');
         return;
       case 'retryable': {
-        if (result.code !== undefined && TRANSIENT.has(result.code)) transient++;
+        if (result.code !== undefined && TRANSIENT.has(result.code)) {
+          transient++;
+          firstFailure ??= { code: result.code, message: result.message ?? result.code };
+        }
         if (result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
         bump('retryable');
         if (attempts >= ctx.retry.maxAttempts) {
@@ -93,7 +97,9 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
       }
     }
   });
-  if (sent.length > 0 && transient === sent.length) verdict.outage = { retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, ctx.retry.retryAfterCapMs) };
+  if (sent.length > 0 && transient === sent.length && firstFailure) {
+    verdict.outage = { retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, ctx.retry.retryAfterCapMs), ...firstFailure };
+  }
   return verdict;
 }
 

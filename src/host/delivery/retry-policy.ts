@@ -12,7 +12,7 @@ export class RetryPolicy {
   readonly maxAttempts: number;
 
   constructor(
-    private readonly scheduleMs: readonly number[] = DEFAULT_RETRY_SCHEDULE_MS,
+    readonly scheduleMs: readonly number[] = DEFAULT_RETRY_SCHEDULE_MS,
     private readonly random: () => number = Math.random,
     readonly retryAfterCapMs: number = DEFAULT_RETRY_AFTER_CAP_MS,
   ) {

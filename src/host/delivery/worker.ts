@@ -219,7 +219,7 @@ export class IntegrationWorker {
           } else if (verdict?.outage) {
             const streak = status.consecutiveFailures + 1;
             backoffMs = Math.max(Math.min(this.options.retry.firstDelayMs, 500 * 2 ** (streak - 1)), verdict.outage.retryAfterMs ?? 0);
-            await tx.status.backOff(this.id, now + backoffMs, streak, status.failingSince ?? now, now);
+            await tx.status.backOff(this.id, { until: now + backoffMs, failures: streak, since: status.failingSince ?? now, code: verdict.outage.code, message: verdict.outage.message }, now);
             statusChanged = true;
           } else if (verdict?.answered && status.consecutiveFailures > 0) {
             await tx.status.recovered(this.id, now);

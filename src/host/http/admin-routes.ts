@@ -22,6 +22,7 @@ import {
   ErrorSchema,
   EventTraceSchema,
   HealthSchema,
+  HostSchema,
   IdParams,
   InstallRequestSchema,
   IntegrationSchema,
@@ -45,6 +46,8 @@ export interface AdminDeps {
   wake: (integrationIds: string[]) => void;
   clock: () => number;
   instance: { id: string; engine: 'sqlite' | 'postgres'; version: string; startedAt: number };
+  /** What this host was started with that an operator (or the page) needs to know. */
+  settings: { logRetentionDays: number; retryScheduleMs: readonly number[]; retryWindowMs: number; leaseMs: number; rateLimits: boolean; rateLimitScale: number };
 }
 
 export const ADMIN = '/v1/admin';
@@ -97,6 +100,22 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
     '/metrics',
     { config: admin, schema: { ...adminDocs, tags: ['host'], summary: "Prometheus metrics: this instance's counters and process metrics, the shared queue depth" } },
     async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
+  );
+
+  app.get(
+    `${ADMIN}/host`,
+    { config: admin, schema: { ...adminDocs, tags: ['host'], summary: 'This instance and the settings it runs with (retention, retries, leases, rate limits)', response: { 200: HostSchema, 401: ErrorSchema } } },
+    async () => ({
+      version: deps.instance.version,
+      instance_id: deps.instance.id,
+      engine: deps.instance.engine,
+      delivery_log_retention_days: deps.settings.logRetentionDays,
+      retry_schedule_ms: [...deps.settings.retryScheduleMs],
+      retry_window_ms: deps.settings.retryWindowMs,
+      lease_ms: deps.settings.leaseMs,
+      rate_limits: deps.settings.rateLimits,
+      rate_limit_scale: deps.settings.rateLimitScale,
+    }),
   );
 
   app.get(

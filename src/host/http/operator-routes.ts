@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '../../contract/index.js';
-import { fieldIssues, IncomingEventSchema } from '../../contract/index.js';
+import { DELIVERY_STATUSES, fieldIssues, IncomingEventSchema } from '../../contract/index.js';
 import { bucketKey } from '../delivery/rate-limits.js';
 import { ApiError, notFound } from '../errors.js';
 import { validateBlueprint } from '../integrations/config.js';
@@ -12,7 +12,7 @@ import type { SecretBox } from '../secrets.js';
 import { COUNTED_OUTCOMES, type DeliveryLogRow } from '../store/delivery-logs.js';
 import type { Store } from '../store/store.js';
 import { ADMIN } from './admin-routes.js';
-import { DeliveryLogSchema, errors, IdParams } from './schemas.js';
+import { DeliveryLogSchema, DeliveryStateSchema, errors, IdParams } from './schemas.js';
 
 export interface OperatorDeps {
   registry: PluginRegistry;
@@ -38,7 +38,7 @@ const CountsSchema = z.object({ at: z.string(), ...Object.fromEntries(COUNTED_OU
 const OverviewSchema = z
   .object({
     generated_at: z.string(),
-    delivery: z.record(z.string(), z.unknown()),
+    delivery: DeliveryStateSchema,
     minutes: z.array(CountsSchema).meta({ description: 'The last 60 minutes, oldest first; each outcome counted when it happened' }),
     hours: z.array(CountsSchema).meta({ description: 'The last 24 hours, oldest first' }),
     queue: z.object({ waiting: z.number().int(), dead: z.number().int(), oldest_waiting_at: z.string().nullable(), oldest_waiting_age_s: z.number().nullable() }),
@@ -120,7 +120,12 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
         tags: ['delivery'],
         summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID.',
         params: IdParams,
-        querystring: z.object({ status: z.string().optional(), event_name: z.string().optional(), user: z.string().optional(), backlog: z.coerce.number().int().min(0).max(200).default(50) }),
+        querystring: z.object({
+          status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
+          event_name: z.string().optional(),
+          user: z.string().optional(),
+          backlog: z.coerce.number({ message: 'must be a whole number from 0 to 200' }).int('must be a whole number from 0 to 200').min(0, 'must be a whole number from 0 to 200').max(200, 'must be a whole number from 0 to 200').default(50),
+        }),
         response: { 200: DeliveryLogSchema.describe('text/event-stream of `event: delivery` with one log each'), ...errors },
       },
     },

@@ -36,7 +36,7 @@ export const IdParams = z.object({ id: z.string().min(1) });
 export const DeliveryStateSchema = z
   .object({
     state: z.enum(['running', 'paused', 'backing_off', 'disabled']),
-    code: z.string().optional().meta({ description: 'paused: why (invalid_credentials, endpoint_not_found, tls_error)' }),
+    code: z.string().optional().meta({ description: 'paused: why (invalid_credentials, endpoint_not_found, tls_error); backing_off: the last failure (network_error, timeout, server_error, rate_limited)' }),
     message: z.string().optional(),
     since: z.string().optional(),
     until: z.string().optional().meta({ description: 'backing_off: no batch is tried before this time' }),
@@ -74,7 +74,7 @@ export const RevisionSchema = z
   })
   .meta({ id: 'Revision' });
 
-export const CatalogEntrySchema = CatalogManifestSchema.meta({ id: 'CatalogEntry' });
+export const CatalogEntrySchema = CatalogManifestSchema.and(z.object({ installed: z.number().int().meta({ description: 'How many integrations of this entry are installed' }) })).meta({ id: 'CatalogEntry' });
 
 export const DeliveryLogSchema = z
   .object({
@@ -142,6 +142,20 @@ export const HealthSchema = z
     database: z.enum(['ok', 'unreachable']),
   })
   .meta({ id: 'Health' });
+
+export const HostSchema = z
+  .object({
+    version: z.string(),
+    instance_id: z.string(),
+    engine: z.enum(['sqlite', 'postgres']),
+    delivery_log_retention_days: z.number().int(),
+    retry_schedule_ms: z.array(z.number()),
+    retry_window_ms: z.number().meta({ description: 'How long an event may wait without an attempt while its integration is paused or its vendor down, before it goes to the dead letters' }),
+    lease_ms: z.number(),
+    rate_limits: z.boolean(),
+    rate_limit_scale: z.number(),
+  })
+  .meta({ id: 'Host' });
 
 export const ConnectionTestSchema = z
   .object({ ok: z.boolean(), code: z.string().optional(), message: z.string(), http_status: z.number().int().optional(), resumed: z.boolean().optional() })

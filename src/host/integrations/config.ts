@@ -27,7 +27,7 @@ export function validateConfig(plugin: IntegrationPlugin, config: Record<string,
 /** A blueprint checked as data: the contract's schema, then the plugin's options schema; no adapter built. */
 export function validateBlueprint(plugin: IntegrationPlugin, input: unknown): Blueprint {
   const parsed = BlueprintSchema.safeParse(input);
-  if (!parsed.success) throw invalid('The blueprint is invalid', fieldIssues(parsed.error, 'blueprint'));
+  if (!parsed.success) throw invalid('The blueprint is invalid', fieldIssues(parsed.error, 'blueprint', BlueprintSchema));
   const options = plugin.blueprintOptionsSchema.safeParse(parsed.data.options);
   if (!options.success) throw invalid('The blueprint is invalid', fieldIssues(options.error, 'blueprint.options'));
   return parsed.data;

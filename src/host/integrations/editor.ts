@@ -38,9 +38,12 @@ export class IntegrationEditor {
     }
     if (request.config !== undefined) {
       const secrets = secretKeys(plugin);
-      // A blank or masked secret keeps the stored one: forms never hold the real value.
+      // A blank or masked secret keeps the stored one: forms never hold the real value. null clears a
+      // field, so its default applies again.
       const patch = Object.fromEntries(Object.entries(request.config).filter(([k, v]) => !(secrets.has(k) && (v === SECRET_MASK || v === ''))));
-      const config = validateConfig(plugin, { ...openConfig(row, this.box), ...patch });
+      const merged: Record<string, unknown> = { ...openConfig(row, this.box), ...patch };
+      for (const [k, v] of Object.entries(patch)) if (v === null) delete merged[k];
+      const config = validateConfig(plugin, merged);
       Object.assign(next, sealConfig(plugin, config, this.box));
       changes.push(`config (${Object.keys(patch).sort().join(', ') || 'unchanged'})`);
     }

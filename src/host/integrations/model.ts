@@ -24,8 +24,9 @@ export interface DeliveryStatus {
   paused?: { code: string; message: string; since: number };
   backoffUntil: number;
   consecutiveFailures: number;
-  /** When the current run of failed batches began. */
+  /** When the current run of failed batches began, and why the last one failed. */
   failingSince?: number;
+  failure?: { code: string; message: string };
 }
 
 export const RUNNING: DeliveryStatus = { backoffUntil: 0, consecutiveFailures: 0 };
@@ -53,5 +54,6 @@ export function toStatus(row: IntegrationStatusRow | undefined): DeliveryStatus 
     backoffUntil: Number(row.backoff_until),
     consecutiveFailures: row.consecutive_failures,
     failingSince: row.failing_since === null ? undefined : Number(row.failing_since),
+    failure: row.failure_code ? { code: row.failure_code, message: row.failure_message ?? '' } : undefined,
   };
 }

@@ -10,7 +10,12 @@ export function deliveryState(integration: Pick<Integration, 'enabled'>, status:
     return { state: 'paused' as const, code: status.paused.code, message: status.paused.message, since: new Date(status.paused.since).toISOString() };
   }
   if (status.backoffUntil > now) {
-    return { state: 'backing_off' as const, until: new Date(status.backoffUntil).toISOString(), consecutive_failures: status.consecutiveFailures };
+    return {
+      state: 'backing_off' as const,
+      until: new Date(status.backoffUntil).toISOString(),
+      consecutive_failures: status.consecutiveFailures,
+      ...(status.failure ? { code: status.failure.code, message: status.failure.message } : {}),
+    };
   }
   return { state: 'running' as const };
 }

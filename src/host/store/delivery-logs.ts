@@ -142,8 +142,14 @@ export class DeliveryLogs {
 
   /** Every attempt of one event, oldest first, with the event as received and the calls it became. */
   async ofMessage(integrationId: string, messageId: string): Promise<DeliveryLogDetail[]> {
-    const rows = await this.db.selectFrom('delivery_logs').selectAll().where('integration_id', '=', integrationId).where('message_id', '=', messageId).orderBy('id').execute();
-    return rows.map((r) => ({ ...toRow(r), event: r.event_json ? (JSON.parse(r.event_json) as DataflyEvent) : null, calls: r.calls_json ? (JSON.parse(r.calls_json) as SentCall[]) : [] }));
+    const rows = await this.db
+      .selectFrom('delivery_logs')
+      .select([...LIST_COLUMNS, 'event_json', 'calls_json'])
+      .where('integration_id', '=', integrationId)
+      .where('message_id', '=', messageId)
+      .orderBy('id')
+      .execute();
+    return rows.map(({ event_json, calls_json, ...row }) => ({ ...toRow(row), event: event_json ? (JSON.parse(event_json) as DataflyEvent) : null, calls: calls_json ? (JSON.parse(calls_json) as SentCall[]) : [] }));
   }
 
   /**

@@ -30,24 +30,24 @@ export class IntegrationStatusRepository {
   async resume(id: string, now: number): Promise<boolean> {
     const before = await this.get(id);
     if (!before) return false;
-    await this.upsert(id, { paused_code: null, paused_message: null, paused_at: null, backoff_until: 0, consecutive_failures: 0, failing_since: null, updated_at: now });
+    await this.upsert(id, { paused_code: null, paused_message: null, paused_at: null, backoff_until: 0, consecutive_failures: 0, failing_since: null, failure_code: null, failure_message: null, updated_at: now });
     return before.paused_code !== null;
   }
 
   /** The vendor failed a whole batch: no instance claims before `until`. `since`: when the run of failures began. */
-  async backOff(id: string, until: number, failures: number, since: number, now: number): Promise<void> {
-    await this.upsert(id, { backoff_until: until, consecutive_failures: failures, failing_since: since, updated_at: now });
+  async backOff(id: string, backoff: { until: number; failures: number; since: number; code: string; message: string }, now: number): Promise<void> {
+    await this.upsert(id, { backoff_until: backoff.until, consecutive_failures: backoff.failures, failing_since: backoff.since, failure_code: backoff.code, failure_message: backoff.message, updated_at: now });
   }
 
   /** A batch went through: the vendor is back. */
   async recovered(id: string, now: number): Promise<void> {
-    await this.db.updateTable('integration_status').set({ backoff_until: 0, consecutive_failures: 0, failing_since: null, updated_at: now }).where('integration_id', '=', id).where('consecutive_failures', '>', 0).execute();
+    await this.db.updateTable('integration_status').set({ backoff_until: 0, consecutive_failures: 0, failing_since: null, failure_code: null, failure_message: null, updated_at: now }).where('integration_id', '=', id).where('consecutive_failures', '>', 0).execute();
   }
 
   private async upsert(id: string, fields: Partial<Omit<IntegrationStatusRow, 'integration_id'>> & { updated_at: number }): Promise<void> {
     await this.db
       .insertInto('integration_status')
-      .values({ integration_id: id, paused_code: null, paused_message: null, paused_at: null, backoff_until: 0, consecutive_failures: 0, failing_since: null, ...fields })
+      .values({ integration_id: id, paused_code: null, paused_message: null, paused_at: null, backoff_until: 0, consecutive_failures: 0, failing_since: null, failure_code: null, failure_message: null, ...fields })
       .onConflict((oc) => oc.column('integration_id').doUpdateSet(fields))
       .execute();
   }

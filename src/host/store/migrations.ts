@@ -113,6 +113,8 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .addColumn('backoff_until', 'bigint', (c) => c.notNull().defaultTo(0))
           .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('failing_since', 'bigint')
+          .addColumn('failure_code', 'text')
+          .addColumn('failure_message', 'text')
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute();
 

@@ -58,6 +58,9 @@ export interface IntegrationStatusTable {
   consecutive_failures: number;
   /** When the current run of failed batches began (null while the vendor answers). */
   failing_since: number | null;
+  /** Why the last batch failed: its code and message (null while the vendor answers). */
+  failure_code: string | null;
+  failure_message: string | null;
   updated_at: number;
 }
 

@@ -63,16 +63,6 @@ function problemList(editor, problems) {
     p.message)));
 }
 
-/** The keys of `sent` that `stored` lacks (what the host dropped as unknown), as dotted paths. */
-export function droppedKeys(sent, stored, path = '') {
-  if (Array.isArray(sent) && Array.isArray(stored)) return sent.flatMap((v, i) => droppedKeys(v, stored[i], `${path}${path ? '.' : ''}${i}`));
-  if (!sent || typeof sent !== 'object' || !stored || typeof stored !== 'object') return [];
-  return Object.keys(sent).flatMap((k) => {
-    const at = `${path}${path ? '.' : ''}${k}`;
-    return k in stored ? droppedKeys(sent[k], stored[k], at) : [at];
-  });
-}
-
 export async function blueprintSection(ctx, page, panel) {
   const samples = await api('GET', `/integrations/${enc(page.id)}/sample-events`, undefined, ctx).then((r) => r.data, () => []);
   let saved = page.integration.blueprint;
@@ -240,15 +230,9 @@ export async function blueprintSection(ctx, page, panel) {
       const updated = await api('PATCH', `/integrations/${enc(page.id)}`, { blueprint: sent, change_summary: summary.value.trim() || undefined });
       page.integration = updated;
       saved = updated.blueprint;
-      const dropped = droppedKeys(sent, saved);
-      if (dropped.length > 0) {
-        savedText = pretty(saved);
-        editor.set(savedText);
-        fill(saveResult, notice('warn', `Saved as revision ${updated.revision}, but the host dropped keys it does not know: ${dropped.join(', ')}. The editor shows what was saved.`));
-      } else {
-        savedText = editor.area.value;
-        fill(saveResult, notice('ok', `Saved as revision ${updated.revision}.`));
-      }
+      // The host refuses keys it does not know, so what was saved is what was sent.
+      savedText = editor.area.value;
+      fill(saveResult, notice('ok', `Saved as revision ${updated.revision}.`));
       summary.value = '';
       schedule(0);
     } catch (error) {

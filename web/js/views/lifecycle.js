@@ -79,7 +79,10 @@ export function deleteButton(page) {
   const button = h('button', { type: 'button', class: 'secondary danger-outline', onclick: async () => {
     const { integration, manifest } = page;
     button.disabled = true;
-    const queue = await api('GET', `/integrations/${enc(page.id)}/overview`).then((o) => o.queue, () => undefined);
+    const [queue, host] = await Promise.all([
+      api('GET', `/integrations/${enc(page.id)}/overview`).then((o) => o.queue, () => undefined),
+      api('GET', '/host').catch(() => undefined),
+    ]);
     button.disabled = false;
     const now = queue
       ? `its queue (${plural(queue.waiting, 'waiting event')}) and its dead letters (${plural(queue.dead, 'event')})`
@@ -90,7 +93,7 @@ export function deleteButton(page) {
         h('p', {}, `This integration sends to ${manifest.name} ${environmentWords(manifest, integration.config)}.`),
         h('ul', {},
           h('li', {}, `Deleted now: the integration with its configuration and revisions, ${now}.`),
-          h('li', {}, 'Kept: its delivery logs, until their retention of 30 days runs out.')),
+          h('li', {}, host ? `Kept: its delivery logs, until their retention of ${plural(host.delivery_log_retention_days, 'day')} runs out.` : 'Kept: its delivery logs, until their retention runs out.')),
         h('p', {}, `What ${manifest.name} already received stays there. This cannot be undone.`),
       ],
       confirm: `Delete ${integration.name}`,

@@ -270,7 +270,24 @@ export async function bucketCost(engine: Engine, rounds = 20): Promise<{ oneUser
 }
 
 /** Heap's real limits on both sides: the steady share of 15,000 events per minute the host uses, and 429s. */
-export async function underHeapLimits(windowSeconds: number): Promise<{ perMinute: number; fraction: number; requests: number; spanMs: number; tooMany: number }> {
+/**
+ * How far a stream of arrivals ever went past a token bucket of `capacity` refilled over `windowMs`,
+ * born full (Heap's limit as the sandbox enforces it): the most events that arrived beyond what the
+ * bucket allowed, over every stretch from one arrival to a later one. 0 means the stream conforms.
+ */
+export function mostOverBucket(arrivals: readonly { at: number; events: number }[], capacity: number, windowMs: number): number {
+  let worst = 0;
+  for (let i = 0; i < arrivals.length; i++) {
+    let sent = 0;
+    for (let j = i; j < arrivals.length; j++) {
+      sent += arrivals[j].events;
+      worst = Math.max(worst, sent - capacity - ((arrivals[j].at - arrivals[i].at) * capacity) / windowMs);
+    }
+  }
+  return Math.floor(worst);
+}
+
+export async function underHeapLimits(windowSeconds: number): Promise<{ perMinute: number; fraction: number; requests: number; spanMs: number; tooMany: number; mostOverBucket: number }> {
   const events = syntheticEvents(40_000, 13).filter((e) => e.type === 'track' || e.type === 'page');
   const cluster = await startCluster({ engine: 'sqlite', sandbox: { limits: true } });
   try {
@@ -281,13 +298,13 @@ export async function underHeapLimits(windowSeconds: number): Promise<{ perMinut
     const from = Date.now();
     await new Promise((r) => setTimeout(r, windowSeconds * 1000));
     const stats = await sandboxStats(cluster.sandbox);
-    const arrivals = ((await (await fetch(`${cluster.sandbox.url}/__sandbox/requests?path=/api/track&status=200`)).json()) as { received_at: string; body: { events: unknown[] } }[])
+    const all = ((await (await fetch(`${cluster.sandbox.url}/__sandbox/requests?path=/api/track&status=200`)).json()) as { received_at: string; body: { events: unknown[] } }[])
       .map((r) => ({ at: Date.parse(r.received_at), events: r.body.events.length }))
-      .filter((r) => r.at >= from)
       .sort((a, b) => a.at - b.at);
+    const arrivals = all.filter((r) => r.at >= from);
     const spanMs = arrivals[arrivals.length - 1].at - arrivals[0].at;
     const perMinute = (arrivals.slice(1).reduce((n, r) => n + r.events, 0) / spanMs) * 60_000;
-    return { perMinute, fraction: perMinute / 15_000, requests: arrivals.length, spanMs, tooMany: stats.by_status[429] ?? 0 };
+    return { perMinute, fraction: perMinute / 15_000, requests: arrivals.length, spanMs, tooMany: stats.by_status[429] ?? 0, mostOverBucket: mostOverBucket(all, 15_000, 60_000) };
   } finally {
     await cluster.stop();
   }

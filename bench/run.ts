@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { DataflyEvent } from '../dist/contract/index.js';
 import { HeapPlugin } from '../dist/heap/plugin.js';
+import { benchBackfill } from './backfill.js';
 import { benchDeliverVsFloor } from './deliver.js';
 import { syntheticEvents } from './events.js';
 import { bucketCost, endToEnd, ingestionOnly, latencyAt, manyIntegrations, queueScale, requestSizes, underHeapLimits, type EndToEnd } from './host.js';
@@ -12,7 +13,7 @@ import { benchTransform } from './transform.js';
 /**
  * `npm run bench [-- section ...]`: every figure of the performance, cluster and backfill issues on this
  * machine, printed as one table and written to bench/results/ with the machine's facts. Sections:
- * transform, deliver, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes.
+ * transform, deliver, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes, backfill.
  * BENCH_QUICK=1 shrinks every size and window (a smoke run, not figures to quote).
  */
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -129,7 +130,7 @@ if (runs('limits')) {
   log(`under Heap's limits (${windowS + 10} s)…`);
   const r = await underHeapLimits(windowS);
   results.limits = r;
-  row("under Heap's limits (15,000 events/min per app)", `delivered events/min, steady state (${r.requests} requests over ${fmt(r.spanMs / 1000, 1)} s); 429s`, `${fmt(r.perMinute)}; ${r.tooMany}`, '15,000 allowed', `${fmt(r.fraction * 100, 1)}%`);
+  row("under Heap's limits (15,000 events/min per app)", `delivered events/min after the first burst (${r.requests} requests over ${fmt(r.spanMs / 1000, 1)} s); 429s; most events ever past Heap's bucket`, `${fmt(r.perMinute)}; ${r.tooMany}; ${fmt(r.mostOverBucket)}`, '15,000/min, bucket of 15,000', `${fmt(r.fraction * 100, 1)}% (tokens banked in the burst are spent later)`);
 }
 
 if (runs('buckets')) {
@@ -176,6 +177,15 @@ if (runs('sizes')) {
   for (const s of sizes) {
     row('ingestion by request size', `${fmt(s.size)} event${s.size > 1 ? 's' : ''} per request: events/s; host CPU µs per event`, `${fmt(s.eventsPerSecond)}; ${fmt(s.cpuUsPerEvent)}`, s === sizes[0] ? '' : `${fmt(sizes[0].cpuUsPerEvent)} (1 per request)`);
   }
+}
+
+if (runs('backfill')) {
+  log('backfill of a generated file through the command line…');
+  const r = await benchBackfill({ bytes: QUICK ? 32 << 20 : 1 << 30 });
+  results.backfill = r;
+  row('backfill → sandbox', 'file; delivered / filtered / rejected', `${fmt(r.bytes / 2 ** 20)} MiB, ${fmt(r.lines)} lines; ${fmt(r.delivered)} / ${fmt(r.filtered)} / ${fmt(r.rejected)} (exit ${r.exitCode})`);
+  row('backfill → sandbox', 'events/s (wall, start-up to exit)', `${fmt(r.eventsPerSecond)} (${fmt(r.wallSeconds, 1)} s)`);
+  row('backfill → sandbox', 'command line peak RSS (MB)', fmt(r.peakRssMb), '', 'goal < 200');
 }
 
 results.finished = new Date().toISOString();

@@ -7,6 +7,7 @@ import { Container } from 'inversify';
 import { ensureHeapInstalled, sendDemoSession } from './demo.js';
 import { readEnvironment } from './environment.js';
 import { heapModule } from './heap/index.js';
+import { keepHeapNearLiveSet } from './memory-tuning.js';
 import { RetryPolicy } from './host/delivery/retry-policy.js';
 import { StartupError } from './host/errors.js';
 import { startHost, type Host } from './host/host.js';
@@ -30,6 +31,7 @@ try {
 } catch (error) {
   fail([`${(error as Error).message} (npm start accepts only --demo)`]);
 }
+keepHeapNearLiveSet();
 const read = readEnvironment(process.env);
 if (!read.ok) fail(read.problems);
 const env = read.settings;

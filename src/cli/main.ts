@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { keepHeapNearLiveSet } from '../memory-tuning.js';
 import { runCli } from './program.js';
 
 /** `heap-integration`: the commands are in program.ts. */
@@ -9,5 +10,6 @@ import { runCli } from './program.js';
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
 });
+keepHeapNearLiveSet();
 const code = await runCli(process.argv.slice(2));
 process.exit(code);

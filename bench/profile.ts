@@ -13,7 +13,8 @@ import { transform } from './transform.js';
 /**
  * `npm run bench:profile [-- transform deliver host]`: where the time goes, as the functions with the
  * most self time, for the transform and for `deliver()` to a null Heap (in this process), and for the
- * host delivering 30,000 events end to end (`node --cpu-prof`). Names pick sections; none runs all.
+ * host delivering 30,000 events end to end (`node --cpu-prof`), and for the host ingesting 10,000 events
+ * one per request (`single`, Heap paused so only ingestion runs). Names pick sections; none runs all.
  */
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -90,5 +91,19 @@ if (runs('host')) {
   await cluster.stop();
   const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
   console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes)].join('\n'));
+  rmSync(profileDir, { recursive: true, force: true });
+}
+
+// The host taking 10,000 events one per request (8 clients), Heap stopped so nothing else runs: the cost of a request.
+if (runs('single')) {
+  const profileDir = mkdtempSync(join(tmpdir(), 'datafly-cpuprofile-'));
+  const cluster = await startCluster({ engine: 'sqlite', env: { DATAFLY_RATE_LIMITS: 'off' }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  const [host] = cluster.hosts;
+  cluster.sandbox.child.kill('SIGSTOP');
+  await ingest(host, syntheticEvents(10_000, 6), 8, 1);
+  cluster.sandbox.child.kill('SIGCONT');
+  await cluster.stop();
+  const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
+  console.log(['', 'Host (ingestion of 10,000 events, one per request): self time', ...top(profile.nodes, 25)].join('\n'));
   rmSync(profileDir, { recursive: true, force: true });
 }

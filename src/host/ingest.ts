@@ -5,6 +5,7 @@ import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
 import type { QueueItem } from './store/queue.js';
+import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
 
 /** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
@@ -47,14 +48,17 @@ export interface IngestOptions {
 export class IngestionService {
   private readonly listeners = new Set<(integrationIds: string[]) => void>();
   private warnedNoTargets = false;
+  private readonly commits: GroupCommit;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly directory: IntegrationDirectory,
     private readonly metrics: Metrics,
     private readonly clock: () => number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.commits = new GroupCommit(store);
+  }
 
   onQueued(listener: (integrationIds: string[]) => void): () => void {
     this.listeners.add(listener);
@@ -110,7 +114,7 @@ export class IngestionService {
 
     let added: Set<string>;
     try {
-      added = await this.store.transaction((tx) => tx.queue.enqueue(targets, queue, now));
+      added = await this.commits.run((tx) => tx.queue.enqueue(targets, queue, now));
     } catch (error) {
       this.logger.error('could not write accepted events to the store; answered 503', { events: queue.length, error: error instanceof Error ? error.message : String(error) });
       throw new ApiError(503, 'store_unavailable', 'The host cannot write to its store right now: nothing of this request was accepted; send it again', undefined, { 'retry-after': '1' });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/contract/index.js';
 import { StartupError } from '../../src/host/errors.js';
 import { cutCharacters } from '../../src/host/store/delivery-logs.js';
+import { GroupCommit } from '../../src/host/store/group-commit.js';
 import { Store } from '../../src/host/store/store.js';
 import { ENGINES, freshLocation, type EngineName } from '../helpers/engines.js';
 
@@ -204,6 +205,33 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
       }),
     ).rejects.toThrow('boom');
     expect(await store.queue.depth('int_tx')).toEqual([]);
+  });
+
+  it('commits writes handed in together as one transaction, each with its own answer', async () => {
+    const commits = new GroupCommit(store);
+    const seen: Store[] = [];
+    const write = (ids: string[]) =>
+      commits.run(async (tx) => {
+        seen.push(tx);
+        return [...(await tx.queue.enqueue(['int_group'], ids.map((id) => item(id)), 0))].sort();
+      });
+    // The second write repeats g2: inside the group it is already queued, exactly as if it ran alone after the first.
+    const answers = await Promise.all([write(['g1', 'g2']), write(['g2', 'g3']), write(['g4'])]);
+    expect(answers).toEqual([['g1', 'g2'], ['g3'], ['g4']]);
+    expect(new Set(seen).size).toBe(1);
+    expect(await store.queue.depth('int_group')).toEqual([{ integration_id: 'int_group', state: 'pending', count: 4 }]);
+  });
+
+  it('never lets one write that cannot commit fail the others of its group', async () => {
+    const commits = new GroupCommit(store);
+    const bad = commits.run(async (tx) => {
+      await tx.queue.enqueue(['int_group_bad'], [item('b1')], 0);
+      throw new Error('this write cannot commit');
+    });
+    const good = commits.run((tx) => tx.queue.enqueue(['int_group_bad'], [item('b2')], 0));
+    await expect(bad).rejects.toThrow('this write cannot commit');
+    expect([...(await good)]).toEqual(['b2']);
+    expect((await store.queue.claim('int_group_bad', 'x', 0, 1000, 10)).map((q) => q.messageId)).toEqual(['b2']);
   });
 
   it('refuses a database migrated by a newer host, in one line', async () => {

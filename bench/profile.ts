@@ -37,6 +37,23 @@ function top(nodes: ProfileNode[], count = 10): string[] {
     .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
 }
 
+/** Self time summed per source file (a package counts as one): which layer the time is spent in. */
+function byFile(nodes: ProfileNode[], count = 20): string[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const node of nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const url = node.callFrame.url;
+    const where = url.includes('/node_modules/') ? `package ${url.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')}` : url.replace(/^.*\/(dist)\//, '$1/') || node.callFrame.functionName;
+    self.set(where, (self.get(where) ?? 0) + hits);
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
+}
+
 const picked = process.argv.slice(2);
 const runs = (section: string) => picked.length === 0 || picked.includes(section);
 
@@ -90,7 +107,7 @@ if (runs('host')) {
   await until(async () => (await waiting(host, cluster.integrations[0])) === 0, 300_000, 'delivery', 500);
   await cluster.stop();
   const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
-  console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes)].join('\n'));
+  console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes, 15), '', 'by file', ...byFile(profile.nodes)].join('\n'));
   rmSync(profileDir, { recursive: true, force: true });
 }
 

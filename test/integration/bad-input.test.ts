@@ -1,12 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UNSAFE_ID_MESSAGE } from '../../src/contract/index.js';
 import { routesOf } from '../../src/host/http/app.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';
-import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
-import { startTestHost, type TestHost } from '../helpers/host.js';
+import { API_KEY, APP_ID, TS } from '../helpers/heap.js';
+import type { TestHost } from '../helpers/host.js';
+import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 
 /**
  * Bad input at every door of the host, over real HTTP: each refusal names the field and what to do,
@@ -16,18 +17,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    host = await startTestHost({}, { engine });
-  });
-  afterAll(async () => {
-    await host.cleanup();
-    await sandbox.stop();
-  });
-  afterEach(async () => {
-    for (const i of (await host.call('GET', '/v1/admin/integrations')).body.data) await host.call('DELETE', `/v1/admin/integrations/${i.id}`);
-    sandbox.reset();
-  });
+  hostOverSandbox(engine, {}, (started) => ({ host, sandbox } = started));
 
   const INSTALL = '/v1/admin/integration-catalog/heap/install';
   const install = async (config: Record<string, unknown> = {}) => {

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
+import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 
 const figures: Record<string, string | number>[] = [];
 afterAll(() => printFigures('Delivery paused and capped', figures));
@@ -18,19 +19,8 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    // A retry window far longer than the test: paused events must wait, never expire into the dead letters.
-    host = await startTestHost({ retry: new RetryPolicy([60_000, 60_000], () => 0.5), rateLimits: false }, { engine });
-  });
-  afterAll(async () => {
-    await host.cleanup();
-    await sandbox.stop();
-  });
-  afterEach(async () => {
-    for (const i of (await host.call('GET', '/v1/admin/integrations')).body.data) await host.call('DELETE', `/v1/admin/integrations/${i.id}`);
-    sandbox.reset();
-  });
+  // A retry window far longer than the test: paused events must wait, never expire into the dead letters.
+  hostOverSandbox(engine, { retry: new RetryPolicy([60_000, 60_000], () => 0.5), rateLimits: false }, (started) => ({ host, sandbox } = started));
 
   const send = async (ids: string[]) => {
     const answer = await host.call('POST', '/v1/batch', { batch: ids.map((messageId) => ({ type: 'track', event: 'Held', userId: 'u-1', messageId, timestamp: TS })) }, host.pipelineKey);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routesOf } from '../../src/host/http/app.js';
@@ -7,6 +7,7 @@ import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
+import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 
 const ANON_1 = '1639105742322265';
 
@@ -15,18 +16,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    host = await startTestHost({}, { engine });
-  });
-  afterAll(async () => {
-    await host.cleanup();
-    await sandbox.stop();
-  });
-  afterEach(async () => {
-    for (const i of (await host.call('GET', '/v1/admin/integrations')).body.data) await host.call('DELETE', `/v1/admin/integrations/${i.id}`);
-    sandbox.reset();
-  });
+  hostOverSandbox(engine, {}, (started) => ({ host, sandbox } = started));
 
   const install = async (config: Record<string, unknown> = {}) => {
     const answer = await host.call('POST', '/v1/admin/integration-catalog/heap/install', {

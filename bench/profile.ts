@@ -21,14 +21,14 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-function top(nodes: ProfileNode[], count = 10): string[] {
+/** A profile's self time summed by `keyOf` (a function by default), the largest `count` shares. */
+function top(nodes: ProfileNode[], count = 10, keyOf: (node: ProfileNode) => string = byFunction): string[] {
   const self = new Map<string, number>();
   let total = 0;
   for (const node of nodes) {
     const hits = node.hitCount ?? 0;
     total += hits;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(dist|bench|node_modules)\//, '$1/')}:${lineNumber + 1}`;
+    const where = keyOf(node);
     self.set(where, (self.get(where) ?? 0) + hits);
   }
   return [...self]
@@ -37,21 +37,14 @@ function top(nodes: ProfileNode[], count = 10): string[] {
     .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
 }
 
-/** Self time summed per source file (a package counts as one): which layer the time is spent in. */
-function byFile(nodes: ProfileNode[], count = 20): string[] {
-  const self = new Map<string, number>();
-  let total = 0;
-  for (const node of nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
-    const url = node.callFrame.url;
-    const where = url.includes('/node_modules/') ? `package ${url.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')}` : url.replace(/^.*\/(dist)\//, '$1/') || node.callFrame.functionName;
-    self.set(where, (self.get(where) ?? 0) + hits);
-  }
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
+function byFunction({ callFrame: { functionName, url, lineNumber } }: ProfileNode): string {
+  return `${functionName || '(anonymous)'} ${url.replace(/^.*\/(dist|bench|node_modules)\//, '$1/')}:${lineNumber + 1}`;
+}
+
+/** The source file (a package counts as one): which layer the time is spent in. */
+function byFile({ callFrame: { functionName, url } }: ProfileNode): string {
+  if (url.includes('/node_modules/')) return `package ${url.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')}`;
+  return url.replace(/^.*\/(dist)\//, '$1/') || functionName;
 }
 
 const picked = process.argv.slice(2);
@@ -107,7 +100,7 @@ if (runs('host')) {
   await until(async () => (await waiting(host, cluster.integrations[0])) === 0, 300_000, 'delivery', 500);
   await cluster.stop();
   const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
-  console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes, 15), '', 'by file', ...byFile(profile.nodes)].join('\n'));
+  console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes, 15), '', 'by file', ...top(profile.nodes, 20, byFile)].join('\n'));
   rmSync(profileDir, { recursive: true, force: true });
 }
 

@@ -25,11 +25,25 @@ function fail(lines: string[]): never {
   process.exit(1);
 }
 
-let args: { demo: boolean };
+let args: { demo: boolean; help: boolean };
 try {
-  args = parseArgs({ options: { demo: { type: 'boolean', default: false } } }).values as { demo: boolean };
+  args = parseArgs({ options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }).values as typeof args;
 } catch (error) {
-  fail([`${(error as Error).message} (npm start accepts only --demo)`]);
+  fail([`${(error as Error).message} (npm start accepts --demo and --help)`]);
+}
+if (args.help) {
+  process.stdout.write(
+    [
+      'Usage: npm start [-- --demo]   (or: node dist/start.js [--demo])',
+      '',
+      'Starts the reference host (Management API, ingestion, delivery, the page) and, unless HEAP_SANDBOX=off,',
+      'a Heap sandbox beside it. --demo also installs Heap against the sandbox and sends a sample session.',
+      'Configuration is by environment variable (PORT, DATA_DIR, DATABASE_URL, DATAFLY_*, HEAP_SANDBOX*):',
+      'every one is listed in the README, section Configuration.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
 }
 keepHeapNearLiveSet();
 const read = readEnvironment(process.env);
@@ -135,11 +149,12 @@ const lines = [
 if (sandbox) {
   lines.push(
     `  Heap sandbox:             ${sandbox.url}   (app_id ${sandboxAppId}, API key in ${sandboxKeyFile}; its state lives in memory)`,
-    `  What Heap received:       ${sandbox.url}/__sandbox/requests, /events, /users, /accounts, /merges, /stats`,
+    `  What Heap received:       ${sandbox.url}/__sandbox/requests, /events, /users, /accounts, /merges, /deletions, /stats (faults: /__sandbox/faults)`,
   );
 }
 const heapInstalled = started.directory.list().some((i) => i.catalogKey === 'heap');
-if (sandbox && !heapInstalled) {
+// --demo installs one itself below: printing the command too would invite a second.
+if (sandbox && !heapInstalled && !args.demo) {
   lines.push(
     '',
     'Install Heap against the sandbox:',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Blueprint, DataflyEvent, DeliveryAdapter } from '../contract/index.js';
-import { BlueprintSchema, consentDenial, describeIssues, fieldIssues } from '../contract/index.js';
+import { checkBlueprint, consentDenial, describeIssues, fieldIssues } from '../contract/index.js';
 import { HeapConfigSchema, HeapPlugin, type HeapConfig } from '../heap/index.js';
 import { errorText, UsageError } from './failures.js';
 
@@ -54,14 +54,12 @@ export function readJsonFile(file: string, option: string): unknown {
   }
 }
 
-/** The default blueprint, or the file's, checked as a host checks a blueprint: its shape, then Heap's options. */
+/** The default blueprint, or the file's, checked whole as a host checks a blueprint (checkBlueprint). */
 export function readBlueprint(file: string | undefined): Blueprint {
   if (file === undefined) return heap.defaultBlueprint();
-  const parsed = BlueprintSchema.safeParse(readJsonFile(file, '--blueprint'));
-  if (!parsed.success) throw new UsageError(`--blueprint ${file}: ${describeIssues(fieldIssues(parsed.error, '', BlueprintSchema))}`);
-  const options = heap.blueprintOptionsSchema.safeParse(parsed.data.options);
-  if (!options.success) throw new UsageError(`--blueprint ${file}: ${describeIssues(fieldIssues(options.error, 'options'))}`);
-  return parsed.data;
+  const checked = checkBlueprint(heap, readJsonFile(file, '--blueprint'));
+  if (!checked.ok) throw new UsageError(`--blueprint ${file}: ${describeIssues(checked.issues)}`);
+  return checked.blueprint;
 }
 
 export function heapAdapter(config: HeapConfig, blueprint: Blueprint): DeliveryAdapter {

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HEAP_HOSTS } from '../heap/index.js';
 import { runBackfill } from './backfill/command.js';
 import { errorText, EXIT, oneLine, RunFailure, UsageError } from './failures.js';
 import { configFieldProblem, type ConfigFieldKey } from './installation.js';
+import { PACKAGE_VERSION } from '../version.js';
 import { runPreview } from './preview/command.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** An option value checked with the config schema's own rule for that field, in its words. */
 const configValue = (key: ConfigFieldKey) => (value: string) => {
@@ -15,18 +14,19 @@ const configValue = (key: ConfigFieldKey) => (value: string) => {
   return value;
 };
 
-const EXIT_CODES = `
+const GENERAL_EXIT_CODES = `
 Exit codes:
   0    every event went (delivered, or filtered as the blueprint or consent says)
-  1    some event was rejected (or would fail), or the run could not finish
-  2    a usage error: a bad option or value, an unreadable file, a refused start; nothing was done
+  1    some event was rejected (or would fail), or the run could not finish (Heap refused the credentials, for one)
+  2    a usage error: a bad option or value, an unreadable file, a checkpoint that does not fit; nothing was done`;
+const EXIT_CODES = `${GENERAL_EXIT_CODES}
   130  interrupted (SIGINT, SIGTERM): the checkpoint says where --resume continues`;
 
 /** The command line: `preview` and `backfill`, each with --help; a bad option is one line and exit 2. */
 export function cliProgram(argv: readonly string[], done: (code: number) => void): Command {
   const program = new Command('heap-integration')
     .description('Preview and backfill deliveries to Heap with the Heap integration plugin, as the host would make them.')
-    .version(VERSION)
+    .version(PACKAGE_VERSION)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) })
     .addHelpText('after', EXIT_CODES);
@@ -38,7 +38,7 @@ export function cliProgram(argv: readonly string[], done: (code: number) => void
     .option('--blueprint <file.json>', 'a blueprint (Datafly v2) instead of the default one')
     .option('--config <config.json>', 'the installation config: {"app_id", "region", "endpoint"}; the API key is never needed')
     .option('--json', 'print the preview as JSON (requests with their exact bodies, one result per event)')
-    .addHelpText('after', `\nEvents are checked as the host's ingestion checks them; a missing messageId or timestamp is filled in, and said so.${EXIT_CODES}`)
+    .addHelpText('after', `\nEvents are checked as the host's ingestion checks them; a missing messageId or timestamp is filled in, and said so.${GENERAL_EXIT_CODES}`)
     .action(async (file: string | undefined, options) => done(await runPreview(file, options)));
 
   program

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export const TRANSFORMS = ['to_string', 'to_number', 'lowercase', 'uppercase', 'trim', 'date_format', 'sha256'] as const;
 export type Transform = (typeof TRANSFORMS)[number];
+/** How `date_format` writes a date: ISO 8601, seconds or milliseconds since the epoch, or `YYYY-MM-DD`. */
+export const DATE_FORMATS = ['iso', 'unix', 'unix_ms', 'date'] as const;
+export type DateFormat = (typeof DATE_FORMATS)[number];
 
 /**
  * One field of the vendor payload: read `source` (a dot path into the event, or `parameters.x`)
@@ -14,7 +17,7 @@ export const MappingSchema = z
     value: z.unknown().optional(),
     target: z.string().min(1),
     transform: z.enum(TRANSFORMS).optional(),
-    format: z.string().optional(),
+    format: z.enum(DATE_FORMATS).optional(),
     value_map: z.record(z.string(), z.unknown()).optional(),
     default: z.unknown().optional(),
   })
@@ -24,6 +27,10 @@ export const MappingSchema = z
   })
   .refine((m) => m.transform !== 'date_format' || m.format !== undefined, {
     message: 'date_format needs a format (iso, unix, unix_ms or date)',
+    path: ['format'],
+  })
+  .refine((m) => m.format === undefined || m.transform === 'date_format', {
+    message: 'applies only to transform date_format',
     path: ['format'],
   });
 export type Mapping = z.infer<typeof MappingSchema>;

@@ -2,6 +2,7 @@ export * from './event.js';
 export * from './consent.js';
 export * from './manifest.js';
 export * from './blueprint.js';
+export * from './blueprint-check.js';
 export * from './delivery.js';
 export * from './logger.js';
 export * from './plugin.js';

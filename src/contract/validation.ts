@@ -14,13 +14,55 @@ export interface FieldIssue {
 export function fieldIssues(error: z.ZodError, prefix = '', schema?: z.ZodType): FieldIssue[] {
   const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter((p) => p !== '').join('.') || '(root)';
   return error.issues.flatMap((issue) => {
-    if (issue.code !== 'unrecognized_keys') return [{ field: join(issue.path), message: issue.message }];
+    if (issue.code !== 'unrecognized_keys') return [{ field: join(issue.path), message: plainMessage(issue) }];
     const known = schema ? knownKeys(schema, issue.path) : [];
     return issue.keys.map((key) => {
       const guess = nearest(key, known);
       return { field: join([...issue.path, key]), message: `is not a known field${guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}` };
     });
   });
+}
+
+/** zod's own English, recognised by how it starts; a schema's own message never starts so. */
+const ZOD_DEFAULT = /^(Invalid input|Invalid option|Too big:|Too small:|Invalid string:|Invalid number:)/;
+
+/**
+ * The issue in the words our answers use (`must be one of "join", "index", "json"`), in place of
+ * zod's default English (`Invalid option: expected one of "join"|"index"|"json"`). A message a schema
+ * chose itself is kept as it is.
+ */
+export function plainMessage(issue: z.core.$ZodIssue): string {
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  const quote = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+  switch (issue.code) {
+    case 'invalid_type': {
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      if (received === 'undefined') return 'is required';
+      const got = received === undefined || received === 'NaN' ? '' : received === 'null' ? ', not null' : `, not ${article(received)}`;
+      return `must be ${article(issue.expected)}${got}`;
+    }
+    case 'invalid_value':
+      return issue.values.length === 1 ? `must be ${quote(issue.values[0])}` : `must be one of ${issue.values.map(quote).join(', ')}`;
+    case 'too_small':
+    case 'too_big': {
+      const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      const least = issue.code === 'too_small';
+      if (least && bound === 1 && (issue.origin === 'string' || issue.origin === 'array')) return 'must not be empty';
+      const word = issue.inclusive === false ? (least ? 'more than' : 'less than') : least ? 'at least' : 'at most';
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' items' : '';
+      return `must ${unit ? 'have' : 'be'} ${word} ${bound}${unit}`;
+    }
+    case 'invalid_format':
+      return issue.format === 'regex' && 'pattern' in issue ? `must match ${String(issue.pattern)}` : `must be a valid ${issue.format}`;
+    case 'invalid_union':
+      return 'matches none of the forms this field takes';
+    default:
+      return issue.message;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 /** The keys an object schema takes at `path` (records, arrays and wrappers walked through). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Blueprint, EventRule, Mapping } from '../contract/index.js';
+import type { Blueprint, DateFormat, EventRule, Mapping } from '../contract/index.js';
 import { EVENT_TYPES } from '../contract/index.js';
 import { setOwn } from './records.js';
 import { asText, jsonText } from './text.js';
@@ -106,7 +106,7 @@ function ownValue(container: unknown, key: string): unknown {
 
 type TransformOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
 
-function applyTransform(transform: NonNullable<Mapping['transform']>, value: unknown, format?: string): TransformOutcome {
+function applyTransform(transform: NonNullable<Mapping['transform']>, value: unknown, format?: DateFormat): TransformOutcome {
   switch (transform) {
     case 'to_string':
       return { ok: true, value: asText(value) };
@@ -127,7 +127,7 @@ function applyTransform(transform: NonNullable<Mapping['transform']>, value: unk
   }
 }
 
-function formatDate(value: unknown, format: string): TransformOutcome {
+function formatDate(value: unknown, format: DateFormat): TransformOutcome {
   const date = typeof value === 'number' ? new Date(value) : typeof value === 'string' ? new Date(value) : value instanceof Date ? value : undefined;
   if (!date || Number.isNaN(date.getTime())) return { ok: false, reason: `${jsonText(value).slice(0, 100)} is not a date` };
   switch (format) {
@@ -139,7 +139,5 @@ function formatDate(value: unknown, format: string): TransformOutcome {
       return { ok: true, value: date.getTime() };
     case 'date':
       return { ok: true, value: date.toISOString().slice(0, 10) };
-    default:
-      return { ok: false, reason: `unknown date format "${format}" (use iso, unix, unix_ms or date)` };
   }
 }

@@ -3,9 +3,10 @@ import type { Blueprint } from '../contract/index.js';
 import { parseOrThrow } from '../contract/index.js';
 
 /** The Heap-specific part of a blueprint, under `options`. Every field has a default, stated once. */
-export const HeapBlueprintOptionsSchema = z.object({
+/** Strict at every level: a misspelt option would otherwise be stored and silently do nothing. */
+export const HeapBlueprintOptionsSchema = z.strictObject({
   identity: z
-    .object({
+    .strictObject({
       /**
        * How an event without userId reaches Heap: `user_id_hash` (a real anonymous Heap user that an
        * identify merges), `identity` (the anonymousId as identity: a separate user, never merged),
@@ -17,7 +18,7 @@ export const HeapBlueprintOptionsSchema = z.object({
     })
     .prefault({}),
   properties: z
-    .object({
+    .strictObject({
       /** Arrays of scalars: `join` with `||` (Heap's own), `index` keys (`a.0`), or a `json` string. */
       arrays: z.enum(['join', 'index', 'json']).default('join'),
     })

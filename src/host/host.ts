@@ -26,6 +26,7 @@ import { UserDeletionService } from './privacy/user-deletions.js';
 import { PluginRegistry } from './registry.js';
 import { loadSecretKey, readOrCreate, SecretBox } from './secrets.js';
 import type { StoreLocation } from './store/engine.js';
+import { PACKAGE_VERSION } from '../version.js';
 import { Store } from './store/store.js';
 
 export interface HostOptions {
@@ -81,7 +82,7 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-export const HOST_VERSION = '0.2.0';
+export const HOST_VERSION = PACKAGE_VERSION;
 const token = () => randomBytes(24).toString('base64url');
 
 /** Opens the store, collects the plugins, starts delivery and the HTTP server. */
@@ -113,6 +114,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       { id: instanceId, engine, version },
       {
         queueDepth: () => store.queue.depth(),
+        integrations: () => directory.list().map((i) => i.id),
         paused: () => directory.list().flatMap((i) => (directory.status(i.id).paused ? [{ integration_id: i.id, code: directory.status(i.id).paused!.code }] : [])),
       },
     );

@@ -14,12 +14,17 @@ const COUNTERS = {
 } as const;
 export type CounterName = keyof typeof COUNTERS;
 
+/** The states of a queued event: waiting, claimed by an instance, or a dead letter. */
+const QUEUE_STATES = ['pending', 'inflight', 'dead'] as const;
+
 /** Seconds from acceptance to delivery. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
 
 export interface SharedGauges {
   /** Events in the shared queue, by integration and state (every instance sees the same). */
   queueDepth(): Promise<{ integration_id: string; state: string; count: number }[]>;
+  /** Every installed integration: each gets its queue series even when empty (0, not absent). */
+  integrations(): string[];
   /** Integrations delivery has paused, with why. */
   paused(): { integration_id: string; code: string }[];
 }
@@ -50,6 +55,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
+        for (const integration of shared.integrations()) for (const state of QUEUE_STATES) this.set({ integration, state }, 0);
         for (const row of await shared.queueDepth()) this.set({ integration: row.integration_id, state: row.state }, row.count);
       },
     });

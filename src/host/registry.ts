@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import type { IntegrationPlugin } from '../contract/index.js';
-import { BlueprintSchema, CatalogManifestSchema, INTEGRATION_PLUGIN, parseOrThrow } from '../contract/index.js';
+import { CatalogManifestSchema, checkBlueprint, INTEGRATION_PLUGIN, parseOrThrow, ValidationError } from '../contract/index.js';
 
 /**
  * Every plugin the container holds, checked once at start: each manifest and default blueprint
@@ -14,7 +14,8 @@ export class PluginRegistry {
       const key = plugin.manifest?.key ?? '(no key)';
       parseOrThrow(CatalogManifestSchema, plugin.manifest, `The manifest of plugin "${key}"`);
       for (const variant of plugin.manifest.variants) {
-        parseOrThrow(BlueprintSchema, plugin.defaultBlueprint(variant.key), `The default blueprint of plugin "${key}", variant "${variant.key}"`);
+        const checked = checkBlueprint(plugin, plugin.defaultBlueprint(variant.key));
+        if (!checked.ok) throw new ValidationError(`The default blueprint of plugin "${key}", variant "${variant.key}"`, checked.issues);
       }
       if (this.byKey.has(key)) throw new Error(`Two plugins claim the catalog key "${key}": each integration needs its own key`);
       this.byKey.set(key, plugin);

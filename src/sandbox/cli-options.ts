@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { SandboxOptions } from './options.js';
 
+/** The standalone sandbox's API key unless HEAP_SANDBOX_API_KEY names another (a test credential). */
+export const DEFAULT_SANDBOX_API_KEY = 'sandbox-api-key';
+
 /**
  * The sandbox's command line (`npm run sandbox -- --port 8085`, `node dist/sandbox/cli.js`) as options.
  *
@@ -40,7 +43,7 @@ export function optionsFromCommandLine(args: string[], env: NodeJS.ProcessEnv): 
   return {
     port: Number(values.port),
     host: values.host,
-    credentials: [{ app_id: env.HEAP_SANDBOX_APP_ID ?? '1234567890', api_key: env.HEAP_SANDBOX_API_KEY ?? 'sandbox-api-key' }],
+    credentials: [{ app_id: env.HEAP_SANDBOX_APP_ID ?? '1234567890', api_key: env.HEAP_SANDBOX_API_KEY ?? DEFAULT_SANDBOX_API_KEY }],
     appIds: values['any-app-id'] ? '*' : appIds,
     unknownAppIds: values['reject-unknown-app-ids'] ? 'reject' : 'drop',
     limits: { enabled: !values['no-limits'] },

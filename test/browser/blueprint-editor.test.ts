@@ -105,7 +105,7 @@ describe('Blueprint editor', () => {
     await editor().fill(value);
     const targetLine = lineOf(value, '"target": ""');
     await seeText(check(), 'refuses');
-    expect(await check().locator('li').allInnerTexts()).toEqual([`Line ${targetLine}: events.page.mappings.0.target Too small: expected string to have >=1 characters`]);
+    expect(await check().locator('li').allInnerTexts()).toEqual([`Line ${targetLine}: events.page.mappings.0.target must not be empty`]);
     expect(await s.page.locator('.editor .gutter li.bad').allInnerTexts()).toEqual([String(targetLine)]);
     await check().getByRole('button', { name: `Line ${targetLine}` }).click();
     await s.page.screenshot({ path: artifactPath('blueprint-editor-error.png') });

@@ -12,7 +12,7 @@ const withoutDeletion: IntegrationPlugin = {
   manifest: { ...heap.manifest, key: 'heap_basic', name: 'Heap Basic', capabilities: [] },
   configSchema: heap.configSchema,
   blueprintOptionsSchema: heap.blueprintOptionsSchema,
-  defaultBlueprint: (variant) => heap.defaultBlueprint(variant),
+  defaultBlueprint: (variant) => ({ ...heap.defaultBlueprint(variant), integration: 'heap_basic' }),
   createAdapter: (context, deps) => heap.createAdapter(context as never, deps),
 };
 

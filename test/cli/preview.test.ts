@@ -122,13 +122,20 @@ describe('heap-integration preview', () => {
     expect(bad).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: `error: --config ${config}: app_id: must be the numeric App ID of a Heap environment; --config ${config}: region: must be us or eu\n`,
+      stderr: `error: --config ${config}: app_id: must be the numeric App ID of a Heap environment; region: must be us or eu\n`,
+    });
+    const typo = join(dir, 'typo-config.json');
+    writeFileSync(typo, JSON.stringify({ app_id: APP_ID, regoin: 'eu' }));
+    expect(await runCli(['preview', '--config', typo], {}, '{}')).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `error: --config ${typo}: regoin is not a config field; did you mean "region"?\n`,
     });
     const blueprint = join(dir, 'bad-blueprint.json');
     writeFileSync(blueprint, JSON.stringify({ version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { properties: { arrays: 'csv' } } }));
     expect(await runCli(['preview', '--blueprint', blueprint], {}, '{}')).toMatchObject({
       code: 2,
-      stderr: `error: --blueprint ${blueprint}: options.properties.arrays: Invalid option: expected one of "join"|"index"|"json"\n`,
+      stderr: `error: --blueprint ${blueprint}: options.properties.arrays: must be one of "join", "index", "json"\n`,
     });
     const good = join(dir, 'config-with-key.json');
     writeFileSync(good, JSON.stringify({ app_id: APP_ID, api_key: API_KEY }));

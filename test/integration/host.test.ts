@@ -10,6 +10,7 @@ import { startTestHost, type TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 
 const ANON_1 = '1639105742322265';
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The reference host over real HTTP, on each engine (a real SQLite file, a real PostgreSQL database), the sandbox as Heap. */
 describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
@@ -184,6 +185,11 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     await waitFor(async () => sandbox.stats().events_accepted === 3);
     expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data).toEqual([]);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ok-1', 'ok-2', 'poison']);
+    // Asked again, or for an id that never was a dead letter: named, nothing replayed.
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, { message_ids: ['poison', 'ok-1', 'never-sent'] })).body).toEqual({
+      replayed: 0,
+      not_dead_letters: ['poison', 'ok-1', 'never-sent'],
+    });
   });
 
   it('filters events whose consent denies analytics and logs why', async () => {
@@ -220,17 +226,17 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     expect(disabled.body).toMatchObject({ revision: 3, enabled: false });
     const revisions = (await host.call('GET', `/v1/admin/integrations/${id}/revisions`)).body.data;
     expect(revisions.map((r: Record<string, unknown>) => [r.revision_number, r.change_summary, r.enabled])).toEqual([
-      [3, 'Changed disabled', false],
+      [3, 'Disabled', false],
       [2, 'EU data residency', true],
       [1, 'Installed Heap (Default) from the catalog', true],
     ]);
     const badBlueprint = await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'maybe' } } });
     expect(badBlueprint.status).toBe(400);
-    expect(badBlueprint.body.error.fields).toEqual([{ field: 'blueprint.defaults.action', message: 'Invalid option: expected one of "drop"|"passthrough"' }]);
+    expect(badBlueprint.body.error.fields).toEqual([{ field: 'blueprint.defaults.action', message: 'must be one of "drop", "passthrough"' }]);
     const badOptions = await host.call('PATCH', `/v1/admin/integrations/${id}`, {
       blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { identity: { anonymous: 'guess' } } },
     });
-    expect(badOptions.body.error.fields).toEqual([{ field: 'blueprint.options.identity.anonymous', message: 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"' }]);
+    expect(badOptions.body.error.fields).toEqual([{ field: 'blueprint.options.identity.anonymous', message: 'must be one of "user_id_hash", "identity", "drop"' }]);
     // A typo is named, never silently dropped.
     const typo = await host.call('PATCH', `/v1/admin/integrations/${id}`, {
       blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, events: { page: { vendor_event_nam: 'pageview' } } },
@@ -240,6 +246,57 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     const cleared = await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { timeout_ms: 5000 } });
     expect(cleared.body.config.timeout_ms).toBe(5000);
     expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { timeout_ms: null } })).body.config.timeout_ms).toBe(10000);
+  });
+
+  it('records a revision only for a real change, says what changed, and pages the revisions', async () => {
+    const id = await install();
+    const patch = (body: unknown) => host.call('PATCH', `/v1/admin/integrations/${id}`, body);
+    const summaryOnly = await patch({ change_summary: 'just a note' });
+    expect(summaryOnly.status).toBe(400);
+    expect(summaryOnly.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'Nothing to change: give name, enabled, config or blueprint (change_summary only describes a change)',
+      fields: [{ field: '(root)', message: 'needs name, enabled, config or blueprint' }],
+    });
+    // The same values again, and the stored blueprint again: nothing changes, no revision.
+    const current = (await host.call('GET', `/v1/admin/integrations/${id}`)).body;
+    const same = await patch({ name: 'Heap', enabled: true, config: { app_id: APP_ID, api_key: '********', endpoint: sandbox.url }, blueprint: current.blueprint });
+    expect(same.status).toBe(200);
+    expect(same.body.revision).toBe(1);
+    expect((await patch({ name: 'Heap EU', config: { region: 'eu', timeout_ms: 5000 } })).body.revision).toBe(2);
+    expect((await patch({ enabled: false })).body.revision).toBe(3);
+    expect((await patch({ enabled: true, blueprint: { ...current.blueprint, defaults: { action: 'drop' } } })).body.revision).toBe(4);
+    const summaries = (await host.call('GET', `/v1/admin/integrations/${id}/revisions`)).body.data.map((r: Record<string, unknown>) => [r.revision_number, r.change_summary]);
+    expect(summaries).toEqual([
+      [4, 'Enabled; Changed blueprint'],
+      [3, 'Disabled'],
+      [2, 'Renamed to "Heap EU"; Changed config (region, timeout_ms)'],
+      [1, 'Installed Heap (Default) from the catalog'],
+    ]);
+    const first = (await host.call('GET', `/v1/admin/integrations/${id}/revisions?limit=3`)).body;
+    expect([first.data.map((r: Record<string, unknown>) => r.revision_number), first.has_more, first.next_cursor]).toEqual([[4, 3, 2], true, '2']);
+    const second = (await host.call('GET', `/v1/admin/integrations/${id}/revisions?limit=3&cursor=2`)).body;
+    expect([second.data.map((r: Record<string, unknown>) => r.revision_number), second.has_more, second.next_cursor]).toEqual([[1], false, null]);
+    const badLimit = await host.call('GET', `/v1/admin/integrations/${id}/revisions?limit=abc`);
+    expect([badLimit.status, badLimit.body.error.fields]).toEqual([400, [{ field: 'limit', message: 'must be a whole number from 1 to 100' }]]);
+  });
+
+  it('says what a blueprint gets wrong for Heap: an option near miss, a date format it does not take, a blueprint meant for another plugin', async () => {
+    const id = await install();
+    const patch = async (blueprint: Record<string, unknown>) =>
+      (await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, ...blueprint } })).body.error?.fields;
+    expect(await patch({ options: { identity: { anonymus: 'drop' } } })).toEqual([{ field: 'blueprint.options.identity.anonymus', message: 'is not a known field; did you mean "anonymous"?' }]);
+    const track = (mapping: Record<string, unknown>) => ({ events: { track: { vendor_event_name: '{{event}}', mappings: [{ source: 'timestamp', target: 'when', ...mapping }] } } });
+    expect(await patch(track({ transform: 'date_format', format: 'YYYY-MM-DD' }))).toEqual([{ field: 'blueprint.events.track.mappings.0.format', message: 'must be one of "iso", "unix", "unix_ms", "date"' }]);
+    expect(await patch(track({ format: 'iso' }))).toEqual([{ field: 'blueprint.events.track.mappings.0.format', message: 'applies only to transform date_format' }]);
+    expect(await patch({ integration: 'segment' })).toEqual([{ field: 'blueprint.integration', message: 'is "segment", but this blueprint is for heap: set "heap" or leave it out' }]);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}`)).body.revision).toBe(1);
+  });
+
+  it('refuses the secret mask as an api_key at install: there is no stored key for it to keep', async () => {
+    const answer = await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: '********', endpoint: sandbox.url } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.fields).toEqual([{ field: 'config.api_key', message: 'is the mask "********" that answers show in place of a secret: give the value itself' }]);
   });
 
   it('answers test-connection with the adapter’s verdict', async () => {
@@ -262,7 +319,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
         expect(answer.body.error.code).toBe('unauthorized');
       }
     }
-    expect((await host.call('GET', '/health', undefined, '')).body).toMatchObject({ status: 'ok' });
+    expect((await host.call('GET', '/health', undefined, '')).body).toMatchObject({ status: 'ok', version: PACKAGE.version });
   });
 
   it('bounds ingestion: 413 past the batch length, per-item answers for bad items', async () => {
@@ -285,6 +342,8 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     const text = (await host.call('GET', '/metrics')).text;
     expect(text).toContain(`datafly_events_accepted_total{integration="${id}"} 1`);
     expect(text).toContain(`datafly_delivery_latency_seconds_count{integration="${id}"} 1`);
+    // An empty queue is 0, not an absent series, so dashboards and alerts see every integration.
+    for (const state of ['pending', 'inflight', 'dead']) expect(text).toContain(`datafly_queue_depth{integration="${id}",state="${state}"} 0`);
   });
 });
 

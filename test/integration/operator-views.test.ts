@@ -184,7 +184,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     expect(underOther.results[0]).toMatchObject({ status: 'filtered', code: 'not_mapped', message: 'the blueprint has no rule for "Product Viewed" and its default action is drop' });
     const bad = await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: events.slice(0, 1), blueprint: { ...dropAll, options: { properties: { arrays: 'zip' } } } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.fields).toEqual([{ field: 'blueprint.options.properties.arrays', message: 'Invalid option: expected one of "join"|"index"|"json"' }]);
+    expect(bad.body.error.fields).toEqual([{ field: 'blueprint.options.properties.arrays', message: 'must be one of "join", "index", "json"' }]);
     expect((await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: [] })).body.error.fields).toEqual([{ field: 'events', message: 'must hold at least one event' }]);
   });
 
@@ -250,8 +250,8 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
   it('user deletion: bad requests name the field; a wrong API key fails it with the credentials message', async () => {
     await install();
     const bad = async (body: unknown) => (await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, body)).body.error;
-    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'give at least one identity or anonymous id (identities, anonymous_ids)' }] });
-    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'give at least one identity or anonymous id (identities, anonymous_ids)' }] });
+    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' }] });
+    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' }] });
     expect(await bad({ identities: ['u', 7] })).toMatchObject({ fields: [{ field: 'identities.1', message: 'must be a string (send numeric ids as strings)' }] });
     expect(await bad({ identities: Array.from({ length: 100_001 }, (_, i) => `u${i}`) })).toMatchObject({ fields: [{ field: 'identities', message: 'must hold at most 100,000 ids per request' }] });
     expect(await bad({ identity: ['u'] })).toMatchObject({ fields: [{ field: 'identity', message: 'is not a known field; did you mean "identities"?' }, expect.anything()] });

@@ -100,10 +100,10 @@ describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName)
     expect(answer.status).toBe(400);
     expect(answer.body.error).toEqual({
       code: 'invalid_request',
-      message: 'The blueprint is invalid: blueprint.options.method Invalid option: expected one of "POST"|"PUT"; blueprint.options.signature_header Too small: expected string to have >=1 characters',
+      message: 'The blueprint is invalid: blueprint.options.method must be one of "POST", "PUT"; blueprint.options.signature_header must not be empty',
       fields: [
-        { field: 'blueprint.options.method', message: 'Invalid option: expected one of "POST"|"PUT"' },
-        { field: 'blueprint.options.signature_header', message: 'Too small: expected string to have >=1 characters' },
+        { field: 'blueprint.options.method', message: 'must be one of "POST", "PUT"' },
+        { field: 'blueprint.options.signature_header', message: 'must not be empty' },
       ],
     });
     expect(webhookAdapters.built).toBe(built);

@@ -54,6 +54,18 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect(await store.queue.due('int_none', 6000, 1000)).toEqual({ count: 0, nextAt: undefined });
   });
 
+  it('finds the oldest waiting event even when its turn was moved behind younger ones', async () => {
+    await store.queue.enqueue(['int_oldest'], [item('o1')], 1000);
+    await store.queue.enqueue(['int_oldest'], [item('o2')], 2000);
+    expect(await store.queue.oldestWaiting('int_oldest')).toBe(1000);
+    // o1 was tried and comes back after o2 is due: it is still the one waiting longest.
+    await store.db.updateTable('queue').set({ next_attempt_at: 9000, attempts: 1 }).where('integration_id', '=', 'int_oldest').where('message_id', '=', 'o1').execute();
+    expect(await store.queue.oldestWaiting('int_oldest')).toBe(1000);
+    await store.db.deleteFrom('queue').where('integration_id', '=', 'int_oldest').where('message_id', '=', 'o1').execute();
+    expect(await store.queue.oldestWaiting('int_oldest')).toBe(2000);
+    expect(await store.queue.oldestWaiting('int_nothing')).toBeUndefined();
+  });
+
   it('settles only what the owner still holds; an expired lease goes back to any instance', async () => {
     await store.queue.enqueue(['int_lease'], [item('l1'), item('l2'), item('l3'), item('l4')], 0);
     const claimed = await store.queue.claim('int_lease', 'dead-instance', 0, 1000, 10);
@@ -96,7 +108,7 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
         dead_at: new Date(7000).toISOString(),
       },
     ]);
-    expect(await store.queue.replay('int_lease', ['l3', 'nope'], 10_000)).toBe(1);
+    expect(await store.queue.replay('int_lease', ['l3', 'nope'], 10_000)).toEqual({ replayed: 1, missing: ['nope'] });
     expect((await store.queue.claim('int_lease', 'survivor', 10_000, 1000, 10)).map((q) => [q.messageId, q.attempts])).toEqual([
       ['l4', 0],
       ['l2', 1],

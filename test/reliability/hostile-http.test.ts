@@ -9,14 +9,18 @@ import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { PROCESS_TOKENS, startHostProcess } from '../helpers/host-process.js';
 
-/** Sends bytes as they are (no client library fixes them up) and answers the status line. */
-function rawRequest(url: string, text: string): Promise<string> {
+/** Sends bytes as they are (no client library fixes them up) and answers the status line, the headers and the body. */
+function rawRequest(url: string, text: string): Promise<{ status: string; headers: string[]; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => socket.end(text));
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
-    socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('end', () => {
+      const [head, body = ''] = answer.split('\r\n\r\n');
+      const [status = '', ...headers] = head.split('\r\n');
+      resolve({ status, headers: headers.map((h) => h.toLowerCase()), body });
+    });
     socket.on('error', reject);
   });
 }
@@ -54,14 +58,26 @@ describe('hostile HTTP requests', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers 400 to request targets that are not URLs, without a token, and keeps serving', async () => {
-    const targets = ['http://a:99999/health', '//[/x', 'http://%zz/', 'http://[::1/health'];
+  it('answers 400 to request targets that are not URLs, in the host\'s envelope, without a token, and keeps serving', async () => {
+    const invalidTarget = { error: { code: 'invalid_request_target', message: 'The request target is not a valid URL path' } };
+    const cases: [string, unknown][] = [
+      ['http://a:99999/health', invalidTarget],
+      ['//[/x', invalidTarget],
+      ['http://%zz/', invalidTarget],
+      ['http://[::1/health', invalidTarget],
+      ['/%%', invalidTarget],
+      ['/v1/admin/integrations/%zz', invalidTarget],
+      // Not a target Node's HTTP parser takes at all: answered before any route.
+      ['foo', { error: { code: 'bad_request', message: 'The request is not valid HTTP (HPE_INVALID_URL)' } }],
+    ];
     const rows = [];
-    for (const target of targets) {
-      const status = await rawRequest(host.url, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    for (const [target, envelope] of cases) {
+      const answer = await rawRequest(host.url, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       const health = await fetch(`${host.url}/health`);
-      rows.push({ target, answer: status, 'host alive after': health.status });
-      expect(status).toBe('HTTP/1.1 400 Bad Request');
+      rows.push({ target, answer: answer.status, body: answer.body, 'host alive after': health.status });
+      expect(answer.status).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(answer.body)).toEqual(envelope);
+      expect(answer.headers).toContain('x-content-type-options: nosniff');
       expect(health.status).toBe(200);
     }
     printFigures('Request targets that are not URLs', rows);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, ContainerModule } from 'inversify';
 import { z } from 'zod';
-import { INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
+import { fieldIssues, INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
 import { heapModule, HeapBlueprintOptionsSchema, HeapPlugin } from '../../src/index.js';
 
 const dummy: IntegrationPlugin<{ token: string }> = {
@@ -38,11 +38,9 @@ describe('heapModule', () => {
     expect(plugin.blueprintOptionsSchema).toBe(HeapBlueprintOptionsSchema);
     const blueprint = { ...plugin.defaultBlueprint(), options: { identity: { anonymous: 'cookie' } } };
     const checked = plugin.blueprintOptionsSchema.safeParse(blueprint.options);
-    expect(checked.success ? [] : checked.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
-      ['identity.anonymous', 'Invalid option: expected one of "user_id_hash"|"identity"|"drop"'],
-    ]);
+    expect(checked.success ? [] : fieldIssues(checked.error, 'options')).toEqual([{ field: 'options.identity.anonymous', message: 'must be one of "user_id_hash", "identity", "drop"' }]);
     expect(() => plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint })).toThrow(
-      'Blueprint options is invalid: options.identity.anonymous: Invalid option: expected one of "user_id_hash"|"identity"|"drop"',
+      'Blueprint options is invalid: options.identity.anonymous: must be one of "user_id_hash", "identity", "drop"',
     );
     expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true }, properties: { arrays: 'join' } });
   });

@@ -1,6 +1,7 @@
+import { nearest } from '../../contract/index.js';
 import type { HeapConfig } from '../../heap/index.js';
 import { EXIT, RunFailure, UsageError } from '../failures.js';
-import { heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint, readJsonFile } from '../installation.js';
+import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint, readJsonFile } from '../installation.js';
 import { parseEvents, readInput } from './input.js';
 import { previewEvents } from './preview.js';
 import { renderJson, renderText } from './render.js';
@@ -41,6 +42,16 @@ function previewConfig(file: string | undefined): HeapConfig {
   const json = readJsonFile(file, '--config');
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`--config ${file}: must be a JSON object such as {"app_id": "${PLACEHOLDER_APP_ID}", "region": "us"}`);
   const record = json as Record<string, unknown>;
+  // Any field of an installation's config may be there (a copy of one, api_key too); a key that is none is a typo.
+  const known = heap.manifest.config_fields.map((f) => f.key);
+  const typos = Object.keys(record).filter((k) => !known.includes(k));
+  if (typos.length > 0) {
+    throw new UsageError(`--config ${file}: ${typos.map((k) => { const guess = nearest(k, known); return `${k} is not a config field${guess ? `; did you mean "${guess}"?` : ` (fields: ${known.join(', ')})`}`; }).join('; ')}`);
+  }
   const fields = Object.fromEntries(PREVIEW_FIELDS.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
-  return heapConfig(fields, undefined, (field) => `--config ${file}: ${field}`);
+  try {
+    return heapConfig(fields, undefined, (field) => field);
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(`--config ${file}: ${error.message}`) : error;
+  }
 }

@@ -190,11 +190,13 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get(
     `${ADMIN}/integrations/:id/revisions`,
-    { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: 'Every revision, newest first', params: IdParams, response: { 200: listOf(RevisionSchema), ...errors } } },
+    { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: 'Every revision, newest first', params: IdParams, querystring: PagingQuery, response: { 200: listOf(RevisionSchema), ...errors } } },
     async (req) => {
       const integration = await load((req.params as { id: string }).id);
+      const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
       const plugin = registry.get(integration.catalogKey);
-      return listPage((await store.integrations.revisions(integration.id)).map((r) => presentRevision(plugin, r)));
+      const page = await store.integrations.revisions(integration.id, { before: numericCursor(cursor), limit });
+      return listPage(page.rows.map((r) => presentRevision(plugin, r)), page.next);
     },
   );
 
@@ -268,15 +270,21 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
         summary: 'Back to the queue with a fresh attempt budget: {"message_ids": [...]}, or {"all": true} (or no body) for every dead letter',
         params: IdParams,
         body: ReplayRequestSchema,
-        response: { 200: z.object({ replayed: z.number().int() }), ...errors },
+        response: {
+          200: z.object({
+            replayed: z.number().int(),
+            not_dead_letters: z.array(z.string()).optional().meta({ description: 'The messageIds asked for that are not dead letters of this integration (already replayed, delivered, or unknown)' }),
+          }),
+          ...errors,
+        },
       },
     },
     async (req) => {
       const integration = await load((req.params as { id: string }).id);
       const which = replayTarget(req.body);
-      const replayed = await store.queue.replay(integration.id, which, deps.clock());
+      const { replayed, missing } = await store.queue.replay(integration.id, which, deps.clock());
       deps.wake([integration.id]);
-      return { replayed };
+      return missing.length > 0 ? { replayed, not_dead_letters: missing } : { replayed };
     },
   );
 }

@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
@@ -76,6 +78,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     rewriteUrl: (req) => (URL.canParse(req.url ?? '/', 'http://host') && (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : INVALID_TARGET),
     // Routes are matched case-sensitively, trailing slash and all, as the route table says.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    // A path the router cannot decode (`/%%`) is an invalid target too, answered in the host's envelope.
+    frameworkErrors: (error, _req, reply) => {
+      const target = error.code === 'FST_ERR_BAD_URL';
+      void sendError(reply, new ApiError(400, target ? 'invalid_request_target' : 'bad_request', target ? 'The request target is not a valid URL path' : `The request could not be read (${error.code})`));
+    },
+    clientErrorHandler: answerClientError,
   });
 
   const patterns: RouteEntry[] = [];
@@ -94,7 +102,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const parsed = zodSchema.safeParse(data);
       if (parsed.success) return { value: parsed.data };
       const fields = fieldIssues(parsed.error);
-      return { error: new ApiError(400, 'invalid_request', `The request ${httpPart === 'querystring' ? 'query' : httpPart} is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields) };
+      return { error: new ApiError(400, 'invalid_request', `The request ${httpPart === 'querystring' ? 'query' : httpPart === 'params' ? 'path' : httpPart} is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields) };
     };
   });
   // Response schemas document the answers; the handlers build them, so serialising is plain JSON.
@@ -181,10 +189,31 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * A request Node cannot parse as HTTP (`GET foo`, oversized headers, a stalled header) never reaches a
+ * route: it is answered on the socket, in the host's envelope, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'The request headers are larger than the host takes']
+        : [400, 'bad_request', `The request is not valid HTTP${error.code ? ` (${error.code})` : ''}`];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 function sendError(reply: FastifyReply, error: ApiError) {
   const envelope: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.fields) envelope.fields = error.fields;
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  // Also here: an answer to a path the router could not decode runs no hooks.
+  reply.header('x-content-type-options', 'nosniff');
   return reply.code(error.status).type('application/json; charset=utf-8').send({ error: envelope });
 }
 

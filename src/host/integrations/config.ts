@@ -1,5 +1,5 @@
 import type { Blueprint, FieldIssue, IntegrationPlugin } from '../../contract/index.js';
-import { BlueprintSchema, fieldIssues } from '../../contract/index.js';
+import { checkBlueprint, fieldIssues } from '../../contract/index.js';
 import { badRequest } from '../errors.js';
 import type { SecretBox } from '../secrets.js';
 import { unknownKeys } from './fields.js';
@@ -24,13 +24,22 @@ export function validateConfig(plugin: IntegrationPlugin, config: Record<string,
   return parsed.data as Record<string, unknown>;
 }
 
-/** A blueprint checked as data: the contract's schema, then the plugin's options schema; no adapter built. */
+/**
+ * Secrets given as the mask: on install there is no stored value for the mask to keep, so storing it
+ * would make "********" the key (deliveries would go on, since events carry no key, and only Test
+ * connection and user deletions would fail).
+ */
+export function maskedSecretIssues(plugin: IntegrationPlugin, config: Record<string, unknown>): FieldIssue[] {
+  return [...secretKeys(plugin)]
+    .filter((k) => config[k] === SECRET_MASK)
+    .map((k) => ({ field: `config.${k}`, message: `is the mask "${SECRET_MASK}" that answers show in place of a secret: give the value itself` }));
+}
+
+/** A blueprint checked as data, whole (the contract's checkBlueprint); no adapter built. */
 export function validateBlueprint(plugin: IntegrationPlugin, input: unknown): Blueprint {
-  const parsed = BlueprintSchema.safeParse(input);
-  if (!parsed.success) throw invalid('The blueprint is invalid', fieldIssues(parsed.error, 'blueprint', BlueprintSchema));
-  const options = plugin.blueprintOptionsSchema.safeParse(parsed.data.options);
-  if (!options.success) throw invalid('The blueprint is invalid', fieldIssues(options.error, 'blueprint.options'));
-  return parsed.data;
+  const checked = checkBlueprint(plugin, input, 'blueprint');
+  if (!checked.ok) throw invalid('The blueprint is invalid', checked.issues);
+  return checked.blueprint;
 }
 
 export function invalid(what: string, fields: FieldIssue[]) {

@@ -1,5 +1,6 @@
 import type { IntegrationPlugin } from '../../contract/index.js';
-import { notFound } from '../errors.js';
+import { checkBlueprint } from '../../contract/index.js';
+import { badRequest, notFound } from '../errors.js';
 import type { PluginRegistry } from '../registry.js';
 import type { SecretBox } from '../secrets.js';
 import type { IntegrationRow } from '../store/integrations.js';
@@ -26,33 +27,51 @@ export class IntegrationEditor {
     const row = await this.row(id);
     const plugin = this.plugin(row);
     const request = parseRequest(UpdateRequestSchema, body);
+    if (request.name === undefined && request.enabled === undefined && request.config === undefined && request.blueprint === undefined) {
+      throw badRequest('Nothing to change: give name, enabled, config or blueprint (change_summary only describes a change)', [
+        { field: '(root)', message: 'needs name, enabled, config or blueprint' },
+      ]);
+    }
     const changes: string[] = [];
     const next: IntegrationRow = { ...row };
     if (request.name !== undefined && request.name !== row.name) {
       next.name = request.name;
-      changes.push('name');
+      changes.push(`Renamed to "${request.name}"`);
     }
     if (request.enabled !== undefined && Number(request.enabled) !== row.enabled) {
       next.enabled = Number(request.enabled);
-      changes.push(request.enabled ? 'enabled' : 'disabled');
+      changes.push(request.enabled ? 'Enabled' : 'Disabled');
     }
+    let configChanged = false;
     if (request.config !== undefined) {
       const secrets = secretKeys(plugin);
       // A blank or masked secret keeps the stored one: forms never hold the real value. null clears a
       // field, so its default applies again.
       const patch = Object.fromEntries(Object.entries(request.config).filter(([k, v]) => !(secrets.has(k) && (v === SECRET_MASK || v === ''))));
-      const merged: Record<string, unknown> = { ...openConfig(row, this.box), ...patch };
+      const current = openConfig(row, this.box);
+      const merged: Record<string, unknown> = { ...current, ...patch };
       for (const [k, v] of Object.entries(patch)) if (v === null) delete merged[k];
       const config = validateConfig(plugin, merged);
-      Object.assign(next, sealConfig(plugin, config, this.box));
-      changes.push(`config (${Object.keys(patch).sort().join(', ') || 'unchanged'})`);
+      const before = (plugin.configSchema.safeParse(current).data ?? current) as Record<string, unknown>;
+      const changed = [...new Set([...Object.keys(config), ...Object.keys(before)])].filter((k) => JSON.stringify(config[k]) !== JSON.stringify(before[k])).sort();
+      if (changed.length > 0) {
+        Object.assign(next, sealConfig(plugin, config, this.box));
+        changes.push(`Changed config (${changed.join(', ')})`);
+        configChanged = true;
+      }
     }
     if (request.blueprint !== undefined) {
-      next.blueprint_json = JSON.stringify(validateBlueprint(plugin, request.blueprint));
-      changes.push('blueprint');
+      const blueprint = JSON.stringify(validateBlueprint(plugin, request.blueprint));
+      // The stored one read the same way (defaults filled in), so equal blueprints compare equal.
+      const stored = checkBlueprint(plugin, JSON.parse(row.blueprint_json));
+      if (!stored.ok || blueprint !== JSON.stringify(stored.blueprint)) {
+        next.blueprint_json = blueprint;
+        changes.push('Changed blueprint');
+      }
     }
+    // Values equal to the stored ones change nothing: no revision, and a paused integration stays paused.
     if (changes.length === 0) return toIntegration(row, this.box);
-    return this.save(next, row, request.change_summary ?? `Changed ${changes.join(', ')}`, request.config !== undefined);
+    return this.save(next, row, request.change_summary ?? changes.join('; '), configChanged);
   }
 
   /** A new revision with the config and blueprint of an earlier one (its secrets included). */

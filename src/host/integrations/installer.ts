@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { PluginRegistry } from '../registry.js';
 import type { SecretBox } from '../secrets.js';
 import type { Store } from '../store/store.js';
-import { sealConfig, validateConfig } from './config.js';
+import { invalid, maskedSecretIssues, sealConfig, validateConfig } from './config.js';
 import type { IntegrationDirectory } from './directory.js';
 import { toIntegration, type Integration } from './model.js';
 import { InstallRequestSchema, parseRequest } from './requests.js';
@@ -34,6 +34,8 @@ export class Installer {
         { field: 'delivery_mode', message: `unsupported delivery mode "${deliveryMode}"` },
       ]);
     }
+    const masked = maskedSecretIssues(plugin, request.config);
+    if (masked.length > 0) throw invalid(`The ${plugin.manifest.name} config is invalid`, masked);
     const config = validateConfig(plugin, { ...variant.default_config, ...request.config });
     const at = new Date(this.clock()).toISOString();
     const row = {

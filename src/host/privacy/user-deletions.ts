@@ -211,7 +211,7 @@ function parseDeletion(body: unknown): z.output<typeof UserDeletionRequestSchema
   const parsed = UserDeletionRequestSchema.safeParse(input);
   const fields: FieldIssue[] = [...unknown, ...(parsed.success ? [] : fieldIssues(parsed.error))];
   if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length === 0) {
-    fields.push({ field: 'identities', message: 'give at least one identity or anonymous id (identities, anonymous_ids)' });
+    fields.push({ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' });
   }
   if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length > MAX_USERS_PER_DELETION) {
     fields.push({ field: 'identities', message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });

@@ -48,8 +48,12 @@ export class IntegrationRepository {
     return this.db.selectFrom('integrations').select(['id', 'revision', 'enabled']).execute();
   }
 
-  revisions(id: string): Promise<RevisionRow[]> {
-    return this.db.selectFrom('revisions').selectAll().where('integration_id', '=', id).orderBy('revision_number', 'desc').execute();
+  /** Revisions newest first, `limit` at a time, below revision `before` when given; `next` is the cursor of the following page. */
+  async revisions(id: string, page: { before?: number; limit: number }): Promise<{ rows: RevisionRow[]; next?: number }> {
+    let query = this.db.selectFrom('revisions').selectAll().where('integration_id', '=', id);
+    if (page.before !== undefined) query = query.where('revision_number', '<', page.before);
+    const rows = await query.orderBy('revision_number', 'desc').limit(page.limit + 1).execute();
+    return rows.length > page.limit ? { rows: rows.slice(0, page.limit), next: rows[page.limit - 1].revision_number } : { rows };
   }
 
   revision(id: string, revisionNumber: number): Promise<RevisionRow | undefined> {

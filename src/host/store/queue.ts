@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DataflyEvent } from '../../contract/index.js';
 import type { Engine } from './engine.js';
 import type { HostDatabase } from './schema.js';
@@ -262,15 +262,19 @@ export class DeliveryQueue {
     return { rows: page, next: rows.length > limit ? page[page.length - 1].id : undefined };
   }
 
-  /** Dead letters back to pending with a fresh attempt budget: all of them, or the given messageIds. */
-  async replay(integrationId: string, messageIds: readonly string[] | 'all', now: number): Promise<number> {
+  /**
+   * Dead letters back to pending with a fresh attempt budget: all of them, or the given messageIds.
+   * `missing` names the given messageIds that were not dead letters of this integration.
+   */
+  async replay(integrationId: string, messageIds: readonly string[] | 'all', now: number): Promise<{ replayed: number; missing: string[] }> {
     const base = () => this.db.updateTable('queue').set({ state: 'pending', attempts: 0, next_attempt_at: now, dead_at: null }).where('integration_id', '=', integrationId).where('state', '=', 'dead');
-    if (messageIds === 'all') return Number((await base().executeTakeFirst()).numUpdatedRows);
-    let replayed = 0;
+    if (messageIds === 'all') return { replayed: Number((await base().executeTakeFirst()).numUpdatedRows), missing: [] };
+    const replayed = new Set<string>();
     for (let i = 0; i < messageIds.length; i += ID_CHUNK) {
-      replayed += Number((await base().where('message_id', 'in', messageIds.slice(i, i + ID_CHUNK)).executeTakeFirst()).numUpdatedRows);
+      const rows = await base().where('message_id', 'in', messageIds.slice(i, i + ID_CHUNK)).returning('message_id').execute();
+      for (const row of rows) replayed.add(row.message_id);
     }
-    return replayed;
+    return { replayed: replayed.size, missing: [...new Set(messageIds)].filter((id) => !replayed.has(id)) };
   }
 
   /** Events per integration and state, for /metrics and the overview. */
@@ -285,12 +289,14 @@ export class DeliveryQueue {
   }
 
   /**
-   * When the event waiting longest for its turn was accepted: the one ready since the earliest time
-   * (for an event never retried, its acceptance), or the oldest in flight. Two index seeks, so the
-   * overview costs the same with a million events queued as with ten.
+   * When the event waiting longest was accepted, in three index seeks whatever the queue holds: the
+   * first due among waiting events (due when accepted, unless its turn moved), the oldest of those whose
+   * turn moved later (a retry, a rate limit, a pause: the partial index queue_rescheduled), and the oldest
+   * in flight. An event whose turn never moved is due at its acceptance, so the first due of those is
+   * their oldest; any older event must be among the moved ones.
    */
   async oldestWaiting(integrationId: string): Promise<number | undefined> {
-    const ready = await this.db
+    const firstDue = await this.db
       .selectFrom('queue')
       .select('accepted_at')
       .where('integration_id', '=', integrationId)
@@ -299,13 +305,17 @@ export class DeliveryQueue {
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
-    const inFlight = await this.db
-      .selectFrom('queue')
-      .select((eb) => eb.fn.min('accepted_at').as('at'))
-      .where('integration_id', '=', integrationId)
-      .where('state', '=', 'inflight')
-      .executeTakeFirst();
-    const times = [ready?.accepted_at, inFlight?.at === null || inFlight?.at === undefined ? undefined : Number(inFlight.at)].filter((t): t is number => t !== undefined);
+    const minimum = async (state: 'pending' | 'inflight') => {
+      const row = await this.db
+        .selectFrom('queue')
+        .select((eb) => eb.fn.min('accepted_at').as('at'))
+        .where('integration_id', '=', integrationId)
+        // Literal, not bound: SQLite uses a partial index only when the query states its condition.
+        .where(state === 'pending' ? sql<boolean>`state = 'pending' and next_attempt_at > accepted_at` : sql<boolean>`state = 'inflight'`)
+        .executeTakeFirst();
+      return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+    };
+    const times = [firstDue?.accepted_at, await minimum('pending'), await minimum('inflight')].filter((t): t is number => t !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
 

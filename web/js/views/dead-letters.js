@@ -10,7 +10,8 @@ export async function deadLettersSection(ctx, page, panel) {
   const replay = async (messageIds) => {
     const answer = await api('POST', `/integrations/${enc(page.id)}/dead-letters/replay`, messageIds ? { message_ids: messageIds } : { all: true });
     await refresh.run();
-    fill(status, notice('ok', `Replayed ${answer.replayed} event${answer.replayed === 1 ? '' : 's'}; they are back in the delivery queue.`));
+    const gone = answer.not_dead_letters?.length ? ` ${answer.not_dead_letters.length} of those asked for were no longer dead letters (replayed or delivered meanwhile).` : '';
+    fill(status, notice('ok', `Replayed ${answer.replayed} event${answer.replayed === 1 ? '' : 's'}; they are back in the delivery queue.${gone}`));
   };
   async function load() {
     const { data } = await api('GET', `/integrations/${enc(page.id)}/dead-letters?limit=100`, undefined, ctx);

@@ -64,16 +64,31 @@ function revisionItem(page, r, current) {
 
 export async function revisionsSection(ctx, page, panel) {
   const list = h('ol', { class: 'revisions', id: 'revisions' });
+  // Pages of 50, newest first; the current revision is the first of the first page.
+  let current;
+  let next = null;
+  const older = h('button', { type: 'button', class: 'secondary', id: 'older-revisions', hidden: true, onclick: async () => {
+    const answer = await api('GET', `/integrations/${enc(page.id)}/revisions?cursor=${enc(next)}`, undefined, ctx);
+    list.append(...answer.data.map((r) => revisionItem(page, r, current)));
+    showMore(answer);
+  } }, 'Older revisions');
+  const showMore = (answer) => {
+    next = answer.next_cursor;
+    older.hidden = !answer.has_more;
+  };
   const refresh = refreshControl(ctx, {
     pane: 'revisions',
     load: async () => {
-      const { data } = await api('GET', `/integrations/${enc(page.id)}/revisions`, undefined, ctx);
-      fill(list, data.map((r) => revisionItem(page, r, data[0])));
+      const answer = await api('GET', `/integrations/${enc(page.id)}/revisions`, undefined, ctx);
+      current = answer.data[0];
+      fill(list, answer.data.map((r) => revisionItem(page, r, current)));
+      showMore(answer);
     },
   });
   fill(panel,
     h('div', { class: 'section-head' }, h('h2', { id: 'section-title' }, 'Revisions'), refresh.element),
     h('p', { class: 'help' }, 'Every change of name, state, config or blueprint is a revision. Compare one with the current revision, or restore its config and blueprint as a new revision.'),
-    list);
+    list,
+    older);
   await refresh.start();
 }

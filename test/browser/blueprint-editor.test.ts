@@ -176,6 +176,22 @@ describe('Blueprint editor', () => {
     expect(await text()).toContain('"vendor_event_name": "pageview"');
   });
 
+  it('shows revisions 50 at a time, older ones on demand, each comparable with the current one', async () => {
+    for (let n = 1; n <= 50; n++) expect((await s.host.call('PATCH', `/v1/admin/integrations/${id}`, { name: `Heap ${n}` })).status).toBe(200);
+    await section('Revisions').click();
+    await s.page.locator('#revisions li[data-revision="53"] .badge').waitFor();
+    const shown = async () => (await s.page.locator('#revisions > li').evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-revision')))));
+    expect(await shown()).toEqual(Array.from({ length: 50 }, (_, i) => 53 - i));
+    expect(await s.page.locator('#revisions li[data-revision="53"]').innerText()).toContain('Renamed to "Heap 50"');
+    const older = s.page.getByRole('button', { name: 'Older revisions' });
+    await older.click();
+    await s.page.locator('#revisions li[data-revision="1"]').waitFor();
+    expect(await shown()).toEqual(Array.from({ length: 53 }, (_, i) => 53 - i));
+    expect(await older.isHidden()).toBe(true);
+    await s.page.getByRole('button', { name: 'Compare revision 2 with the current revision' }).click();
+    expect(await seeText(s.page.locator('#diff-2 .diff-summary'), 'Revision 2')).toBe('Revision 2 → current (53): 1 line removed, 1 line added.');
+  });
+
   it('is usable on a phone (390 px)', async () => {
     await s.page.setViewportSize({ width: 390, height: 844 });
     expect(await overflowing(s.page, 390)).toEqual([]);

@@ -27,10 +27,29 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * A signed-in page over a host and a sandbox. A host given in `options` is the session's from then on
+ * (closed with it). If anything fails on the way (no Chromium, say), everything started is stopped
+ * before the error is thrown: the test file fails instead of leaving Jest waiting on open servers.
+ */
 export async function openSession(options: { width?: number; height?: number; host?: SessionHost } = {}): Promise<Session> {
-  const sandbox = await startSandbox();
-  const host = options.host ?? (await startTestHost());
+  const stops: (() => Promise<unknown>)[] = [];
+  if (options.host) stops.push(() => options.host!.cleanup());
+  try {
+    return await startSession(options, stops);
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startSession(options: { width?: number; height?: number; host?: SessionHost }, stops: (() => Promise<unknown>)[]): Promise<Session> {
   const browser = await launchChromium();
+  stops.push(() => browser.close());
+  const sandbox = await startSandbox();
+  stops.push(() => sandbox.stop());
+  const host = options.host ?? (await startTestHost());
+  if (!options.host) stops.push(() => host.cleanup());
   const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } });
   const requestsOffHost: string[] = [];
   const pageErrors: string[] = [];

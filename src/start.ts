@@ -11,7 +11,7 @@ import { keepHeapNearLiveSet } from './memory-tuning.js';
 import { RetryPolicy } from './host/delivery/retry-policy.js';
 import { StartupError } from './host/errors.js';
 import { startHost, type Host } from './host/host.js';
-import { JsonLogger } from './host/logger.js';
+import { JsonLogger, stdoutSink } from './host/logger.js';
 import { readOrCreate } from './host/secrets.js';
 import { describePostgres } from './host/store/engine.js';
 import { HeapSandbox } from './sandbox/server.js';
@@ -50,7 +50,7 @@ const read = readEnvironment(process.env);
 if (!read.ok) fail(read.problems);
 const env = read.settings;
 const dataDir = resolve(env.DATA_DIR);
-const logger = new JsonLogger((line) => process.stdout.write(line), env.LOG_LEVEL);
+const logger = new JsonLogger(stdoutSink(), env.LOG_LEVEL);
 
 let host: Host | undefined;
 let sandbox: HeapSandbox | undefined;
@@ -60,8 +60,12 @@ let sandbox: HeapSandbox | undefined;
 process.on('unhandledRejection', (reason) => {
   logger.error('unhandled rejection; the host keeps running', { error: reason instanceof Error ? reason.message : String(reason) });
 });
+/** Set by the first signal or uncaught exception: one stop, however many follow. */
+let stopping = false;
 process.on('uncaughtException', (error) => {
   logger.error('uncaught exception; the host stops', { error: error.message });
+  if (stopping) return;
+  stopping = true;
   void Promise.race([host?.stop(), new Promise((r) => setTimeout(r, 5000).unref())]).finally(() => process.exit(1));
 });
 
@@ -122,7 +126,6 @@ try {
 
 const started = host;
 // Before anything is printed: whoever reads the banner may stop the host at once, and it must stop cleanly.
-let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;

@@ -6,6 +6,21 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 export const REDACTED = '[redacted]';
 
 /**
+ * Standard output as a log sink that outlives its reader: once stdout fails (EPIPE when the reader of
+ * `npm start | head` is gone), lines are dropped. Without this the failed write is an uncaught error,
+ * whose log line fails again, and the process spins instead of serving or stopping.
+ */
+export function stdoutSink(): (line: string) => void {
+  let open = true;
+  process.stdout.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open) process.stdout.write(line);
+  };
+}
+
+/**
  * One JSON object per line. Before a line is written, every known secret value is replaced, so a
  * secret that slipped into a message or a field (a vendor echoing it back, say) never reaches a log.
  */

@@ -138,6 +138,33 @@ describe('npm start banner', () => {
   const bannerDone = (out: string) => /Send an event:\n.*\n.*\n/.test(out);
   const INSTALL_CURL = 'Install Heap against the sandbox:';
 
+  it('keeps serving when the reader of its output goes away (npm start | head -1), and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { env: { ...baseEnv, DATA_DIR: dataDir(), HEAP_SANDBOX: 'off', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const url = await new Promise<string>((resolve) => {
+        let seen = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          const started = /"msg":"host started","url":"(http:[^"]+)"/.exec(seen);
+          if (started) resolve(started[1]);
+        });
+      });
+      // Every line from now on (the banner first) meets a closed pipe.
+      child.stdout.destroy();
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await fetch(`${url}/health`)).status);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(statuses).toEqual([200, 200, 200]);
+      child.kill('SIGTERM');
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10_000))])).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('with tokens from the environment prints no token value and says where they come from', async () => {
     const run = await start({ DATAFLY_ADMIN_TOKEN: ADMIN, DATAFLY_PIPELINE_KEY: PIPELINE, DATAFLY_SECRET_KEY: SECRET_KEY, PORT: '0', HEAP_SANDBOX: 'on', HEAP_SANDBOX_PORT: '0' }, bannerDone);
     expect(run.code).toBe(0);

@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js';
 import { DeletedUsers } from './privacy/deleted-users.js';
 import { UserDeletionService } from './privacy/user-deletions.js';
 import { PluginRegistry } from './registry.js';
+import { checkSecretKey } from './secret-key-check.js';
 import { loadSecretKey, readOrCreate, SecretBox } from './secrets.js';
 import type { StoreLocation } from './store/engine.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -108,6 +109,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const pipeline = shared('DATAFLY_PIPELINE_KEY', options.pipelineKey, 'pipeline.key', token);
     if (engine === 'postgres' && !options.secretKey) throw new StartupError('DATAFLY_SECRET_KEY must be set in PostgreSQL mode: every instance must open the same sealed secrets');
     const box = new SecretBox(loadSecretKey(options.dataDir, options.secretKey));
+    await checkSecretKey(store.integrations, box, options.secretKey ? 'DATAFLY_SECRET_KEY' : `The secret key in ${join(options.dataDir, 'secret.key')}`);
     const directory = new IntegrationDirectory(store, box, logger, options.configPollMs ?? 1000);
     const deletedUsers = new DeletedUsers(store, clock);
     const metrics = new Metrics(

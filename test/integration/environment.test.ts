@@ -138,6 +138,26 @@ describe('npm start banner', () => {
   const bannerDone = (out: string) => /Send an event:\n.*\n.*\n/.test(out);
   const INSTALL_CURL = 'Install Heap against the sandbox:';
 
+  it('refuses a secret key that does not open the stored secrets, in one line, and starts again with the right one', async () => {
+    const dir = dataDir();
+    const other = 'd'.repeat(64);
+    expect((await start({ DATA_DIR: dir, DATAFLY_SECRET_KEY: SECRET_KEY, PORT: '0' }, bannerDone)).code).toBe(0);
+    expectRefused(await start({ DATA_DIR: dir, DATAFLY_SECRET_KEY: other, PORT: '0' }), [
+      'DATAFLY_SECRET_KEY is not the key the secrets in this database were sealed with, so the stored API keys cannot be opened: start every instance with the key the first one used (a new key cannot recover them)',
+    ]);
+    // The key generated into DATA_DIR is the reference for a host started without one.
+    const generated = dataDir();
+    expect((await start({ DATA_DIR: generated, PORT: '0' }, bannerDone)).code).toBe(0);
+    expectRefused(await start({ DATA_DIR: generated, DATAFLY_SECRET_KEY: other, PORT: '0' }), [
+      'DATAFLY_SECRET_KEY is not the key the secrets in this database were sealed with, so the stored API keys cannot be opened: start every instance with the key the first one used (a new key cannot recover them)',
+    ]);
+    rmSync(join(generated, 'secret.key'));
+    expectRefused(await start({ DATA_DIR: generated, PORT: '0' }), [
+      `The secret key in ${join(generated, 'secret.key')} is not the key the secrets in this database were sealed with, so the stored API keys cannot be opened: start every instance with the key the first one used (a new key cannot recover them)`,
+    ]);
+    expect((await start({ DATA_DIR: dir, DATAFLY_SECRET_KEY: SECRET_KEY, PORT: '0' }, bannerDone)).code).toBe(0);
+  });
+
   it('keeps serving when the reader of its output goes away (npm start | head -1), and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { env: { ...baseEnv, DATA_DIR: dataDir(), HEAP_SANDBOX: 'off', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

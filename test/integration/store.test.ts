@@ -7,6 +7,8 @@ import { silentLogger } from '../../src/contract/index.js';
 import { StartupError } from '../../src/host/errors.js';
 import { cutCharacters } from '../../src/host/store/delivery-logs.js';
 import { GroupCommit } from '../../src/host/store/group-commit.js';
+import { checkSecretKey } from '../../src/host/secret-key-check.js';
+import { SecretBox } from '../../src/host/secrets.js';
 import { Store } from '../../src/host/store/store.js';
 import { ENGINES, freshLocation, type EngineName } from '../helpers/engines.js';
 
@@ -26,6 +28,31 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
   afterAll(async () => {
     await store.close();
     await dispose();
+  });
+
+  it('holds the secret key check: the first key seals it, another key is refused; a store from before it is checked against a stored secret', async () => {
+    const fresh = await freshLocation(engine);
+    const own = await Store.open(fresh.location, silentLogger);
+    try {
+      const first = new SecretBox(Buffer.alloc(32, 1));
+      const other = new SecretBox(Buffer.alloc(32, 2));
+      const refused = 'KEY is not the key the secrets in this database were sealed with, so the stored API keys cannot be opened: start every instance with the key the first one used (a new key cannot recover them)';
+      const now = new Date(0).toISOString();
+      await own.integrations.save(
+        { id: 'int_key', catalog_key: 'heap', name: 'Heap', variant: 'default', delivery_mode: 'server_side', enabled: 1, config_json: '{}', secrets_json: JSON.stringify({ api_key: first.seal('k-123') }), blueprint_json: '{}', revision: 1, created_at: now, updated_at: now },
+        'Installed',
+      );
+      // No check yet (a store from before it): the stored secret decides, and a wrong key writes nothing.
+      await expect(checkSecretKey(own.integrations, other, 'KEY')).rejects.toThrow(new StartupError(refused));
+      expect(await own.integrations.keyCheck()).toBeUndefined();
+      await checkSecretKey(own.integrations, first, 'KEY');
+      expect(first.open((await own.integrations.keyCheck())!)).toBe('datafly secret key check');
+      await expect(checkSecretKey(own.integrations, other, 'KEY')).rejects.toThrow(new StartupError(refused));
+      await expect(checkSecretKey(own.integrations, first, 'KEY')).resolves.toBeUndefined();
+    } finally {
+      await own.close();
+      await fresh.dispose();
+    }
   });
 
   it('queues an event once per integration and says which messageIds were new', async () => {
@@ -249,7 +276,7 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
   it('refuses a database migrated by a newer host, in one line', async () => {
     await store.db.insertInto('kysely_migration' as never).values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never).execute();
     await expect(Store.open(location, silentLogger)).rejects.toThrow(
-      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0002_cluster_and_operator_views): run the newer host version, or point this one at another database.`),
+      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0003_oldest_waiting_and_key_check): run the newer host version, or point this one at another database.`),
     );
     await store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '9999_from_the_future' as never).execute();
   });

@@ -15,6 +15,21 @@ export interface IntegrationVersion {
 export class IntegrationRepository {
   constructor(private readonly db: Kysely<HostDatabase>) {}
 
+  /** The sealed value every instance's secret key must open, once one instance has written it. */
+  async keyCheck(): Promise<string | undefined> {
+    return (await this.db.selectFrom('secret_key_check').select('sealed').where('id', '=', 1).executeTakeFirst())?.sealed;
+  }
+
+  /** Writes the key check unless another instance wrote one first (theirs stays). */
+  async putKeyCheck(sealed: string, now: string): Promise<void> {
+    await this.db.insertInto('secret_key_check').values({ id: 1, sealed, created_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+
+  /** The sealed secrets of one integration: a database written before the key check is checked with these. */
+  async anySealedSecrets(): Promise<string | undefined> {
+    return (await this.db.selectFrom('integrations').select('secrets_json').where('secrets_json', '!=', '{}').limit(1).executeTakeFirst())?.secrets_json;
+  }
+
   /** The integration's new state and its revision; run inside the caller's transaction. */
   async save(row: IntegrationRow, changeSummary: string): Promise<void> {
     const { id: _id, created_at: _c, catalog_key: _k, variant: _v, delivery_mode: _d, ...changed } = row;

@@ -97,9 +97,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
         }
         // Expired leases are found by time, among the few rows in flight.
         await db.schema.createIndex('queue_leases').on('queue').column('lease_expires_at').where(sql.ref('state'), '=', 'inflight').execute();
-        // Waiting events whose turn was moved later (a retry, a rate limit, a pause), by acceptance: with the
-        // due index this finds the oldest waiting event in two seeks. A new event (due when accepted) is not in it.
-        await db.schema.createIndex('queue_rescheduled').on('queue').columns(['integration_id', 'accepted_at']).where(sql<boolean>`state = 'pending' and next_attempt_at > accepted_at`).execute();
 
         for (const column of ['user_id', 'anonymous_id', 'event_json', 'calls_json', 'instance_id']) {
           await db.schema.alterTable('delivery_logs').addColumn(column, 'text').execute();
@@ -162,6 +159,21 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('user_deletions_by_integration').on('user_deletions').columns(['integration_id', 'requested_at']).execute();
         await db.schema.createIndex('user_deletions_due').on('user_deletions').columns(['status', 'next_poll_at']).execute();
+      },
+    },
+    '0003_oldest_waiting_and_key_check': {
+      async up(db) {
+        // Waiting events whose turn was moved later (a retry, a rate limit, a pause), by acceptance: with the
+        // due index this finds the oldest waiting event in two seeks. A new event (due when accepted) is not in it.
+        await db.schema.createIndex('queue_rescheduled').on('queue').columns(['integration_id', 'accepted_at']).where(sql<boolean>`state = 'pending' and next_attempt_at > accepted_at`).execute();
+        // One value sealed with the secret key of the first instance: every instance opens it at start, so
+        // one started with another key is refused instead of running without the stored API keys.
+        await db.schema
+          .createTable('secret_key_check')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
       },
     },
   };

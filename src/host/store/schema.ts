@@ -13,6 +13,7 @@ export interface HostDatabase {
   delivery_counts: DeliveryCountTable;
   rate_limit_buckets: RateLimitBucketTable;
   user_deletions: UserDeletionTable;
+  secret_key_check: SecretKeyCheckTable;
 }
 
 export interface IntegrationTable {
@@ -153,4 +154,11 @@ export interface UserDeletionTable {
   events_dropped: number;
   next_poll_at: number;
   polls: number;
+}
+
+/** One row (id 1): a known value sealed with the cluster's secret key (see host/secret-key-check.ts). */
+export interface SecretKeyCheckTable {
+  id: number;
+  sealed: string;
+  created_at: string;
 }

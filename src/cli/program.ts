@@ -45,7 +45,7 @@ export function cliProgram(argv: readonly string[], done: (code: number) => void
     .command('backfill')
     .description('Send an NDJSON file of events to Heap in bulk, within Heap\'s rate limits, resumable from a checkpoint.')
     .argument('<events.ndjson>', 'one event per line, any size')
-    .requiredOption('--app-id <id>', 'the App ID of the Heap environment to send to', configValue('app_id'))
+    .option('--app-id <id>', 'the App ID of the Heap environment to send to (required unless --dry-run)', configValue('app_id'))
     .option('--endpoint <url>', 'send to this base URL instead of the region\'s (a proxy, or a local Heap sandbox)', configValue('endpoint'))
     .addOption(new Option('--region <region>', 'the Heap data region').choices(Object.keys(HEAP_HOSTS)).default('us'))
     .option('--blueprint <file.json>', 'a blueprint (Datafly v2) instead of the default one')
@@ -64,6 +64,7 @@ Environment:
 Files beside the input:
   <events.ndjson>.checkpoint   where the run is (written after every settled batch); --resume continues from it
   <events>.rejects.ndjson      lines that could not be sent: {"line": n, "reason": "...", "event": ...}
+  <events.ndjson>.pacing/      Heap's rate-limit buckets as the last run left them (removed once the file is done)
 ${EXIT_CODES}`,
     )
     .action(async (file: string, options) => done(await runBackfill(file, options, argv)));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
+import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
@@ -170,6 +171,28 @@ describe('heap-integration backfill', () => {
     }
   });
 
+  it('resumes right after a stop with the buckets the stopped run spent (no 429), kept beside the input until the file is done', async () => {
+    // One identity, 1,000 events per 6 s on both sides: the stopped run spent the allowance a moment ago.
+    const limited = await startSandbox({ limits: { enabled: true, scale: 0.1 } });
+    try {
+      const file = write('one-user.ndjson', Array.from({ length: 3000 }, (_, i) => track(`again-${i}`, 'heavy-user')));
+      const env = { ...withKey, DATAFLY_RATE_LIMIT_SCALE: '0.1' };
+      const running = spawnCli(['backfill', file, '--app-id', APP_ID, '--endpoint', limited.url], env);
+      await waitFor(() => limited.stats().unique_idempotency_keys >= 1000, 60_000, 'the first allowance spent');
+      running.child.kill('SIGTERM');
+      expect((await running.exited).code).toBe(130);
+      expect(readdirSync(dir).sort()).toEqual(['one-user.ndjson', 'one-user.ndjson.checkpoint', 'one-user.ndjson.pacing']);
+      const resumed = await runCli(['backfill', file, '--app-id', APP_ID, '--endpoint', limited.url, '--resume'], env);
+      expect(resumed).toMatchObject({ code: 0, stderr: '' });
+      const stats = limited.stats();
+      expect(stats).toMatchObject({ unique_idempotency_keys: 3000, rate_limited: {} });
+      expect(stats.by_status[429]).toBeUndefined();
+      expect(readdirSync(dir).sort()).toEqual(['one-user.ndjson', 'one-user.ndjson.checkpoint']);
+    } finally {
+      await limited.stop();
+    }
+  }, 120_000);
+
   it('--dry-run checks the whole file and says what would be sent, filtered and rejected, without sending, without the API key, writing nothing', async () => {
     const file = write('events.ndjson', [
       track('a', 'u-1'),
@@ -202,6 +225,10 @@ describe('heap-integration backfill', () => {
     expect(run.code).toBe(1);
     expect(readdirSync(dir)).toEqual(['events.ndjson']);
     expect(sandbox.stats().requests).toBe(0);
+    // Nothing is sent, so no app is needed: the placeholder stands in, and the summary names it.
+    const noApp = await runCli(['backfill', file, '--dry-run']);
+    expect(noApp.code).toBe(1);
+    expect(noApp.stdout).toContain(`dry run of ${file} for Heap app ${PLACEHOLDER_APP_ID}: nothing was sent\n`);
   });
 
   it('stops on SIGTERM: finishes what is in flight, writes the checkpoint, prints the summary and how to resume, exit 130', async () => {

@@ -1,13 +1,13 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
 import { RetryPolicy } from '../../host/delivery/retry-policy.js';
 import { errorText, EXIT, RunFailure, UsageError } from '../failures.js';
-import { heap, heapAdapter, heapConfig, readBlueprint } from '../installation.js';
+import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from '../installation.js';
 import { batchesOf } from './batches.js';
 import { checkpointPath, inputIdentity } from './checkpoint.js';
 import { Ledger } from './ledger.js';
 import { countLines, readLines, type Position } from './lines.js';
 import { heapKeeper } from './memory.js';
-import { openPacing } from './pacing.js';
+import { openPacing, pacingPath } from './pacing.js';
 import { startProgress } from './progress.js';
 import { RejectsFile, rejectsPath } from './rejects.js';
 import { startingPoint } from './resume.js';
@@ -18,7 +18,8 @@ import { onStopSignals } from './signals.js';
 import { summary } from './summary.js';
 
 export interface BackfillOptions {
-  appId: string;
+  /** Required unless dryRun. */
+  appId?: string;
   endpoint?: string;
   region: string;
   blueprint?: string;
@@ -38,13 +39,15 @@ const OPTION_OF: Record<string, string> = { app_id: '--app-id', region: '--regio
 export async function runBackfill(file: string, options: BackfillOptions, argv: readonly string[]): Promise<number> {
   const settings = backfillSettings(process.env);
   const dryRun = options.dryRun === true;
+  // A dry run sends nothing, so it needs no app: the placeholder stands in, as in preview.
+  if (!dryRun && options.appId === undefined) throw new UsageError("required option '--app-id <id>' not specified");
   if (dryRun && options.resume) throw new UsageError('--dry-run checks the whole file from its first line: leave out --resume');
   const input = inputStats(file);
   const apiKey = process.env.HEAP_API_KEY?.trim() || undefined;
   if (!dryRun && apiKey === undefined) throw new UsageError('HEAP_API_KEY is not set: export the API key of the Heap account (it is read from the environment only, never from a flag)');
-  const config = heapConfig({ app_id: options.appId, region: options.region, endpoint: options.endpoint }, apiKey, (field) => OPTION_OF[field] ?? field);
+  const config = heapConfig({ app_id: options.appId ?? PLACEHOLDER_APP_ID, region: options.region, endpoint: options.endpoint }, apiKey, (field) => OPTION_OF[field] ?? field);
   const blueprint = readBlueprint(options.blueprint);
-  const paths = { checkpoint: checkpointPath(file), rejects: rejectsPath(file) };
+  const paths = { checkpoint: checkpointPath(file), rejects: rejectsPath(file), pacing: pacingPath(file) };
   const earlier = dryRun ? undefined : startingPoint({ file, checkpointPath: paths.checkpoint, rejectsPath: paths.rejects, resume: options.resume === true, input, appId: config.app_id });
 
   const adapter = heapAdapter(config, blueprint);
@@ -61,8 +64,9 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
     const rejects = dryRun ? undefined : RejectsFile.open(paths.rejects, earlier?.rejects_bytes ?? 0);
     if (rejects) cleanup.push(() => rejects.close());
     if (earlier && rejects && rejects.bytes < earlier.rejects_bytes) process.stderr.write(`${paths.rejects} is shorter than the checkpoint recorded: rejects of the earlier run are missing from it\n`);
-    const pacing = !dryRun && options.rateLimits === 'on' ? await openPacing(adapter, settings.rateLimitScale, settings.holdMaxMs) : undefined;
-    if (pacing) cleanup.push(() => pacing.close());
+    const pacing = !dryRun && options.rateLimits === 'on' ? await openPacing(adapter, settings.rateLimitScale, settings.holdMaxMs, paths.pacing) : undefined;
+    let finished = false;
+    if (pacing) cleanup.push(() => pacing.close(finished));
     const stop = onStopSignals(process.stderr);
     cleanup.push(() => stop.dispose());
 
@@ -97,6 +101,7 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
       throw new RunFailure(`the backfill stopped at line ${ledger.position.line}: ${errorText(error)}`);
     }
     ledger.write(end.kind === 'complete');
+    finished = end.kind === 'complete';
     progress.finish(ledger.position.line, ledger.allRuns, ledger.thisRun);
     process.stdout.write(
       summary({

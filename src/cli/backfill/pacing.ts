@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { DeliveryAdapter } from '../../contract/index.js';
 import { silentLogger } from '../../contract/index.js';
 import { InstallationLimiter } from '../../host/delivery/rate-limits.js';
@@ -8,28 +6,27 @@ import { Store } from '../../host/store/store.js';
 import { heap } from '../installation.js';
 import type { Pacing } from './send.js';
 
+/** Where a backfill of `input` keeps Heap's buckets between runs. */
+export function pacingPath(input: string): string {
+  return `${input}.pacing`;
+}
+
 /**
- * The host's token buckets for one backfill: the host's limiter over the buckets of an embedded
- * SQLite store, in a private temporary directory removed at the end. The buckets start full, as a
- * host's do; Heap's own may not be (another sender, or a run just stopped), and a 429 from Heap is
- * then retried like any retryable answer.
+ * The host's token buckets for a backfill: the host's limiter over the buckets of an embedded SQLite
+ * store in `dir`, beside the input. They outlive the run, so a `--resume` right after Ctrl-C starts
+ * from what the last run spent, not from a full allowance Heap no longer has (that cost four 429s and
+ * a minute's wait). `close(true)` once the file is done removes them.
  */
-export async function openPacing(adapter: Pick<DeliveryAdapter, 'rateLimitKey'>, scale: number, holdMaxMs: number): Promise<Pacing & { close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'heap-backfill-buckets-'));
-  let store: Store;
-  try {
-    store = await Store.open({ engine: 'sqlite', dataDir }, silentLogger);
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
+export async function openPacing(adapter: Pick<DeliveryAdapter, 'rateLimitKey'>, scale: number, holdMaxMs: number, dir: string): Promise<Pacing & { close(done: boolean): Promise<void> }> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const store = await Store.open({ engine: 'sqlite', dataDir: dir }, silentLogger);
   return {
     limiter: new InstallationLimiter(heap.manifest.key, heap.manifest.rate_limits, scale, adapter, holdMaxMs),
     buckets: store.buckets,
     holdMaxMs,
-    async close() {
+    async close(done) {
       await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (done) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

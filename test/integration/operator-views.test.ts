@@ -242,6 +242,15 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       ['d-6', 'user_deleted'],
     ]);
     expect(done.events_dropped).toBe(2);
+    // The host keeps none of the user's data either: no event, request or id in its logs, samples or traces.
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?user=user-1`)).body.data).toEqual([]);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?user=anon-1`)).body.data).toEqual([]);
+    const samples = (await host.call('GET', `/v1/admin/integrations/${id}/sample-events`)).body.data.map((e: Record<string, unknown>) => e.messageId);
+    expect(samples.sort()).toEqual(['d-2', 'd-4', 'd-7', 'd-pause']);
+    const trace = (await host.call('GET', `/v1/admin/integrations/${id}/events/d-3`)).body;
+    expect([trace.event, trace.calls, JSON.stringify(trace).includes('user-1')]).toEqual([null, [], false]);
+    const logs = JSON.stringify((await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body);
+    expect([logs.includes('user-1'), logs.includes('anon-1'), logs.includes('user-2')]).toEqual([false, false, true]);
     const list = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body;
     expect(list.data.map((d: Record<string, unknown>) => [d.id, d.status, d.identity_list])).toEqual([[deletionId, 'complete', undefined]]);
     expect(JSON.stringify(list)).not.toContain(API_KEY);
@@ -250,8 +259,8 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
   it('user deletion: bad requests name the field; a wrong API key fails it with the credentials message', async () => {
     await install();
     const bad = async (body: unknown) => (await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, body)).body.error;
-    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' }] });
-    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' }] });
+    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
+    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
     expect(await bad({ identities: ['u', 7] })).toMatchObject({ fields: [{ field: 'identities.1', message: 'must be a string (send numeric ids as strings)' }] });
     expect(await bad({ identities: Array.from({ length: 100_001 }, (_, i) => `u${i}`) })).toMatchObject({ fields: [{ field: 'identities', message: 'must hold at most 100,000 ids per request' }] });
     expect(await bad({ identity: ['u'] })).toMatchObject({ fields: [{ field: 'identity', message: 'is not a known field; did you mean "identities"?' }, expect.anything()] });

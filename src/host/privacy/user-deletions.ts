@@ -36,7 +36,8 @@ const SEND_ATTEMPTS = 10;
 
 /**
  * GDPR/CCPA deletion of users at the vendor. A request drops the users' waiting events at once
- * (logged as filtered, "user deleted", so a retry a minute later cannot undo the deletion), then any
+ * (logged as filtered, "user deleted", so a retry a minute later cannot undo the deletion), clears
+ * their events and ids from the host's delivery logs (and so from sample events and traces), then any
  * instance's poller sends it to the vendor and follows it until the vendor says it is complete.
  */
 export class UserDeletionService {
@@ -108,17 +109,16 @@ export class UserDeletionService {
         warnings: [],
         duration_ms: 0,
         created_at: at,
-        user_id: typeof event.userId === 'string' ? event.userId : undefined,
-        anonymous_id: typeof event.anonymousId === 'string' ? event.anonymousId : undefined,
-        event_json: JSON.stringify(event),
+        // Neither the event nor the user's ids: the deletion is of exactly those.
         instance_id: this.deps.instanceId,
       }));
+      const forgotten = await tx.logs.forgetUsers(integrationId, request.identities, request.anonymous_ids);
       await tx.logs.append(logs);
       await tx.logs.count(integrationId, Math.floor(now / 60_000) * 60_000, { filtered: events.length });
-      return events.length;
+      return { events: events.length, forgotten };
     });
     this.deps.deletedUsers.forget(integrationId);
-    this.deps.logger.info('user deletion requested', { integrationId, deletion: id, users: request.identities.length + request.anonymous_ids.length, events_dropped: dropped, requested_by: request.requested_by ?? caller });
+    this.deps.logger.info('user deletion requested', { integrationId, deletion: id, users: request.identities.length + request.anonymous_ids.length, events_dropped: dropped.events, log_rows_cleared: dropped.forgotten, requested_by: request.requested_by ?? caller });
     void this.poll();
     return (await store.deletions.get(integrationId, id))!;
   }
@@ -211,7 +211,7 @@ function parseDeletion(body: unknown): z.output<typeof UserDeletionRequestSchema
   const parsed = UserDeletionRequestSchema.safeParse(input);
   const fields: FieldIssue[] = [...unknown, ...(parsed.success ? [] : fieldIssues(parsed.error))];
   if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length === 0) {
-    fields.push({ field: 'identities', message: 'and anonymous_ids name no user: give at least one of either' });
+    fields.push({ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' });
   }
   if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length > MAX_USERS_PER_DELETION) {
     fields.push({ field: 'identities', message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DataflyEvent, SentCall } from '../../contract/index.js';
+import { ID_CHUNK } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
 
 /** Outcomes the overview counts per minute: the four results, and `dead` for events moved to the dead letters. */
@@ -166,6 +167,29 @@ export class DeliveryLogs {
       .limit(limit)
       .execute();
     return rows.map(toRow);
+  }
+
+  /**
+   * A deleted user's personal data out of the logs: the event as received, the requests it became and
+   * the user's ids are cleared; the rows stay (what happened to which messageId, when) for the audit.
+   * Answers how many rows were cleared.
+   */
+  async forgetUsers(integrationId: string, identities: readonly string[], anonymousIds: readonly string[]): Promise<number> {
+    let cleared = 0;
+    const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const result = await this.db
+          .updateTable('delivery_logs')
+          .set({ event_json: null, calls_json: null, user_id: null, anonymous_id: null })
+          .where('integration_id', '=', integrationId)
+          .where(column, 'in', ids.slice(i, i + ID_CHUNK))
+          .executeTakeFirst();
+        cleared += Number(result.numUpdatedRows);
+      }
+    };
+    await run('user_id', identities);
+    await run('anonymous_id', anonymousIds);
+    return cleared;
   }
 
   /** The newest distinct events an integration received (the blueprint tester's samples). */

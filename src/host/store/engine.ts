@@ -169,3 +169,6 @@ async function migrate({ engine, db, description }: OpenedDatabase): Promise<voi
   }
   throw new StartupError(`Migrating the database (${description}) failed: ${message}`);
 }
+
+/** Ids per `IN (...)` list: well under both engines' limit on bound parameters. */
+export const ID_CHUNK = 1000;

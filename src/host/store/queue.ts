@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DataflyEvent } from '../../contract/index.js';
-import type { Engine } from './engine.js';
+import { ID_CHUNK, type Engine } from './engine.js';
 import type { HostDatabase } from './schema.js';
 
 export interface QueuedEvent {
@@ -44,8 +44,6 @@ export type Outcome =
 
 /** Rows per INSERT: well under both engines' limit on bound parameters. */
 const INSERT_CHUNK = 500;
-/** Ids per `IN (...)` list. */
-const ID_CHUNK = 1000;
 
 /**
  * The durable delivery queue: one row per (integration, messageId), so an event ingested twice is

@@ -1,4 +1,4 @@
-import type { DataflyEvent } from '../contract/index.js';
+import type { DataflyEvent, FieldIssue } from '../contract/index.js';
 import { describeIssues } from '../contract/index.js';
 import { checkIncoming, type Fill } from '../host/ingest.js';
 
@@ -7,7 +7,7 @@ export type { Fill };
 /** The fields ingestion fills in when an event arrives without them. */
 export type FilledField = 'messageId' | 'timestamp';
 
-export type Acceptance = { ok: true; event: DataflyEvent; filled: FilledField[] } | { ok: false; reason: string };
+export type Acceptance = { ok: true; event: DataflyEvent; filled: FilledField[]; unread: FieldIssue[] } | { ok: false; reason: string };
 
 /** One event checked exactly as the host's ingestion checks it (the same function), its reason in one line. */
 export function acceptEvent(value: unknown, fill: Fill): Acceptance {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nearest, type FieldIssue } from './validation.js';
 
 /** Event types a host knows; a plugin still defends against others at run time. */
 export const EVENT_TYPES = ['track', 'page', 'identify', 'group'] as const;
@@ -60,6 +61,25 @@ const eventShape = {
   messageId: z.string().min(1, 'must be a non-empty string').max(255, 'must be at most 255 characters'),
   timestamp: ISO_TIMESTAMP,
 };
+
+/** The top-level fields an event's schema reads. */
+export const EVENT_FIELDS: readonly string[] = Object.keys(eventShape);
+/** Other top-level fields of the Segment spec, passed through untouched: never taken for typos. */
+const SPEC_FIELDS = new Set(['sentAt', 'receivedAt', 'originalTimestamp', 'channel', 'integrations', 'version', 'writeKey', 'category', 'previousId', 'options', '_metadata']);
+
+/**
+ * Top-level keys that look like a misspelled event field (`propertes`, `trait`, `userID`): nothing
+ * reads them, so the data in them would reach no destination while the event looks accepted. The
+ * event is kept as sent (a destination may want any field); the key is named with the field it
+ * probably meant. A key unlike every field is someone's own and is left alone.
+ */
+export function unreadFields(event: Record<string, unknown>): FieldIssue[] {
+  return Object.keys(event).flatMap((key) => {
+    if (EVENT_FIELDS.includes(key) || SPEC_FIELDS.has(key)) return [];
+    const meant = nearest(key, EVENT_FIELDS);
+    return meant ? [{ field: key, message: `is not an event field, so nothing reads it; did you mean "${meant}"? (the event was kept as sent)` }] : [];
+  });
+}
 
 function checkEventRules(event: { type: string; event?: string; userId?: unknown; anonymousId?: unknown; groupId?: unknown }, ctx: z.RefinementCtx) {
   if (event.type === 'track' && (event.event === undefined || event.event.trim() === '')) {

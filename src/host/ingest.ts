@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataflyEvent, EventType, FieldIssue, Logger } from '../contract/index.js';
-import { fieldIssues, IncomingEventSchema } from '../contract/index.js';
+import { fieldIssues, IncomingEventSchema, unreadFields } from '../contract/index.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -34,6 +34,8 @@ export interface IngestResult {
   disabled: number;
   /** Said when the events were valid but nothing takes them. */
   warning?: string;
+  /** Top-level keys of accepted events that look like a misspelled field (`propertes`): nothing reads them. */
+  unread: Rejection[];
 }
 
 export interface IngestOptions {
@@ -70,6 +72,7 @@ export class IngestionService {
     const accepted: IngestResult['accepted'] = [];
     const rejected: Rejection[] = [];
     const duplicates: Duplicate[] = [];
+    const unread: Rejection[] = [];
     const queue: QueueItem[] = [];
     const firstIndex = new Map<string, number>();
     let acceptedAt: string | undefined;
@@ -94,13 +97,14 @@ export class IngestionService {
       }
       firstIndex.set(event.messageId, index);
       accepted.push({ index, messageId: event.messageId });
+      for (const issue of checked.unread) unread.push({ index, field: at(index, issue.field), reason: issue.message });
       queue.push({ messageId: event.messageId, json: JSON.stringify(event), userId: idText(event.userId), anonymousId: idText(event.anonymousId) });
     });
 
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
     const targets = this.directory.enabledIds();
     const disabled = this.directory.list().length - targets.length;
-    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0, disabled };
+    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0, disabled, unread };
     if (targets.length === 0) {
       const warning =
         disabled > 0
@@ -108,7 +112,7 @@ export class IngestionService {
           : 'No integration is installed: the events were validated but not queued for any destination';
       if (!this.warnedNoTargets) this.logger.warn('events arrive but nothing takes them', { reason: warning });
       this.warnedNoTargets = true;
-      return { accepted, rejected, duplicates, integrations: 0, disabled, warning };
+      return { accepted, rejected, duplicates, integrations: 0, disabled, warning, unread };
     }
     this.warnedNoTargets = false;
 
@@ -125,7 +129,7 @@ export class IngestionService {
     duplicates.sort((a, b) => a.index - b.index);
     for (const id of targets) this.metrics.inc('events_accepted', id, added.size);
     for (const listener of this.listeners) listener(targets);
-    return { accepted, rejected, duplicates, integrations: targets.length, disabled };
+    return { accepted, rejected, duplicates, integrations: targets.length, disabled, unread };
   }
 }
 
@@ -135,7 +139,7 @@ export interface Fill {
   timestamp(): string;
 }
 
-export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[] } | { ok: false; issues: FieldIssue[] };
+export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[]; unread: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
 
 /**
  * One event checked as ingestion checks it (a JSON object, nested at most MAX_EVENT_DEPTH, the event
@@ -160,7 +164,7 @@ export function checkIncoming(value: unknown, fill: Fill): Incoming {
     event.timestamp = fill.timestamp();
     filled.push('timestamp');
   }
-  return { ok: true, event, filled };
+  return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };
 }
 
 /**

@@ -150,6 +150,28 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       expect(await host.queued()).toEqual({ waiting: 0, dead: 0 });
     });
 
+    it('names a misspelled top-level field (nothing reads it) and keeps the event as sent; spec fields and a key of its own pass quietly', async () => {
+      await install();
+      const said = (meant: string) => `is not an event field, so nothing reads it; did you mean "${meant}"? (the event was kept as sent)`;
+      const t = await ingest('/v1/t', { event: 'Typo', anonymousId: 'a9', propertes: { plan: 'pro' }, messageId: 'typo-1', channel: 'server', shop_region: 'emea' });
+      expect(t.status).toBe(200);
+      expect(t.body).toMatchObject({ accepted: 1, unread_fields: [{ index: 0, field: 'propertes', reason: said('properties') }] });
+      const batch = await ingest('/v1/batch', {
+        batch: [
+          { type: 'identify', userID: 'u-1', trait: { plan: 'pro' }, anonymousId: 'a-1', messageId: 'typo-2' },
+          { type: 'track', event: 'Fine', userId: 'u-1', messageId: 'typo-3', sentAt: '2026-02-25T14:30:00.000Z' },
+        ],
+      });
+      expect(batch.body.unread_fields).toEqual([
+        { index: 0, field: 'batch.0.userID', reason: said('userId') },
+        { index: 0, field: 'batch.0.trait', reason: said('traits') },
+      ]);
+      const clean = await ingest('/v1/t', { event: 'Clean', userId: 'u', messageId: 'typo-4' });
+      expect(clean.body.unread_fields).toBeUndefined();
+      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'typo-1'));
+      expect(sandbox.recordedEvents().find((e) => e.idempotency_key === 'typo-1')!.properties).toEqual({});
+    });
+
     it('refuses a userId past 2^53 sent as a JSON number, naming batch.0.userId and saying to send a string; its neighbour is accepted', async () => {
       await install();
       const raw = `{"batch": [{"type": "track", "event": "Big Id", "userId": 12345678901234567890, "messageId": "big-id"}, {"type": "track", "event": "Big Id", "userId": "12345678901234567890", "messageId": "string-id"}]}`;

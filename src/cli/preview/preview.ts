@@ -35,7 +35,7 @@ export function previewEvents(items: readonly InputItem[], adapter: Pick<Deliver
       return;
     }
     const { event } = accepted;
-    const notes = accepted.filled.map((field) => `${field} was missing: filled with ${event[field]}, as ingestion does`);
+    const notes = [...accepted.filled.map((field) => `${field} was missing: filled with ${event[field]}, as ingestion does`), ...accepted.unread.map((u) => `${u.field} ${u.message}`)];
     const denied = consentDenied(event);
     if (denied) {
       results[index] = { source, messageId: event.messageId, status: 'filtered', ...denied, warnings: notes, requests: [] };

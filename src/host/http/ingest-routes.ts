@@ -18,6 +18,7 @@ export function ingestRoutes(app: FastifyInstance, ingestion: IngestionService, 
       queued_for_integrations: result.integrations,
       ...(result.disabled > 0 ? { disabled_integrations: result.disabled } : {}),
       ...(result.warning ? { warning: result.warning } : {}),
+      ...(result.unread.length > 0 ? { unread_fields: result.unread } : {}),
     };
     if (result.accepted.length === 0 && result.rejected.length > 0) {
       const fields = result.rejected.map((r) => ({ field: r.field, message: r.reason }));

@@ -175,6 +175,10 @@ export const IngestAnswerSchema = z
     queued_for_integrations: z.number().int(),
     disabled_integrations: z.number().int().optional().meta({ description: 'Installed integrations that are disabled and took none of these events' }),
     warning: z.string().optional(),
+    unread_fields: z
+      .array(z.object({ index: z.number().int(), field: z.string(), reason: z.string() }))
+      .optional()
+      .meta({ description: 'Top-level keys of accepted events that look like a misspelled event field ("propertes"): kept as sent, but nothing reads them' }),
   })
   .meta({ id: 'IngestAnswer' });
 

@@ -20,6 +20,11 @@ import { HeapSandbox } from './sandbox/server.js';
  * `npm start`: the composition root. The only place that knows both the host and the Heap plugin:
  * it loads heapModule into the container the host reads its plugins from.
  */
+/** `1 event`, `2 events`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`error: ${line}\n`);
   process.exit(1);
@@ -84,7 +89,7 @@ if (env.HEAP_SANDBOX === 'on') {
     sandbox = await new HeapSandbox({ port: env.HEAP_SANDBOX_PORT, credentials: [{ app_id: sandboxAppId, api_key: sandboxApiKey }] }).start();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      fail([`HEAP_SANDBOX_PORT=${env.HEAP_SANDBOX_PORT}: the port is already in use (another npm start?): set another port, or HEAP_SANDBOX=off`]);
+      fail([`HEAP_SANDBOX_PORT=${env.HEAP_SANDBOX_PORT}: the port is already in use on 127.0.0.1 (another npm start?): stop what listens there, set HEAP_SANDBOX_PORT to a free port, or HEAP_SANDBOX=off`]);
     }
     throw error;
   }
@@ -184,7 +189,7 @@ if (args.demo) {
   const stats = sandbox.stats();
   console.log(
     [
-      `Demo: ${id} sent ${accepted} events; the Heap sandbox received ${stats.requests} requests (${stats.events_accepted} events, ${stats.users} users, ${stats.accounts} accounts, ${stats.merges} merges).`,
+      `Demo: ${id} sent ${count(accepted, 'event')}; the Heap sandbox received ${count(stats.requests, 'request')} (${count(stats.events_accepted, 'event')}, ${count(stats.users, 'user')}, ${count(stats.accounts, 'account')}, ${count(stats.merges, 'merge')}).`,
       `  Delivery logs:  curl -H "Authorization: Bearer ${adminAuth}" ${started.url}/v1/admin/integrations/${id}/delivery-logs`,
       `  Heap requests:  curl ${sandbox.url}/__sandbox/requests`,
       `  Page:           ${started.url}/#/integrations/${id}`,

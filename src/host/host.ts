@@ -218,7 +218,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     } catch (error) {
       await app.close().catch(() => undefined);
       const code = (error as { code?: string }).code;
-      if (code === 'EADDRINUSE') throw new StartupError(`Port ${port} on ${bindHost} is already in use: stop what listens there or set PORT to a free port`);
+      if (code === 'EADDRINUSE') throw new StartupError(`PORT=${port}: the port is already in use on ${bindHost}: stop what listens there or set PORT to a free port`);
       if (code === 'EACCES') throw new StartupError(`Port ${port} on ${bindHost} needs privileges this user lacks: set PORT above 1023`);
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`HOST=${bindHost} is not an address of this machine`);
       throw error;

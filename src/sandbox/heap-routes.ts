@@ -31,9 +31,10 @@ const ACCOUNT_PROPERTIES = '/api/add_account_properties';
 export function answerHeap(ctx: HeapContext, request: HeapRequest): Reply {
   try {
     if (request.method === 'GET' && request.path.startsWith(DELETION_STATUS)) return deletionStatus(ctx, request);
-    if (request.method !== 'POST') return reply(405, { error: `${request.method} is not allowed on ${request.path}` });
     const route = POST_ROUTES.get(request.path);
-    return route ? route(ctx, request) : reply(404, { error: `no Heap endpoint at ${request.path}` });
+    if (!route) return reply(404, { error: `no Heap endpoint at ${request.path}` });
+    if (request.method !== 'POST') return reply(405, { error: `${request.method} is not allowed on ${request.path}` });
+    return route(ctx, request);
   } catch (error) {
     if (error instanceof Unauthorized) return reply(401, { error: error.message });
     if (!(error instanceof RequestProblem)) throw error;

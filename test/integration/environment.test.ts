@@ -103,7 +103,7 @@ describe('npm start with a bad environment', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const { port } = busy.address() as { port: number };
     try {
-      expectRefused(await start({ PORT: String(port) }), [`Port ${port} on 127.0.0.1 is already in use: stop what listens there or set PORT to a free port`]);
+      expectRefused(await start({ PORT: String(port) }), [`PORT=${port}: the port is already in use on 127.0.0.1: stop what listens there or set PORT to a free port`]);
     } finally {
       busy.close();
     }

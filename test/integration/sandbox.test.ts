@@ -140,6 +140,12 @@ describe('Heap sandbox', () => {
     expect(await call(sandbox, 'GET', '/__sandbox/nothing')).toMatchObject({ status: 404, text: error('no sandbox control route GET /nothing') });
   });
 
+  it('answers 404 for a path Heap does not have, whatever the method, and 405 for a wrong method on one it has', async () => {
+    expect(await call(sandbox, 'GET', '/nope')).toMatchObject({ status: 404, text: error('no Heap endpoint at /nope') });
+    expect(await call(sandbox, 'POST', '/api/nope')).toMatchObject({ status: 404, text: error('no Heap endpoint at /api/nope') });
+    expect(await call(sandbox, 'GET', '/api/track')).toMatchObject({ status: 405, text: error('GET is not allowed on /api/track') });
+  });
+
   it('records each request’s raw body byte for byte beside the parsed one', async () => {
     const raw = '{ "app_id": "1234567890",\n  "event": "Café ☕", "identity": "u", "properties": {"n": 1.50} }';
     expect((await post('/api/track', raw)).status).toBe(200);

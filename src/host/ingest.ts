@@ -151,7 +151,7 @@ export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | '
 export function checkIncoming(value: unknown, fill: Fill): Incoming {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
   const tooDeep = deeperThan(value, MAX_EVENT_DEPTH);
-  if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `nests deeper than ${MAX_EVENT_DEPTH} levels; flatten it or send it as a string` }] };
+  if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `holds values nested deeper than ${MAX_EVENT_DEPTH} levels of the event; flatten it or send it as a string` }] };
   const parsed = IncomingEventSchema.safeParse(value);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
   const event = value as DataflyEvent;

@@ -229,7 +229,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({
         accepted: 2,
-        rejected: [{ index: 1, field: 'batch.1.properties.n.n', reason: 'nests deeper than 64 levels; flatten it or send it as a string' }],
+        rejected: [{ index: 1, field: 'batch.1.properties.n.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' }],
         events: [
           { index: 0, messageId: `before-${levels}` },
           { index: 2, messageId: `after-${levels}` },
@@ -238,7 +238,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       });
       const single = await ingest('/v1/t', deep);
       expect(single.status).toBe(400);
-      expect(single.body.rejected).toEqual([{ index: 0, field: 'properties.n.n', reason: 'nests deeper than 64 levels; flatten it or send it as a string' }]);
+      expect(single.body.rejected).toEqual([{ index: 0, field: 'properties.n.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' }]);
     });
   });
 

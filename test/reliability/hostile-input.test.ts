@@ -138,7 +138,7 @@ describe('hostile input to ingestion', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.accepted).toBe(4);
     expect(answer.body.rejected).toEqual([
-      { index: 0, field: 'batch.0.properties.deep.n', reason: 'nests deeper than 64 levels; flatten it or send it as a string' },
+      { index: 0, field: 'batch.0.properties.deep.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' },
       { index: 4, field: 'batch.4.timestamp', reason: 'must be an ISO 8601 date-time, e.g. 2026-02-25T14:30:00.000Z' },
     ]);
     await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'proto'));

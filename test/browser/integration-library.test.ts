@@ -152,8 +152,13 @@ describe('Integration Library page', () => {
 
     await section('Delivery logs').click();
     await page.getByLabel('Status').selectOption('delivered');
-    // The filtered table replaces the old one: wait for the replayed event's delivered row itself.
+    // The unfiltered table (opened with the section) already holds the replayed event's delivered row:
+    // wait until the filtered one has replaced it, i.e. the failed attempt is no longer listed.
     await page.locator('#delivery-logs tr[data-message-id="ui-poison"] .badge.delivered').waitFor();
+    await page.waitForFunction(() => {
+      const statuses = Array.from(document.querySelectorAll('#delivery-logs tbody tr td[data-label="Status"]'), (td) => td.textContent);
+      return statuses.length > 0 && !statuses.includes('failed');
+    });
     expect(await page.locator('#delivery-logs tbody tr td[data-label="Status"]').allTextContents()).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ui-1', 'ui-2', 'ui-page', 'ui-poison']);
     await page.screenshot({ path: artifactPath('integration-page.png'), fullPage: true });

@@ -63,9 +63,9 @@ const eventShape = {
 };
 
 /** The top-level fields an event's schema reads. */
-export const EVENT_FIELDS: readonly string[] = Object.keys(eventShape);
-/** Other top-level fields of the Segment spec, passed through untouched: never taken for typos. */
-const SPEC_FIELDS = new Set(['sentAt', 'receivedAt', 'originalTimestamp', 'channel', 'integrations', 'version', 'writeKey', 'category', 'previousId', 'options', '_metadata']);
+const EVENT_FIELDS: readonly string[] = Object.keys(eventShape);
+/** Those, and the other top-level fields of the Segment spec (passed through untouched): never taken for typos. */
+const KNOWN_FIELDS = new Set([...EVENT_FIELDS, 'sentAt', 'receivedAt', 'originalTimestamp', 'channel', 'integrations', 'version', 'writeKey', 'category', 'previousId', 'options', '_metadata']);
 
 /**
  * Top-level keys that look like a misspelled event field (`propertes`, `trait`, `userID`): nothing
@@ -75,7 +75,7 @@ const SPEC_FIELDS = new Set(['sentAt', 'receivedAt', 'originalTimestamp', 'chann
  */
 export function unreadFields(event: Record<string, unknown>): FieldIssue[] {
   return Object.keys(event).flatMap((key) => {
-    if (EVENT_FIELDS.includes(key) || SPEC_FIELDS.has(key)) return [];
+    if (KNOWN_FIELDS.has(key)) return [];
     const meant = nearest(key, EVENT_FIELDS);
     return meant ? [{ field: key, message: `is not an event field, so nothing reads it; did you mean "${meant}"? (the event was kept as sent)` }] : [];
   });

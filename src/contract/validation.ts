@@ -16,11 +16,24 @@ export function fieldIssues(error: z.ZodError, prefix = '', schema?: z.ZodType):
   return error.issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys') return [{ field: join(issue.path), message: plainMessage(issue) }];
     const known = schema ? knownKeys(schema, issue.path) : [];
-    return issue.keys.map((key) => {
-      const guess = nearest(key, known);
-      return { field: join([...issue.path, key]), message: `is not a known field${guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}` };
-    });
+    return issue.keys.map((key) => ({ field: join([...issue.path, key]), message: unknownKeyMessage(key, known) }));
   });
+}
+
+/**
+ * Keys of `input` that are not among `known`, each named with its path and, for a near miss, the
+ * field it probably meant (`"regoin"` → `region`). Unknown keys are refused, never silently dropped.
+ */
+export function unknownKeys(input: unknown, known: readonly string[], prefix = ''): FieldIssue[] {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return [];
+  return Object.keys(input)
+    .filter((key) => !known.includes(key))
+    .map((key) => ({ field: prefix ? `${prefix}.${key}` : key, message: unknownKeyMessage(key, known) }));
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const guess = nearest(key, known);
+  return `is not a known field${guess ? `; did you mean "${guess}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`;
 }
 
 /** zod's own English, recognised by how it starts; a schema's own message never starts so. */

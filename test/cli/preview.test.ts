@@ -129,7 +129,7 @@ describe('heap-integration preview', () => {
     expect(await runCli(['preview', '--config', typo], {}, '{}')).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: `error: --config ${typo}: regoin is not a config field; did you mean "region"?\n`,
+      stderr: `error: --config ${typo}: regoin: is not a known field; did you mean "region"?\n`,
     });
     const blueprint = join(dir, 'bad-blueprint.json');
     writeFileSync(blueprint, JSON.stringify({ version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, options: { properties: { arrays: 'csv' } } }));

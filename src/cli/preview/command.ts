@@ -1,4 +1,4 @@
-import { nearest } from '../../contract/index.js';
+import { describeIssues, unknownKeys } from '../../contract/index.js';
 import type { HeapConfig } from '../../heap/index.js';
 import { EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint, readJsonFile } from '../installation.js';
@@ -43,11 +43,8 @@ function previewConfig(file: string | undefined): HeapConfig {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`--config ${file}: must be a JSON object such as {"app_id": "${PLACEHOLDER_APP_ID}", "region": "us"}`);
   const record = json as Record<string, unknown>;
   // Any field of an installation's config may be there (a copy of one, api_key too); a key that is none is a typo.
-  const known = heap.manifest.config_fields.map((f) => f.key);
-  const typos = Object.keys(record).filter((k) => !known.includes(k));
-  if (typos.length > 0) {
-    throw new UsageError(`--config ${file}: ${typos.map((k) => { const guess = nearest(k, known); return `${k} is not a config field${guess ? `; did you mean "${guess}"?` : ` (fields: ${known.join(', ')})`}`; }).join('; ')}`);
-  }
+  const typos = unknownKeys(record, heap.manifest.config_fields.map((f) => f.key));
+  if (typos.length > 0) throw new UsageError(`--config ${file}: ${describeIssues(typos)}`);
   const fields = Object.fromEntries(PREVIEW_FIELDS.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
   try {
     return heapConfig(fields, undefined, (field) => field);

@@ -1,8 +1,7 @@
 import type { Blueprint, FieldIssue, IntegrationPlugin } from '../../contract/index.js';
-import { checkBlueprint, fieldIssues } from '../../contract/index.js';
+import { checkBlueprint, fieldIssues, unknownKeys } from '../../contract/index.js';
 import { badRequest } from '../errors.js';
 import type { SecretBox } from '../secrets.js';
-import { unknownKeys } from './fields.js';
 
 /** What every API answer shows instead of a secret. */
 export const SECRET_MASK = '********';

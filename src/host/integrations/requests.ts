@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { fieldIssues } from '../../contract/index.js';
+import { fieldIssues, unknownKeys } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
-import { unknownKeys } from './fields.js';
 
 export const InstallRequestSchema = z
   .object({

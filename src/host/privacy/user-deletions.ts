@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryAdapter, FieldIssue, Logger, UserDeletionPart } from '../../contract/index.js';
-import { fieldIssues } from '../../contract/index.js';
+import { fieldIssues, unknownKeys } from '../../contract/index.js';
 import { ApiError, notFound } from '../errors.js';
-import { unknownKeys } from '../integrations/fields.js';
 import { toIntegration, type Integration } from '../integrations/model.js';
 import type { PluginRegistry } from '../registry.js';
 import type { SecretBox } from '../secrets.js';

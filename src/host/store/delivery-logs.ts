@@ -154,19 +154,16 @@ export class DeliveryLogs {
   }
 
   /**
-   * Entries after `afterId`, plus any of the last `graceMs` (on PostgreSQL a smaller id can commit
-   * after a larger one, so a live reader looks back a little; it drops what it has already seen).
+   * Up to `limit` entries after `afterId`, and before them up to `limit` of those at or below it written
+   * since `sinceIso` (on PostgreSQL a smaller id can commit after a larger one, so a live reader looks
+   * back a little; it drops what it has already seen). Two reads, so a busy look-back window can never
+   * crowd out the new entries and stall the reader.
    */
   async since(integrationId: string, afterId: number, sinceIso: string, limit: number): Promise<DeliveryLogRow[]> {
-    const rows = await this.db
-      .selectFrom('delivery_logs')
-      .select(LIST_COLUMNS)
-      .where('integration_id', '=', integrationId)
-      .where((eb) => eb.or([eb('id', '>', afterId), eb('created_at', '>=', sinceIso)]))
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toRow);
+    const base = () => this.db.selectFrom('delivery_logs').select(LIST_COLUMNS).where('integration_id', '=', integrationId);
+    const late = await base().where('id', '<=', afterId).where('created_at', '>=', sinceIso).orderBy('id').limit(limit).execute();
+    const fresh = await base().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return [...late, ...fresh].map(toRow);
   }
 
   /**

@@ -76,8 +76,9 @@ function openSqlite(dataDir: string, initialise: boolean): OpenedDatabase {
 
 /**
  * better-sqlite3 behind Kysely, with its prepared statements kept: Kysely prepares every query anew,
- * and a 500-row insert costs more to prepare than to run. Queries of one shape have one SQL text, so a
- * small cache keyed by it serves nearly every statement the host runs.
+ * and a 500-row insert costs more to prepare than to run. A query's SQL text depends on its shape (and,
+ * for multi-row inserts and IN lists, on their length), so a small cache keyed by it, least recently used
+ * out first, keeps the statements the host runs again and again.
  */
 class StatementCache {
   private readonly statements = new Map<string, Database.Statement>();
@@ -89,11 +90,14 @@ class StatementCache {
 
   prepare(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
-    if (!statement) {
+    if (statement) {
+      // Least recently used goes first: multi-row inserts of many sizes must not evict the hot statements.
+      this.statements.delete(sql);
+    } else {
       statement = this.sqlite.prepare(sql);
       if (this.statements.size >= this.max) this.statements.delete(this.statements.keys().next().value!);
-      this.statements.set(sql, statement);
     }
+    this.statements.set(sql, statement);
     return statement;
   }
 

@@ -195,6 +195,15 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect((await store.buckets.take([ask(100)], 5_012_500, 2000)).get('hold')!.granted).toBe(100);
   });
 
+  it('gives a live reader the new entries even when its look-back window alone would fill the read', async () => {
+    const entry = (i: number) => ({ integration_id: 'int_live', message_id: `l${i}`, attempt: 1, status: 'delivered' as const, warnings: [], duration_ms: 0, created_at: '2026-01-01T00:00:00.000Z' });
+    await store.logs.append(Array.from({ length: 10 }, (_, i) => entry(i)));
+    const ids = (await store.logs.since('int_live', 0, '2027-01-01T00:00:00.000Z', 100)).map((r) => r.id);
+    // Read up to the fourth; all ten are within the look-back window, the read takes 4 of each kind.
+    const read = await store.logs.since('int_live', ids[3], '2000-01-01T00:00:00.000Z', 4);
+    expect(read.map((r) => r.message_id)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7']);
+  });
+
   it('keeps delivery logs with their payloads, per-minute counts, and cuts answers on characters', async () => {
     const emoji = '😀'.repeat(600);
     await store.logs.append([

@@ -186,6 +186,19 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields).toEqual([{ field: 'blueprint.options.properties.arrays', message: 'must be one of "join", "index", "json"' }]);
     expect((await host.call('POST', `/v1/admin/integrations/${id}/preview`, { events: [] })).body.error.fields).toEqual([{ field: 'events', message: 'must hold at least one event' }]);
+    // Checked as ingestion checks: a misspelled field is said, an event nested too deep is refused.
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 70; i++) deep = { n: deep };
+    const checked = (await host.call('POST', `/v1/admin/integrations/${id}/preview`, {
+      events: [
+        { type: 'track', event: 'Typo', userId: 'u', messageId: 'pv-typo', propertes: { plan: 'pro' } },
+        { type: 'track', event: 'Deep', userId: 'u', messageId: 'pv-deep', properties: deep },
+      ],
+    })).body;
+    expect(checked.results.map((r: Record<string, unknown>) => [r.index, r.warnings])).toEqual([
+      [0, ['propertes is not an event field, so nothing reads it; did you mean "properties"? (the event was kept as sent)']],
+    ]);
+    expect(checked.rejected).toEqual([{ index: 1, field: 'events.1.properties.n.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' }]);
   });
 
   it('sample events: the last distinct events the integration received', async () => {

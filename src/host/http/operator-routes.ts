@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '../../contract/index.js';
-import { DELIVERY_STATUSES, fieldIssues, IncomingEventSchema } from '../../contract/index.js';
+import { DELIVERY_STATUSES } from '../../contract/index.js';
 import { bucketKey } from '../delivery/rate-limits.js';
 import { ApiError, notFound } from '../errors.js';
+import { checkIncoming } from '../ingest.js';
 import { validateBlueprint } from '../integrations/config.js';
 import { toIntegration, toStatus, type Integration } from '../integrations/model.js';
 import { deliveryState } from '../integrations/presenter.js';
@@ -221,19 +222,24 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
       const blueprint = body.blueprint === undefined ? integration.blueprint : validateBlueprint(plugin, body.blueprint);
       const now = new Date(deps.clock()).toISOString();
       const rejected: { index: number; field: string; reason: string }[] = [];
-      const events: { index: number; event: DataflyEvent }[] = [];
+      const events: { index: number; event: DataflyEvent; unread: string[] }[] = [];
       body.events.forEach((input, index) => {
-        const parsed = IncomingEventSchema.safeParse(input);
-        if (!parsed.success) {
-          for (const issue of fieldIssues(parsed.error, `events.${index}`)) rejected.push({ index, field: issue.field, reason: issue.message });
+        // Checked as ingestion checks it (depth, schema, misspelled fields), ids and time filled in.
+        const checked = checkIncoming(input, { messageId: () => `preview-${index + 1}`, timestamp: () => now });
+        if (!checked.ok) {
+          for (const issue of checked.issues) rejected.push({ index, field: issue.field === '(root)' ? `events.${index}` : `events.${index}.${issue.field}`, reason: issue.message });
           return;
         }
-        events.push({ index, event: { ...(input as object), messageId: parsed.data.messageId ?? `preview-${index + 1}`, timestamp: parsed.data.timestamp ?? now } as DataflyEvent });
+        events.push({ index, event: checked.event, unread: checked.unread.map((u) => `${u.field} ${u.message}`) });
       });
       const adapter = deps.adapterFor(integration, blueprint);
       try {
         const preview = adapter.preview(events.map((e) => e.event));
-        return { requests: preview.requests, results: preview.results.map((r, i) => ({ index: events[i].index, ...r })), rejected };
+        return {
+          requests: preview.requests,
+          results: preview.results.map((r, i) => ({ index: events[i].index, ...r, warnings: [...events[i].unread, ...r.warnings] })),
+          rejected,
+        };
       } finally {
         await adapter.close();
       }

@@ -106,8 +106,14 @@ export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): stri
 
 /** The known key within two edits of `key` (case and plural endings aside), if exactly one is closest. */
 export function nearest(key: string, known: readonly string[]): string | undefined {
-  const scored = known.map((k) => ({ k, d: Math.min(distance(key.toLowerCase(), k.toLowerCase()), distance(singular(key), singular(k))) })).sort((a, b) => a.d - b.d);
-  if (scored.length === 0 || scored[0].d > Math.min(2, Math.floor(key.length / 2))) return undefined;
+  const limit = Math.min(2, Math.floor(key.length / 2));
+  // A name whose length is far off cannot be within the limit (a plural's ending changes it by 2 at most):
+  // it is skipped before the distance, which ingestion may compute for every unknown key of every event.
+  const scored = known
+    .filter((k) => Math.abs(k.length - key.length) <= limit + 2)
+    .map((k) => ({ k, d: Math.min(distance(key.toLowerCase(), k.toLowerCase()), distance(singular(key), singular(k))) }))
+    .sort((a, b) => a.d - b.d);
+  if (scored.length === 0 || scored[0].d > limit) return undefined;
   return scored.length > 1 && scored[1].d === scored[0].d ? undefined : scored[0].k;
 }
 

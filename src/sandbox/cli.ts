@@ -15,9 +15,9 @@ try {
 await sandbox.start();
 console.log(`Heap sandbox listening on ${sandbox.url}, for ${sandbox.describeAppIds()}`);
 // A test credential, not a real key: printed only when it is the default, so a key given in the environment stays out of logs.
-const [credentials] = options.credentials ?? [];
-const key = process.env.HEAP_SANDBOX_API_KEY === undefined ? `api_key ${DEFAULT_SANDBOX_API_KEY} (HEAP_SANDBOX_API_KEY chooses another)` : 'api_key from HEAP_SANDBOX_API_KEY';
-console.log(`  credentials (auth_token: Test connection, user deletion, backfill): app_id ${credentials?.app_id}, ${key}`);
+const [{ app_id, api_key }] = options.credentials!;
+const key = api_key === DEFAULT_SANDBOX_API_KEY ? `api_key ${DEFAULT_SANDBOX_API_KEY} (HEAP_SANDBOX_API_KEY chooses another)` : 'api_key from HEAP_SANDBOX_API_KEY';
+console.log(`  credentials (auth_token: Test connection, user deletion, backfill): app_id ${app_id}, ${key}`);
 console.log(`  inspect: GET ${sandbox.url}/__sandbox/requests, /__sandbox/events, /__sandbox/stats, /__sandbox/deletions`);
 console.log(`  faults:  POST ${sandbox.url}/__sandbox/faults {"status": 500, "count": 3}`);
 console.log('  state lives in memory: a restart starts empty');

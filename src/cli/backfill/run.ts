@@ -1,4 +1,5 @@
 import type { Batch } from './batches.js';
+import { errorText } from '../failures.js';
 import type { BatchOutcome } from './send.js';
 
 type Settled = Extract<BatchOutcome, { kind: 'settled' }>;
@@ -69,7 +70,7 @@ export async function runBatches(run: BatchRun): Promise<RunEnd> {
       started++;
       const task: Promise<void> = run
         .send(batch, stop)
-        .catch((error: unknown): BatchOutcome => ({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }))
+        .catch((error: unknown): BatchOutcome => ({ kind: 'fatal', message: errorText(error) }))
         .then((outcome) => {
           if (outcome.kind === 'fatal') {
             fatal ??= outcome.message;

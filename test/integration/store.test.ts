@@ -196,7 +196,7 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
   });
 
   it('gives a live reader the new entries even when its look-back window alone would fill the read', async () => {
-    const entry = (i: number) => ({ integration_id: 'int_live', message_id: `l${i}`, attempt: 1, status: 'delivered' as const, warnings: [], duration_ms: 0, created_at: '2026-01-01T00:00:00.000Z' });
+    const entry = (i: number) => ({ integration_id: 'int_live', message_id: `l${i}`, attempt: 1, status: 'delivered' as const, warnings: [], duration_ms: 0, created_at: '2026-06-01T00:00:00.000Z' });
     await store.logs.append(Array.from({ length: 10 }, (_, i) => entry(i)));
     const ids = (await store.logs.since('int_live', 0, '2027-01-01T00:00:00.000Z', 100)).map((r) => r.id);
     // Read up to the fourth; all ten are within the look-back window, the read takes 4 of each kind.

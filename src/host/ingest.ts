@@ -4,6 +4,7 @@ import { fieldIssues, IncomingEventSchema, unreadFields } from '../contract/inde
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
+import type { Routes } from './store/integrations.js';
 import type { QueueItem } from './store/queue.js';
 import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
@@ -102,9 +103,26 @@ export class IngestionService {
     });
 
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
-    const targets = this.directory.enabledIds();
-    const disabled = this.directory.list().length - targets.length;
-    if (queue.length === 0) return { accepted, rejected, duplicates, integrations: 0, disabled, unread };
+    if (queue.length === 0) {
+      return { accepted, rejected, duplicates, integrations: 0, disabled: this.directory.list().length - this.directory.enabledIds().length, unread };
+    }
+    // Routed by what the store holds when the events commit, not by this instance's copy of the
+    // integrations: an install or a removal answered on another instance a moment ago counts already.
+    let routed: { routes: Routes; added: Set<string> };
+    try {
+      routed = await this.commits.run(async (tx) => {
+        const routes = await tx.integrations.routes();
+        const added = routes.enabled.length > 0 ? await tx.queue.enqueue(routes.enabled, queue, now) : new Set<string>();
+        return { routes, added };
+      });
+    } catch (error) {
+      this.logger.error('could not write accepted events to the store; answered 503', { events: queue.length, error: error instanceof Error ? error.message : String(error) });
+      throw new ApiError(503, 'store_unavailable', 'The host cannot write to its store right now: nothing of this request was accepted; send it again', undefined, { 'retry-after': '1' });
+    }
+    const {
+      routes: { enabled: targets, disabled },
+      added,
+    } = routed;
     if (targets.length === 0) {
       const warning =
         disabled > 0
@@ -115,14 +133,6 @@ export class IngestionService {
       return { accepted, rejected, duplicates, integrations: 0, disabled, warning, unread };
     }
     this.warnedNoTargets = false;
-
-    let added: Set<string>;
-    try {
-      added = await this.commits.run((tx) => tx.queue.enqueue(targets, queue, now));
-    } catch (error) {
-      this.logger.error('could not write accepted events to the store; answered 503', { events: queue.length, error: error instanceof Error ? error.message : String(error) });
-      throw new ApiError(503, 'store_unavailable', 'The host cannot write to its store right now: nothing of this request was accepted; send it again', undefined, { 'retry-after': '1' });
-    }
     for (const { index, messageId } of accepted) {
       if (!added.has(messageId)) duplicates.push({ index, messageId, reason: 'already queued by an earlier request; queued once' });
     }

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Engine } from './engine.js';
 import type { HostDatabase, IntegrationTable, RevisionTable } from './schema.js';
 
 export type IntegrationRow = Selectable<IntegrationTable>;
@@ -11,9 +12,42 @@ export interface IntegrationVersion {
   enabled: number;
 }
 
+/** Where ingestion sends events: what the store holds at the moment they are committed. */
+export interface Routes {
+  enabled: string[];
+  disabled: number;
+}
+
+/**
+ * PostgreSQL advisory lock (an arbitrary constant of ours) between routing and changes of what takes
+ * events: ingestion holds it shared while it routes and commits, an install, edit or delete holds it
+ * exclusively. So an event committed after a change answered was routed by that change, on every
+ * instance, and a delete never leaves rows behind for the integration it removed.
+ */
+const ROUTING_LOCK = 0x6461746166 /* "dataf" */;
+
 /** Integrations and their immutable revisions. Secrets arrive here already sealed. */
 export class IntegrationRepository {
-  constructor(private readonly db: Kysely<HostDatabase>) {}
+  constructor(
+    private readonly db: Kysely<HostDatabase>,
+    private readonly engine: Engine,
+  ) {}
+
+  /**
+   * The integrations that take events, read inside the caller's transaction (ingestion's) under the
+   * shared routing lock. SQLite needs no lock: one connection runs one transaction at a time.
+   */
+  async routes(): Promise<Routes> {
+    if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock_shared(${ROUTING_LOCK})`.execute(this.db);
+    const rows = await this.db.selectFrom('integrations').select(['id', 'enabled']).execute();
+    const enabled = rows.filter((r) => Number(r.enabled) === 1).map((r) => r.id);
+    return { enabled, disabled: rows.length - enabled.length };
+  }
+
+  /** Waits until no ingestion is routing, and keeps routing out until the caller's transaction ends. */
+  private async lockRouting(): Promise<void> {
+    if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(${ROUTING_LOCK})`.execute(this.db);
+  }
 
   /** The sealed value every instance's secret key must open, once one instance has written it. */
   async keyCheck(): Promise<string | undefined> {
@@ -32,6 +66,7 @@ export class IntegrationRepository {
 
   /** The integration's new state and its revision; run inside the caller's transaction. */
   async save(row: IntegrationRow, changeSummary: string): Promise<void> {
+    await this.lockRouting();
     const { id: _id, created_at: _c, catalog_key: _k, variant: _v, delivery_mode: _d, ...changed } = row;
     await this.db.insertInto('integrations').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changed)).execute();
     await this.db
@@ -77,6 +112,7 @@ export class IntegrationRepository {
 
   /** Removes the integration, its revisions, status and queue (dead letters too); delivery logs stay until retention. */
   async delete(id: string): Promise<boolean> {
+    await this.lockRouting();
     await this.db.deleteFrom('queue').where('integration_id', '=', id).execute();
     await this.db.deleteFrom('revisions').where('integration_id', '=', id).execute();
     await this.db.deleteFrom('integration_status').where('integration_id', '=', id).execute();

@@ -28,7 +28,7 @@ export class Store {
     readonly description: string,
     private readonly inTransaction = false,
   ) {
-    this.integrations = new IntegrationRepository(db);
+    this.integrations = new IntegrationRepository(db, engine);
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
     this.logs = new DeliveryLogs(db);

@@ -1,11 +1,15 @@
 import type { Config } from 'jest';
 
+/** One run for both packages: the plugin's tests (test/) and the reference host's (reference-host/test/). */
 const config: Config = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/reference-host/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: {
+    // The host imports the plugin by its package name; tests run both from source.
+    '^@datafly/heap-integration$': '<rootDir>/src/index.ts',
+    '^@datafly/heap-integration/contract$': '<rootDir>/src/contract/index.ts',
     // Sources import siblings as `./x.js` (NodeNext); Jest resolves the `.ts` file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

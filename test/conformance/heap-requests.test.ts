@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { UNSAFE_ID_MESSAGE, type DeliveryAdapter, type DeliveryResult } from '../../src/contract/index.js';
-import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../helpers/heap.js';
+import type { HeapSandbox } from '../../reference-host/src/sandbox/server.js';
+import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../../reference-host/test/helpers/heap.js';
 
 /**
  * The conformance table: canonical events in, the exact Heap requests out (over real HTTP, as the

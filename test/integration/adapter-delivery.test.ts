@@ -7,14 +7,14 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataflyEvent, DeliveryAdapter } from '../../src/contract/index.js';
-import type { HeapSandbox } from '../../src/sandbox/server.js';
+import type { HeapSandbox } from '../../reference-host/src/sandbox/server.js';
 import { HeapDeliveryAdapter } from '../../src/heap/adapter.js';
 import { heapOptions } from '../../src/heap/blueprint-options.js';
 import { HeapConfigSchema } from '../../src/heap/config.js';
 import { anonymousUserId } from '../../src/heap/identity.js';
 import type { HeapConfigInput } from '../../src/heap/index.js';
 import { invalidCredentialsMessage } from '../../src/heap/responses.js';
-import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer, startSandbox } from '../helpers/heap.js';
+import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer, startSandbox } from '../../reference-host/test/helpers/heap.js';
 
 const ANON_1 = anonymousUserId('anon-1');
 

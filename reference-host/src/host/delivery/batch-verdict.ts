@@ -1,0 +1,140 @@
+import type { DeliveryResult } from '@datafly/heap-integration/contract';
+import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
+import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
+import type { Outcome, QueuedEvent } from '../store/queue.js';
+import type { RetryPolicy } from './retry-policy.js';
+
+/** Everything a batch's settle writes, and what it says about the integration as a whole. */
+export interface BatchVerdict {
+  outcomes: { id: number; outcome: Outcome }[];
+  logs: DeliveryLogEntry[];
+  counts: Partial<Record<CountedOutcome, number>>;
+  /** An installation-level failure: hold the events, pause the integration until its config changes. */
+  pause?: { code: string; message: string };
+  /** Every event that went failed for a transient reason: the vendor looks down (or asked to wait). */
+  outage?: { retryAfterMs?: number; code: string; message: string };
+  /** The vendor answered at least one call (delivered, or refused an event on its merits). */
+  answered: boolean;
+  /** Seconds from acceptance to delivery, per delivered event. */
+  latencies: number[];
+  /** A Retry-After longer than the cap, which was shortened to it. */
+  cappedRetryAfterMs?: number;
+}
+
+const TRANSIENT = new Set(['network_error', 'timeout', 'server_error', 'rate_limited']);
+
+export interface VerdictContext {
+  integrationId: string;
+  instanceId: string;
+  retry: RetryPolicy;
+  now: number;
+  durationMs: number;
+}
+
+/**
+ * Turns the adapter's results for the events a batch sent into outcomes, delivery logs and counts.
+ * Pure. Retries of one batch share one jittered delay per attempt count, so they come back together
+ * and go out as full bulks again rather than one by one.
+ */
+export function judgeBatch(sent: readonly QueuedEvent[], results: readonly DeliveryResult[], ctx: VerdictContext): BatchVerdict {
+  const verdict: BatchVerdict = { outcomes: [], logs: [], counts: {}, answered: false, latencies: [] };
+  const delays = new Map<string, ReturnType<RetryPolicy['delayAfter']>>();
+  const createdAt = new Date(ctx.now).toISOString();
+  let transient = 0;
+  let retryAfterMs: number | undefined;
+  let firstFailure: { code: string; message: string } | undefined;
+
+  sent.forEach((item, i) => {
+    const result = results[i];
+    const attempts = item.attempts + 1;
+    const held = result.code !== undefined && INSTALLATION_CODES.has(result.code);
+    // A held event waits: its log says so (retryable), whatever the adapter called the call.
+    verdict.logs.push(logEntry(item, held ? { ...result, status: 'retryable' } : result, ctx, createdAt));
+    const bump = (status: CountedOutcome) => (verdict.counts[status] = (verdict.counts[status] ?? 0) + 1);
+    if (held) {
+      // Not the event's fault: held as it is, no attempt spent, until an operator fixes the config.
+      verdict.pause ??= { code: result.code!, message: result.message ?? result.code! };
+      verdict.outcomes.push({ id: item.id, outcome: { kind: 'defer', nextAt: ctx.now } });
+      bump('retryable');
+      return;
+    }
+    const detail = { attempts, status: result.status, code: result.code, reason: result.message ?? result.status, httpStatus: result.httpStatus };
+    switch (result.status) {
+      case 'delivered':
+        verdict.answered = true;
+        verdict.latencies.push((ctx.now - item.acceptedAt) / 1000);
+        verdict.outcomes.push({ id: item.id, outcome: { kind: 'done' } });
+        bump('delivered');
+        return;
+      case 'filtered':
+        verdict.outcomes.push({ id: item.id, outcome: { kind: 'done' } });
+        bump('filtered');
+        return;
+      case 'failed':
+        if (result.httpStatus !== undefined) verdict.answered = true;
+        verdict.outcomes.push({ id: item.id, outcome: { kind: 'dead', ...detail } });
+        bump('failed');
+        bump('dead');
+        return;
+      case 'retryable': {
+        if (result.code !== undefined && TRANSIENT.has(result.code)) {
+          transient++;
+          firstFailure ??= { code: result.code, message: result.message ?? result.code };
+        }
+        if (result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
+        bump('retryable');
+        if (attempts >= ctx.retry.maxAttempts) {
+          verdict.outcomes.push({ id: item.id, outcome: { kind: 'dead', ...detail, reason: `gave up after ${attempts} attempts: ${detail.reason}` } });
+          bump('dead');
+          return;
+        }
+        const key = `${attempts}:${result.retryAfterMs ?? ''}`;
+        let delay = delays.get(key);
+        if (!delay) delays.set(key, (delay = ctx.retry.delayAfter(attempts, result.retryAfterMs)));
+        if (delay.cappedFromMs !== undefined) verdict.cappedRetryAfterMs = Math.max(verdict.cappedRetryAfterMs ?? 0, delay.cappedFromMs);
+        verdict.outcomes.push({ id: item.id, outcome: { kind: 'retry', ...detail, nextAt: ctx.now + delay.delayMs } });
+        return;
+      }
+    }
+  });
+  if (sent.length > 0 && transient === sent.length && firstFailure) {
+    verdict.outage = { retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, ctx.retry.retryAfterCapMs), ...firstFailure };
+  }
+  return verdict;
+}
+
+/** The delivery log of an event's attempt, before the attempt changed anything: what an operator reads. */
+export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<VerdictContext, 'integrationId' | 'instanceId' | 'durationMs'>, createdAt: string): DeliveryLogEntry {
+  const event = item.event;
+  return {
+    integration_id: ctx.integrationId,
+    message_id: item.messageId,
+    event_type: typeof event.type === 'string' ? event.type : undefined,
+    event_name: eventName(event),
+    attempt: item.attempts + 1,
+    status: result.status,
+    http_status: result.httpStatus,
+    code: result.code,
+    message: result.message,
+    response: result.response,
+    warnings: result.warnings,
+    duration_ms: ctx.durationMs,
+    created_at: createdAt,
+    user_id: idText(event.userId),
+    anonymous_id: idText(event.anonymousId),
+    event_json: item.json,
+    calls: result.calls,
+    instance_id: ctx.instanceId,
+  };
+}
+
+/** The name an operator searches for: a track event's name or a page's name (identify and group have none). */
+export function eventName(event: QueuedEvent['event']): string | undefined {
+  if (event.type === 'track' && typeof event.event === 'string') return event.event;
+  if (event.type === 'page' && typeof event.name === 'string' && event.name !== '') return event.name;
+  return undefined;
+}
+
+function idText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}

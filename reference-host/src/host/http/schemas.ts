@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { CatalogManifestSchema, DELIVERY_CODES, DELIVERY_STATUSES, IncomingEventSchema, SentCallSchema } from '@datafly/heap-integration/contract';
+import { InstallRequestSchema, UpdateRequestSchema } from '../integrations/requests.js';
+import { checkedByHandler } from './app.js';
+
+/**
+ * The shapes of the Management API and ingestion, as zod: the routes' query and path checks, and
+ * the source of the OpenAPI document at /v1/openapi.json (one source for both).
+ */
+
+export const FieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable, machine-readable: invalid_request, unauthorized, not_found, ...' }),
+      message: z.string().meta({ description: 'One sentence a person can act on; never a secret' }),
+      fields: z.array(FieldIssueSchema).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema } as const;
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), next_cursor: z.string().nullable(), has_more: z.boolean() });
+}
+
+export const PagingQuery = z.object({
+  cursor: z.string().optional().meta({ description: 'next_cursor of the previous page' }),
+  limit: z.coerce.number({ message: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1, 'must be a whole number from 1 to 100').max(100, 'must be a whole number from 1 to 100').default(50),
+});
+
+export const IdParams = z.object({ id: z.string().min(1) });
+
+export const DeliveryStateSchema = z
+  .object({
+    state: z.enum(['running', 'paused', 'backing_off', 'disabled']),
+    code: z.string().optional().meta({ description: 'paused: why (invalid_credentials, endpoint_not_found, tls_error); backing_off: the last failure (network_error, timeout, server_error, rate_limited)' }),
+    message: z.string().optional(),
+    since: z.string().optional(),
+    until: z.string().optional().meta({ description: 'backing_off: no batch is tried before this time' }),
+    consecutive_failures: z.number().optional(),
+  })
+  .meta({ id: 'DeliveryState', description: 'How delivery of this integration stands, shared by every instance' });
+
+export const IntegrationSchema = z
+  .object({
+    id: z.string(),
+    catalog_key: z.string(),
+    name: z.string(),
+    variant: z.string(),
+    delivery_mode: z.string(),
+    enabled: z.boolean(),
+    config: z.record(z.string(), z.unknown()).meta({ description: 'Secret fields are shown as ********' }),
+    blueprint: z.record(z.string(), z.unknown()),
+    revision: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    delivery: DeliveryStateSchema,
+  })
+  .meta({ id: 'Integration' });
+
+export const RevisionSchema = z
+  .object({
+    revision_number: z.number().int(),
+    name: z.string().nullable(),
+    config: z.record(z.string(), z.unknown()),
+    blueprint: z.record(z.string(), z.unknown()),
+    enabled: z.boolean(),
+    delivery_mode: z.string(),
+    change_summary: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Revision' });
+
+export const CatalogEntrySchema = CatalogManifestSchema.and(z.object({ installed: z.number().int().meta({ description: 'How many integrations of this entry are installed' }) })).meta({ id: 'CatalogEntry' });
+
+export const DeliveryLogSchema = z
+  .object({
+    id: z.number().int(),
+    integration_id: z.string(),
+    message_id: z.string(),
+    event_type: z.string().nullable(),
+    event_name: z.string().nullable(),
+    attempt: z.number().int(),
+    status: z.enum(DELIVERY_STATUSES),
+    http_status: z.number().int().nullable(),
+    code: z.enum(DELIVERY_CODES).nullable(),
+    message: z.string().nullable(),
+    response: z.string().nullable().meta({ description: "The vendor's answer, first 1024 characters" }),
+    warnings: z.array(z.string()),
+    duration_ms: z.number().int(),
+    created_at: z.string(),
+    user_id: z.string().nullable(),
+    anonymous_id: z.string().nullable(),
+    instance_id: z.string().nullable(),
+  })
+  .meta({ id: 'DeliveryLog' });
+
+export const DeliveryLogQuery = PagingQuery.extend({
+  status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
+  message_id: z.string().optional(),
+  event_name: z.string().optional(),
+  user: z.string().optional().meta({ description: 'A userId or anonymousId' }),
+});
+
+export const EventTraceSchema = z
+  .object({
+    message_id: z.string(),
+    event: z.record(z.string(), z.unknown()).nullable().meta({ description: 'The event as received' }),
+    calls: z.array(SentCallSchema).meta({ description: 'The vendor requests it became (this event as the only item of each bulk)' }),
+    attempts: z.array(DeliveryLogSchema),
+  })
+  .meta({ id: 'EventTrace', description: "One event's path: as received, the vendor request it became, every answer" });
+
+export const DeadLetterSchema = z
+  .object({
+    message_id: z.string(),
+    event: z.record(z.string(), z.unknown()),
+    attempts: z.number().int(),
+    status: z.string().nullable(),
+    code: z.string().nullable(),
+    reason: z.string().nullable(),
+    http_status: z.number().int().nullable(),
+    accepted_at: z.string(),
+    dead_at: z.string(),
+  })
+  .meta({ id: 'DeadLetter' });
+
+export const ReplayRequestSchema = z
+  .union([z.strictObject({ message_ids: z.array(z.string()).min(1).max(10_000) }), z.strictObject({ all: z.literal(true) })])
+  .meta({ id: 'ReplayRequest', description: '{"message_ids": [...]} replays those; {"all": true} (or no body) replays every dead letter' });
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    version: z.string(),
+    uptime_s: z.number(),
+    engine: z.enum(['sqlite', 'postgres']),
+    instance_id: z.string(),
+    database: z.enum(['ok', 'unreachable']),
+  })
+  .meta({ id: 'Health' });
+
+export const HostSchema = z
+  .object({
+    version: z.string(),
+    instance_id: z.string(),
+    engine: z.enum(['sqlite', 'postgres']),
+    delivery_log_retention_days: z.number().int(),
+    retry_schedule_ms: z.array(z.number()),
+    retry_window_ms: z.number().meta({ description: 'How long an event may wait without an attempt while its integration is paused or its vendor down, before it goes to the dead letters' }),
+    lease_ms: z.number(),
+    rate_limits: z.boolean(),
+    rate_limit_scale: z.number(),
+  })
+  .meta({ id: 'Host' });
+
+export const ConnectionTestSchema = z
+  .object({ ok: z.boolean(), code: z.string().optional(), message: z.string(), http_status: z.number().int().optional(), resumed: z.boolean().optional() })
+  .meta({ id: 'ConnectionTest' });
+
+export const IngestBatchSchema = z
+  .object({ batch: z.array(IncomingEventSchema).max(1000) })
+  .meta({ id: 'IngestBatch', description: 'At most 1000 events; each is checked on its own and answered per item' });
+export const IngestEventSchema = IncomingEventSchema;
+
+export const IngestAnswerSchema = z
+  .object({
+    accepted: z.number().int().meta({ description: 'Valid events, durable in the queue (or already there) for every integration counted in queued_for_integrations; when that is 0, nothing was queued (see warning)' }),
+    rejected: z.array(z.object({ index: z.number().int(), field: z.string(), reason: z.string() })),
+    duplicates: z.array(z.object({ index: z.number().int(), messageId: z.string(), reason: z.string() })),
+    events: z.array(z.object({ index: z.number().int(), messageId: z.string() })),
+    queued_for_integrations: z.number().int(),
+    disabled_integrations: z.number().int().optional().meta({ description: 'Installed integrations that are disabled and took none of these events' }),
+    warning: z.string().optional(),
+    unread_fields: z
+      .array(z.object({ index: z.number().int(), field: z.string(), reason: z.string() }))
+      .optional()
+      .meta({ description: 'Top-level keys of accepted events that look like a misspelled event field ("propertes"): kept as sent, but nothing reads them' }),
+  })
+  .meta({ id: 'IngestAnswer' });
+
+for (const schema of [InstallRequestSchema, UpdateRequestSchema, IngestBatchSchema, IngestEventSchema, ReplayRequestSchema]) checkedByHandler.add(schema);
+export { InstallRequestSchema, UpdateRequestSchema };

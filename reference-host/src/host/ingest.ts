@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { DataflyEvent, EventType, FieldIssue, Logger } from '@datafly/heap-integration/contract';
+import { fieldIssues, IncomingEventSchema, unreadFields } from '@datafly/heap-integration/contract';
+import { ApiError } from './errors.js';
+import type { IntegrationDirectory } from './integrations/directory.js';
+import type { Metrics } from './metrics.js';
+import type { Routes } from './store/integrations.js';
+import type { QueueItem } from './store/queue.js';
+import { GroupCommit } from './store/group-commit.js';
+import type { Store } from './store/store.js';
+
+/** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
+export const MAX_EVENT_DEPTH = 64;
+
+export interface Rejection {
+  index: number;
+  field: string;
+  reason: string;
+}
+
+export interface Duplicate {
+  index: number;
+  messageId: string;
+  reason: string;
+}
+
+export interface IngestResult {
+  /** Events durable in the queue now (or already there), by position in the request. */
+  accepted: { index: number; messageId: string }[];
+  rejected: Rejection[];
+  duplicates: Duplicate[];
+  /** How many integrations the accepted events were queued for. */
+  integrations: number;
+  /** Integrations installed but disabled: they take nothing while disabled. */
+  disabled: number;
+  /** Said when the events were valid but nothing takes them. */
+  warning?: string;
+  /** Top-level keys of accepted events that look like a misspelled field (`propertes`): nothing reads them. */
+  unread: Rejection[];
+}
+
+export interface IngestOptions {
+  /** `/v1/t|p|i|g`: the type the path implies; fields are named as sent (`event`, not `batch.0.event`). */
+  impliedType?: EventType;
+}
+
+/**
+ * Validates each event on its own (a bad one never costs its neighbours), fills in `messageId` and
+ * `timestamp`, and queues the good ones for every enabled integration before answering.
+ */
+export class IngestionService {
+  private readonly listeners = new Set<(integrationIds: string[]) => void>();
+  private warnedNoTargets = false;
+  private readonly commits: GroupCommit;
+
+  constructor(
+    store: Store,
+    private readonly directory: IntegrationDirectory,
+    private readonly metrics: Metrics,
+    private readonly clock: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.commits = new GroupCommit(store);
+  }
+
+  onQueued(listener: (integrationIds: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async ingest(items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+    const now = this.clock();
+    const accepted: IngestResult['accepted'] = [];
+    const rejected: Rejection[] = [];
+    const duplicates: Duplicate[] = [];
+    const unread: Rejection[] = [];
+    const queue: QueueItem[] = [];
+    const firstIndex = new Map<string, number>();
+    let acceptedAt: string | undefined;
+    const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
+
+    items.forEach((item, index) => {
+      const input = options.impliedType && item && typeof item === 'object' && !Array.isArray(item) && !('type' in item) ? { ...item, type: options.impliedType } : item;
+      if (options.impliedType && input && typeof input === 'object' && (input as { type?: unknown }).type !== options.impliedType) {
+        rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });
+        return;
+      }
+      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: () => (acceptedAt ??= new Date(now).toISOString()) });
+      if (!checked.ok) {
+        for (const issue of checked.issues) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
+        return;
+      }
+      const { event } = checked;
+      const first = firstIndex.get(event.messageId);
+      if (first !== undefined) {
+        duplicates.push({ index, messageId: event.messageId, reason: `repeats the messageId of item ${first} of this request; queued once` });
+        return;
+      }
+      firstIndex.set(event.messageId, index);
+      accepted.push({ index, messageId: event.messageId });
+      for (const issue of checked.unread) unread.push({ index, field: at(index, issue.field), reason: issue.message });
+      queue.push({ messageId: event.messageId, json: JSON.stringify(event), userId: idText(event.userId), anonymousId: idText(event.anonymousId) });
+    });
+
+    this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
+    if (queue.length === 0) {
+      return { accepted, rejected, duplicates, integrations: 0, disabled: this.directory.list().length - this.directory.enabledIds().length, unread };
+    }
+    // Routed by what the store holds when the events commit, not by this instance's copy of the
+    // integrations: an install or a removal answered on another instance a moment ago counts already.
+    let routed: { routes: Routes; added: Set<string> };
+    try {
+      routed = await this.commits.run(async (tx) => {
+        const routes = await tx.integrations.routes();
+        const added = routes.enabled.length > 0 ? await tx.queue.enqueue(routes.enabled, queue, now) : new Set<string>();
+        return { routes, added };
+      });
+    } catch (error) {
+      this.logger.error('could not write accepted events to the store; answered 503', { events: queue.length, error: error instanceof Error ? error.message : String(error) });
+      throw new ApiError(503, 'store_unavailable', 'The host cannot write to its store right now: nothing of this request was accepted; send it again', undefined, { 'retry-after': '1' });
+    }
+    const {
+      routes: { enabled: targets, disabled },
+      added,
+    } = routed;
+    if (targets.length === 0) {
+      const warning =
+        disabled > 0
+          ? `Every integration is disabled (${disabled}): the events were validated but not queued for any destination`
+          : 'No integration is installed: the events were validated but not queued for any destination';
+      if (!this.warnedNoTargets) this.logger.warn('events arrive but nothing takes them', { reason: warning });
+      this.warnedNoTargets = true;
+      return { accepted, rejected, duplicates, integrations: 0, disabled, warning, unread };
+    }
+    this.warnedNoTargets = false;
+    for (const { index, messageId } of accepted) {
+      if (!added.has(messageId)) duplicates.push({ index, messageId, reason: 'already queued by an earlier request; queued once' });
+    }
+    duplicates.sort((a, b) => a.index - b.index);
+    for (const id of targets) this.metrics.inc('events_accepted', id, added.size);
+    for (const listener of this.listeners) listener(targets);
+    return { accepted, rejected, duplicates, integrations: targets.length, disabled, unread };
+  }
+}
+
+/** How missing ids are filled: ingestion uses a random UUID and the time of acceptance. */
+export interface Fill {
+  messageId(): string;
+  timestamp(): string;
+}
+
+export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[]; unread: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * One event checked as ingestion checks it (a JSON object, nested at most MAX_EVENT_DEPTH, the event
+ * schema), its missing `messageId` and `timestamp` filled in. The input itself becomes the event, not
+ * zod's copy of it: a copy rebuilt by assignment would turn a "__proto__" key into a prototype and lose
+ * it (validation has no defaults, so nothing else differs); it was parsed for this check alone, so it
+ * is filled in place. Fields are named relative to the event. The command line checks with it too.
+ */
+export function checkIncoming(value: unknown, fill: Fill): Incoming {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
+  const tooDeep = deeperThan(value, MAX_EVENT_DEPTH);
+  if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `holds values nested deeper than ${MAX_EVENT_DEPTH} levels of the event; flatten it or send it as a string` }] };
+  const parsed = IncomingEventSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+  const event = value as DataflyEvent;
+  const filled: ('messageId' | 'timestamp')[] = [];
+  if (parsed.data.messageId === undefined) {
+    event.messageId = fill.messageId();
+    filled.push('messageId');
+  }
+  if (parsed.data.timestamp === undefined) {
+    event.timestamp = fill.timestamp();
+    filled.push('timestamp');
+  }
+  return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };
+}
+
+/**
+ * The path to the first value nested deeper than `max` (objects and arrays count a level each), or
+ * undefined. Iterative, so a hostile depth cannot overflow the stack that measures it.
+ */
+export function deeperThan(root: object, max: number): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 1, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) return path;
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: path && path.split('.').length >= 3 ? path : path ? `${path}.${key}` : key });
+    }
+  }
+  return undefined;
+}
+
+function idText(value: unknown): string | null {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+}

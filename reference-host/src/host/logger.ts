@@ -1,0 +1,67 @@
+import type { Logger } from '@datafly/heap-integration/contract';
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Standard output as a log sink that outlives its reader: once stdout fails (EPIPE when the reader of
+ * `npm start | head` is gone), lines are dropped. Without this the failed write is an uncaught error,
+ * whose log line fails again, and the process spins instead of serving or stopping.
+ */
+export function stdoutSink(): (line: string) => void {
+  let open = true;
+  process.stdout.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open) process.stdout.write(line);
+  };
+}
+
+/**
+ * One JSON object per line. Before a line is written, every known secret value is replaced, so a
+ * secret that slipped into a message or a field (a vendor echoing it back, say) never reaches a log.
+ */
+export class JsonLogger implements Logger {
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly minLevel: Level = 'info',
+    private readonly base: Record<string, unknown> = {},
+    /** Shared with every child, so one refresh covers them all. */
+    private readonly secrets: { values: string[] } = { values: [] },
+  ) {}
+
+  /** The secret values to scrub; the host refreshes this whenever an integration changes. */
+  setSecrets(values: readonly string[]): void {
+    this.secrets.values = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+  }
+
+  child(fields: Record<string, unknown>): JsonLogger {
+    return new JsonLogger(this.write, this.minLevel, { ...this.base, ...fields }, this.secrets);
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.log('debug', message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.log('info', message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.log('warn', message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.log('error', message, fields);
+  }
+
+  private log(level: Level, message: string, fields?: Record<string, unknown>): void {
+    if (ORDER[level] < ORDER[this.minLevel]) return;
+    let line = JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...this.base, ...fields });
+    for (const secret of this.secrets.values) {
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      if (line.includes(escaped)) line = line.split(escaped).join(REDACTED);
+    }
+    this.write(`${line}\n`);
+  }
+}

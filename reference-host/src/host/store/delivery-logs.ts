@@ -1,0 +1,243 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DataflyEvent, SentCall } from '@datafly/heap-integration/contract';
+import { ID_CHUNK } from './engine.js';
+import type { DeliveryLogTable, HostDatabase } from './schema.js';
+
+/** Outcomes the overview counts per minute: the four results, and `dead` for events moved to the dead letters. */
+export const COUNTED_OUTCOMES = ['delivered', 'filtered', 'retryable', 'failed', 'dead'] as const;
+export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
+
+export interface DeliveryLogEntry {
+  integration_id: string;
+  message_id: string;
+  event_type?: string;
+  event_name?: string;
+  attempt: number;
+  status: string;
+  http_status?: number;
+  code?: string;
+  message?: string;
+  response?: string;
+  warnings: string[];
+  duration_ms: number;
+  created_at: string;
+  user_id?: string;
+  anonymous_id?: string;
+  /** The event as received, serialised. */
+  event_json?: string;
+  calls?: SentCall[];
+  instance_id?: string;
+}
+
+/** An entry as the API lists it: the table's columns (nulls where a field was absent), warnings parsed, no payloads. */
+export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'calls_json'> & { warnings: string[] };
+
+export interface DeliveryLogDetail extends DeliveryLogRow {
+  event: DataflyEvent | null;
+  calls: SentCall[];
+}
+
+/** What a delivery log keeps of the vendor's answer, in characters (a cut never splits one). */
+export const LOGGED_RESPONSE_CHARS = 1024;
+
+const INSERT_CHUNK = 200;
+
+export interface LogFilter {
+  status?: string;
+  messageId?: string;
+  eventName?: string;
+  /** A userId or anonymousId. */
+  user?: string;
+  cursor?: number;
+  limit: number;
+}
+
+/** Per event and attempt: what happened, the vendor's answer trimmed, the warnings, how long it took. */
+export class DeliveryLogs {
+  constructor(private readonly db: Kysely<HostDatabase>) {}
+
+  async append(entries: readonly DeliveryLogEntry[]): Promise<void> {
+    const rows = entries.map((e) => ({
+      integration_id: e.integration_id,
+      message_id: e.message_id,
+      event_type: e.event_type ?? null,
+      event_name: e.event_name ?? null,
+      attempt: e.attempt,
+      status: e.status,
+      http_status: e.http_status ?? null,
+      code: e.code ?? null,
+      message: e.message ?? null,
+      response: e.response === undefined ? null : cutCharacters(e.response, LOGGED_RESPONSE_CHARS),
+      warnings_json: JSON.stringify(e.warnings),
+      duration_ms: Math.round(e.duration_ms),
+      created_at: e.created_at,
+      user_id: e.user_id ?? null,
+      anonymous_id: e.anonymous_id ?? null,
+      event_json: e.event_json ?? null,
+      calls_json: e.calls && e.calls.length > 0 ? JSON.stringify(e.calls) : null,
+      instance_id: e.instance_id ?? null,
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await this.db.insertInto('delivery_logs').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+
+  /** Adds to the per-minute outcome counts the overview charts read. */
+  async count(integrationId: string, minute: number, counts: Partial<Record<CountedOutcome, number>>): Promise<void> {
+    const rows = Object.entries(counts)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .map(([status, count]) => ({ integration_id: integrationId, minute, status, count: count! }));
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('delivery_counts')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['integration_id', 'minute', 'status']).doUpdateSet((eb) => ({ count: eb('delivery_counts.count', '+', eb.ref('excluded.count')) })))
+      .execute();
+  }
+
+  /** Outcome counts per minute since `from` (ms), oldest first. */
+  async counts(integrationId: string, from: number): Promise<{ minute: number; status: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('delivery_counts')
+      .select(['minute', 'status', 'count'])
+      .where('integration_id', '=', integrationId)
+      .where('minute', '>=', from)
+      .orderBy('minute')
+      .execute();
+    return rows.map((r) => ({ minute: Number(r.minute), status: r.status, count: Number(r.count) }));
+  }
+
+  /**
+   * Deletes entries created before `cutoffIso`, oldest first in chunks, walking the primary key
+   * (entries are appended in time order, so no index on the time is needed), and the counts before
+   * it. Answers how many entries went.
+   */
+  async prune(cutoffIso: string, chunk = 10_000): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const oldest = this.db.selectFrom('delivery_logs').select('id').orderBy('id').limit(chunk);
+      const result = await this.db.deleteFrom('delivery_logs').where('id', 'in', oldest).where('created_at', '<', cutoffIso).executeTakeFirst();
+      const n = Number(result.numDeletedRows);
+      removed += n;
+      if (n < chunk) break;
+    }
+    await this.db.deleteFrom('delivery_counts').where('minute', '<', Date.parse(cutoffIso)).execute();
+    return removed;
+  }
+
+  /** Newest first; `cursor` is the last id of the previous page. */
+  async page(integrationId: string, filter: LogFilter): Promise<{ rows: DeliveryLogRow[]; next?: number }> {
+    const rows = await this.db
+      .selectFrom('delivery_logs')
+      .select(LIST_COLUMNS)
+      .where('integration_id', '=', integrationId)
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+      .$if(filter.messageId !== undefined, (q) => q.where('message_id', '=', filter.messageId!))
+      .$if(filter.eventName !== undefined, (q) => q.where('event_name', '=', filter.eventName!))
+      .$if(filter.user !== undefined, (q) => q.where((eb) => eb.or([eb('user_id', '=', filter.user!), eb('anonymous_id', '=', filter.user!)])))
+      .$if(filter.cursor !== undefined, (q) => q.where('id', '<', filter.cursor!))
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1)
+      .execute();
+    const page = rows.slice(0, filter.limit).map(toRow);
+    return { rows: page, next: rows.length > filter.limit ? page[page.length - 1].id : undefined };
+  }
+
+  /** Every attempt of one event, oldest first, with the event as received and the calls it became. */
+  async ofMessage(integrationId: string, messageId: string): Promise<DeliveryLogDetail[]> {
+    const rows = await this.db
+      .selectFrom('delivery_logs')
+      .select([...LIST_COLUMNS, 'event_json', 'calls_json'])
+      .where('integration_id', '=', integrationId)
+      .where('message_id', '=', messageId)
+      .orderBy('id')
+      .execute();
+    return rows.map(({ event_json, calls_json, ...row }) => ({ ...toRow(row), event: event_json ? (JSON.parse(event_json) as DataflyEvent) : null, calls: calls_json ? (JSON.parse(calls_json) as SentCall[]) : [] }));
+  }
+
+  /**
+   * Up to `limit` entries after `afterId`, and before them up to `limit` of those at or below it written
+   * since `sinceIso` (on PostgreSQL a smaller id can commit after a larger one, so a live reader looks
+   * back a little; it drops what it has already seen). Two reads, so a busy look-back window can never
+   * crowd out the new entries and stall the reader.
+   */
+  async since(integrationId: string, afterId: number, sinceIso: string, limit: number): Promise<DeliveryLogRow[]> {
+    const base = () => this.db.selectFrom('delivery_logs').select(LIST_COLUMNS).where('integration_id', '=', integrationId);
+    const late = await base().where('id', '<=', afterId).where('created_at', '>=', sinceIso).orderBy('id').limit(limit).execute();
+    const fresh = await base().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return [...late, ...fresh].map(toRow);
+  }
+
+  /**
+   * A deleted user's personal data out of the logs: the event as received, the requests it became and
+   * the user's ids are cleared; the rows stay (what happened to which messageId, when) for the audit.
+   * Answers how many rows were cleared.
+   */
+  async forgetUsers(integrationId: string, identities: readonly string[], anonymousIds: readonly string[]): Promise<number> {
+    let cleared = 0;
+    const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const result = await this.db
+          .updateTable('delivery_logs')
+          .set({ event_json: null, calls_json: null, user_id: null, anonymous_id: null })
+          .where('integration_id', '=', integrationId)
+          .where(column, 'in', ids.slice(i, i + ID_CHUNK))
+          .executeTakeFirst();
+        cleared += Number(result.numUpdatedRows);
+      }
+    };
+    await run('user_id', identities);
+    await run('anonymous_id', anonymousIds);
+    return cleared;
+  }
+
+  /** The newest distinct events an integration received (the blueprint tester's samples). */
+  async recentEvents(integrationId: string, limit: number): Promise<DataflyEvent[]> {
+    const rows = await this.db
+      .selectFrom('delivery_logs')
+      .select(['message_id', 'event_json'])
+      .where('integration_id', '=', integrationId)
+      .where('event_json', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(limit * 5)
+      .execute();
+    const seen = new Set<string>();
+    const events: DataflyEvent[] = [];
+    for (const r of rows) {
+      if (seen.has(r.message_id) || events.length >= limit) continue;
+      seen.add(r.message_id);
+      events.push(JSON.parse(r.event_json!) as DataflyEvent);
+    }
+    return events;
+  }
+}
+
+const LIST_COLUMNS = [
+  'id',
+  'integration_id',
+  'message_id',
+  'event_type',
+  'event_name',
+  'attempt',
+  'status',
+  'http_status',
+  'code',
+  'message',
+  'response',
+  'warnings_json',
+  'duration_ms',
+  'created_at',
+  'user_id',
+  'anonymous_id',
+  'instance_id',
+] as const;
+
+function toRow(r: Pick<Selectable<DeliveryLogTable>, (typeof LIST_COLUMNS)[number]>): DeliveryLogRow {
+  const { warnings_json, ...rest } = r;
+  return { ...rest, id: Number(rest.id), warnings: JSON.parse(warnings_json) as string[] };
+}
+
+/** The first `max` characters, never half of a surrogate pair. */
+export function cutCharacters(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}

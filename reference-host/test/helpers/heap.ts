@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { Blueprint, DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/heap-integration/contract';
+import { INTEGRATION_PLUGIN } from '@datafly/heap-integration/contract';
+import { heapModule, type HeapConfigInput } from '@datafly/heap-integration';
+import { HeapSandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+
+export const APP_ID = '1234567890';
+export const API_KEY = 'test-secret-key-7f3a9c';
+export const TS = '2026-02-25T14:30:00.000Z';
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<HeapSandbox> {
+  return new HeapSandbox({ credentials: [{ app_id: APP_ID, api_key: API_KEY }], limits: { enabled: false }, ...options }).start();
+}
+
+/** The plugin as a host gets it: from a container loaded with heapModule. */
+export function heapPlugin(): IntegrationPlugin<HeapConfigInput> {
+  const container = new Container();
+  container.load(heapModule);
+  return container.get<IntegrationPlugin<HeapConfigInput>>(INTEGRATION_PLUGIN);
+}
+
+export function heapAdapter(sandbox: Pick<HeapSandbox, 'url'>, overrides: { config?: Partial<HeapConfigInput>; blueprint?: Blueprint } = {}): DeliveryAdapter {
+  const plugin = heapPlugin();
+  return plugin.createAdapter({
+    integrationId: 'int_test',
+    config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, timeout_ms: 2000, ...overrides.config },
+    blueprint: overrides.blueprint ?? plugin.defaultBlueprint(),
+  });
+}
+
+let counter = 0;
+/** A canonical event with the fields every event has; `over` wins. */
+export function event(over: Partial<DataflyEvent> & Record<string, unknown>): DataflyEvent {
+  counter++;
+  return { type: 'track', event: 'Button Clicked', anonymousId: 'anon-1', messageId: `msg-${counter}`, timestamp: TS, ...over } as DataflyEvent;
+}
+
+/** What the sandbox recorded, as path + body pairs, in arrival order. */
+export function requestsOf(sandbox: HeapSandbox): { path: string; body: unknown }[] {
+  return sandbox.recordedRequests().map((r) => ({ path: r.path, body: r.body }));
+}
+
+/** One request as a capturing server received it: the raw body, byte for byte. */
+export interface CapturedRequest {
+  method: string;
+  url: string;
+  headers: import('node:http').IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A loopback HTTP server that records every request's raw body and answers `status` with `body`
+ * (200 `{}` unless told): to compare what the adapter sends with what it says it sends.
+ */
+export async function startCaptureServer(answer: { status?: number; body?: string } = {}) {
+  const { createServer } = await import('node:http');
+  const captured: CapturedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      res.end(answer.body ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    captured,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,23 @@
+import { freePort, startNodeProcess, type NodeProcess } from '../../tools/processes.js';
+import { hostPath } from './paths.js';
+
+export const PROCESS_TOKENS = { admin: 'crash-admin-token', pipeline: 'crash-pipeline-key', secretKey: 'b'.repeat(64) };
+
+/** `npm start`'s entry point in its own process (through tsx, so no build is needed), without the embedded sandbox. */
+export async function startHostProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
+  const port = await freePort();
+  return startNodeProcess(
+    ['--import', 'tsx', hostPath('src/start.ts')],
+    {
+      HEAP_SANDBOX: 'off',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATAFLY_ADMIN_TOKEN: PROCESS_TOKENS.admin,
+      DATAFLY_PIPELINE_KEY: PROCESS_TOKENS.pipeline,
+      DATAFLY_SECRET_KEY: PROCESS_TOKENS.secretKey,
+      ...env,
+    },
+    `http://127.0.0.1:${port}`,
+    '/health',
+  );
+}

@@ -1,0 +1,77 @@
+import { createHmac } from 'node:crypto';
+import { ContainerModule, injectable } from 'inversify';
+import { z } from 'zod';
+import type { AdapterContext, Blueprint, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, IntegrationPlugin } from '@datafly/heap-integration/contract';
+import { INTEGRATION_PLUGIN } from '@datafly/heap-integration/contract';
+
+/** A second destination written only against src/contract: each event POSTed as JSON to a URL, signed. */
+const manifest: CatalogManifest = {
+  key: 'webhook', name: 'Webhook', description: 'POSTs each event as JSON to a URL of yours, signed with a shared secret.', website: 'https://example.com/webhook',
+  category: 'other', status: 'beta', delivery_modes: ['server_side'], consent_categories: [], rate_limits: [], capabilities: [],
+  config_fields: [{ key: 'url', label: 'URL', type: 'url', required: true }, { key: 'secret', label: 'Signing secret', type: 'secret', required: true }],
+  variants: [{ key: 'default', name: 'Default', description: 'Every event, as received', default_config: {} }],
+  batching: { max_events: 100, max_wait_ms: 0, max_bytes: 1_000_000 },
+};
+const WebhookConfigSchema = z.object({ url: z.url({ message: 'must be an http(s) URL' }), secret: z.string().min(8, 'must be at least 8 characters') });
+const WebhookOptionsSchema = z.object({ method: z.enum(['POST', 'PUT']).default('POST'), signature_header: z.string().min(1).default('x-webhook-signature') });
+export type WebhookConfig = z.infer<typeof WebhookConfigSchema>;
+
+/** How many adapters were built: the host must check a blueprint's options without building one. */
+export const webhookAdapters = { built: 0 };
+
+class WebhookAdapter implements DeliveryAdapter {
+  private readonly options: z.infer<typeof WebhookOptionsSchema>;
+  constructor(private readonly config: WebhookConfig, blueprint: Blueprint) {
+    this.options = WebhookOptionsSchema.parse(blueprint.options);
+    webhookAdapters.built++;
+  }
+  private request(event: DataflyEvent) {
+    const body = JSON.stringify(event);
+    return { method: this.options.method, url: this.config.url, body, headers: { 'content-type': 'application/json', [this.options.signature_header]: createHmac('sha256', this.config.secret).update(body).digest('hex') } };
+  }
+  async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
+    return Promise.all(events.map(async (event): Promise<DeliveryResult> => {
+      const { method, url, body, headers } = this.request(event);
+      const base = { messageId: event.messageId, warnings: [], requests: 1, calls: [{ method, url, body, items: 1 }] };
+      try {
+        const answer = await fetch(url, { method, headers, body });
+        const response = (await answer.text()).slice(0, 1024);
+        if (answer.ok) return { ...base, status: 'delivered', httpStatus: answer.status, response };
+        if (answer.status < 500) return { ...base, status: 'failed', httpStatus: answer.status, code: 'rejected', message: `the webhook answered ${answer.status}`, response };
+        return { ...base, status: 'retryable', httpStatus: answer.status, code: 'server_error', message: `the webhook answered ${answer.status}`, response };
+      } catch (error) {
+        return { ...base, status: 'retryable', code: 'network_error', message: `the webhook could not be reached: ${(error as Error).message}` };
+      }
+    }));
+  }
+  preview(events: readonly DataflyEvent[]) {
+    return { requests: events.map((e) => { const { method, url, body } = this.request(e); return { method, url, body }; }), results: events.map((e, i) => ({ messageId: e.messageId, status: 'send' as const, warnings: [], requests: [i] })) };
+  }
+  rateLimitKey() { return undefined; }
+  async testConnection() {
+    try {
+      const answer = await fetch(this.config.url, { method: 'HEAD' });
+      return answer.ok ? { ok: true, httpStatus: answer.status, message: `the webhook answered ${answer.status}` } : { ok: false, code: 'unexpected_status' as const, httpStatus: answer.status, message: `the webhook answered ${answer.status}` };
+    } catch (error) {
+      return { ok: false, code: 'network_error' as const, message: `the webhook could not be reached: ${(error as Error).message}` };
+    }
+  }
+  async close() {}
+}
+
+@injectable()
+export class WebhookPlugin implements IntegrationPlugin<WebhookConfig, z.infer<typeof WebhookOptionsSchema>> {
+  readonly manifest = manifest;
+  readonly configSchema = WebhookConfigSchema;
+  readonly blueprintOptionsSchema = WebhookOptionsSchema;
+  defaultBlueprint(): Blueprint {
+    return { version: 2, integration: 'webhook', variant: 'default', delivery_mode: 'server_side', parameters: {}, options: {}, global: { mappings: [] }, defaults: { action: 'passthrough', mappings: [] }, events: {} };
+  }
+  createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
+    return new WebhookAdapter(WebhookConfigSchema.parse(context.config), context.blueprint);
+  }
+}
+
+export const webhookModule = new ContainerModule(({ bind }) => {
+  bind(INTEGRATION_PLUGIN).to(WebhookPlugin).inSingletonScope();
+});

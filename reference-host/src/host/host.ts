@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Container } from 'inversify';
-import type { ConnectionTestResult } from '@datafly/heap-integration/contract';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { RetryPolicy } from './delivery/retry-policy.js';
 import { StartupError } from './errors.js';
@@ -15,6 +14,8 @@ import { operatorRoutes } from './http/operator-routes.js';
 import { pageRoutes } from './http/page-routes.js';
 import { IngestionService } from './ingest.js';
 import { secretKeys } from './integrations/config.js';
+import { ConnectionTests } from './integrations/connection-test.js';
+import { checkCredentials } from './integrations/credentials-check.js';
 import { IntegrationDirectory } from './integrations/directory.js';
 import { IntegrationEditor } from './integrations/editor.js';
 import { Installer } from './integrations/installer.js';
@@ -62,6 +63,8 @@ export interface HostOptions {
   bodyTimeoutMs?: number;
   /** Delivery logs older than this many days are deleted (at start, then hourly). Default 30. */
   logRetentionDays?: number;
+  /** How long an install or config change waits for the vendor's answer to its credentials check (default 3 s). */
+  credentialsCheckWaitMs?: number;
   logger?: JsonLogger;
   version?: string;
   clock?: () => number;
@@ -160,22 +163,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     };
     const userDeletions = new UserDeletionService({ store, registry, box, deletedUsers, adapterFor, logger, clock, instanceId });
 
-    const testConnection = async (integration: Integration): Promise<ConnectionTestResult & { resumed?: boolean }> => {
-      if (!registry.get(integration.catalogKey)) return { ok: false, code: 'unexpected_status', message: `No plugin for catalog key "${integration.catalogKey}" is loaded in this host` };
-      const adapter = adapterFor(integration);
-      try {
-        const result = await adapter.testConnection();
-        if (!result.ok) return result;
-        const resumed = await store.status.resume(integration.id, clock());
-        if (resumed) {
-          logger.info('delivery resumed: the connection test passed', { integrationId: integration.id });
-          await directory.refresh();
-        }
-        return { ...result, resumed };
-      } finally {
-        await adapter.close();
-      }
-    };
+    const connectionTests = new ConnectionTests({ store, registry, directory, adapterFor, logger, clock });
+    const testConnection = (integration: Integration) => connectionTests.test(integration);
+    const credentialsWaitMs = options.credentialsCheckWaitMs ?? 3000;
 
     const app = await createApp({
       tokens: { admin: admin.value, pipeline: pipeline.value },
@@ -194,6 +184,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       editor: new IntegrationEditor(registry, store, box, directory, clock),
       metrics,
       testConnection,
+      checkCredentials: (integration) => checkCredentials(testConnection, integration, credentialsWaitMs),
       wake: (ids) => scheduler.notify(ids),
       clock,
       instance: { id: instanceId, engine, version, startedAt },

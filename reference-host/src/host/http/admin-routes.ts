@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ConnectionTestResult } from '@datafly/heap-integration/contract';
 import { configJsonSchema } from '@datafly/heap-integration/contract';
 import { ApiError, badRequest, notFound } from '../errors.js';
+import type { ConnectionTestOutcome } from '../integrations/connection-test.js';
+import type { CredentialsCheckResult } from '../integrations/credentials-check.js';
 import type { IntegrationDirectory } from '../integrations/directory.js';
 import type { IntegrationEditor } from '../integrations/editor.js';
 import type { Installer } from '../integrations/installer.js';
@@ -42,7 +43,9 @@ export interface AdminDeps {
   editor: IntegrationEditor;
   metrics: Metrics;
   /** Checks an integration's credentials with its vendor; a success resumes a paused integration. */
-  testConnection: (integration: Integration) => Promise<ConnectionTestResult & { resumed?: boolean }>;
+  testConnection: (integration: Integration) => Promise<ConnectionTestOutcome>;
+  /** Asks the vendor about the credentials just stored; a refusal pauses delivery (see CredentialsCheck). */
+  checkCredentials: (integration: Integration) => Promise<CredentialsCheckResult>;
   wake: (integrationIds: string[]) => void;
   clock: () => number;
   instance: { id: string; engine: 'sqlite' | 'postgres'; version: string; startedAt: number };
@@ -150,7 +153,11 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post(
     `${ADMIN}/integration-catalog/:key/install`,
     { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: "Install from the catalog (the guide's install call)", params: z.object({ key: z.string() }), body: InstallRequestSchema, response: { 201: IntegrationSchema, ...errors } } },
-    async (req, reply) => reply.code(201).send(await present(await deps.installer.install((req.params as { key: string }).key, req.body))),
+    async (req, reply) => {
+      const integration = await deps.installer.install((req.params as { key: string }).key, req.body);
+      const check = await deps.checkCredentials(integration);
+      return reply.code(201).send({ ...(await present(integration)), credentials_check: check });
+    },
   );
 
   app.get(
@@ -176,7 +183,12 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.patch(
     `${ADMIN}/integrations/:id`,
     { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: 'Rename, enable or disable, change config or blueprint (a new revision)', params: IdParams, body: UpdateRequestSchema, response: { 200: IntegrationSchema, ...errors } } },
-    async (req) => present(await deps.editor.update((req.params as { id: string }).id, req.body)),
+    async (req) => {
+      const integration = await deps.editor.update((req.params as { id: string }).id, req.body);
+      // Only a config change can fix or break the credentials.
+      const check = req.body && typeof req.body === 'object' && 'config' in req.body ? await deps.checkCredentials(integration) : undefined;
+      return { ...(await present(integration)), ...(check ? { credentials_check: check } : {}) };
+    },
   );
 
   app.delete(
@@ -208,16 +220,17 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
     async (req) => {
       const { id, revision } = req.params as { id: string; revision: number };
-      return present(await deps.editor.restore(id, revision));
+      const integration = await deps.editor.restore(id, revision);
+      return { ...(await present(integration)), credentials_check: await deps.checkCredentials(integration) };
     },
   );
 
   app.post(
     `${ADMIN}/integrations/:id/test-connection`,
-    { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: "Checks the credentials with the vendor; a success resumes a paused integration", params: IdParams, response: { 200: ConnectionTestSchema, ...errors } } },
+    { config: admin, schema: { ...adminDocs, tags: ['integrations'], summary: 'Checks the credentials with the vendor; a pass resumes a paused integration, a refusal of the credentials or endpoint pauses it', params: IdParams, response: { 200: ConnectionTestSchema, ...errors } } },
     async (req) => {
       const result = await deps.testConnection(await load((req.params as { id: string }).id));
-      return { ok: result.ok, code: result.code, message: result.message, http_status: result.httpStatus, resumed: result.resumed };
+      return { ok: result.ok, code: result.code, message: result.message, http_status: result.httpStatus, resumed: result.resumed, paused: result.paused };
     },
   );
 

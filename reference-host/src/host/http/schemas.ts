@@ -44,6 +44,19 @@ export const DeliveryStateSchema = z
   })
   .meta({ id: 'DeliveryState', description: 'How delivery of this integration stands, shared by every instance' });
 
+export const CredentialsCheckSchema = z
+  .object({
+    state: z.enum(['passed', 'failed', 'unverified', 'checking']),
+    code: z.string().optional(),
+    message: z.string(),
+    http_status: z.number().int().optional(),
+  })
+  .meta({
+    id: 'CredentialsCheck',
+    description:
+      'Install, a config change and a restore ask the vendor about the stored credentials at once. failed: the vendor refused them and delivery is paused (events held) until a config edit or a passing connection test; unverified: the vendor could not be asked, delivery runs; checking: no answer yet, a refusal will still pause delivery',
+  });
+
 export const IntegrationSchema = z
   .object({
     id: z.string(),
@@ -58,6 +71,7 @@ export const IntegrationSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     delivery: DeliveryStateSchema,
+    credentials_check: CredentialsCheckSchema.optional().meta({ description: 'Only in the answer to an install, a config change or a restore' }),
   })
   .meta({ id: 'Integration' });
 
@@ -158,7 +172,14 @@ export const HostSchema = z
   .meta({ id: 'Host' });
 
 export const ConnectionTestSchema = z
-  .object({ ok: z.boolean(), code: z.string().optional(), message: z.string(), http_status: z.number().int().optional(), resumed: z.boolean().optional() })
+  .object({
+    ok: z.boolean(),
+    code: z.string().optional(),
+    message: z.string(),
+    http_status: z.number().int().optional(),
+    resumed: z.boolean().optional().meta({ description: 'The test passed and delivery, paused until now, resumed' }),
+    paused: z.boolean().optional().meta({ description: 'The vendor refused the credentials or endpoint and delivery, running until now, is paused' }),
+  })
   .meta({ id: 'ConnectionTest' });
 
 export const IngestBatchSchema = z

@@ -216,7 +216,8 @@ function parseDeletion(body: unknown): z.output<typeof UserDeletionRequestSchema
     fields.push({ field: 'identities', message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });
   }
   if (fields.length > 0) throw new ApiError(400, 'invalid_request', `The deletion request is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}; nothing was deleted`, fields);
-  return parsed.data!;
+  // A user named twice is one user: counted, sent and cleared once.
+  return { ...parsed.data!, identities: [...new Set(parsed.data!.identities)], anonymous_ids: [...new Set(parsed.data!.anonymous_ids)] };
 }
 
 /** The answer shape of a deletion: counts always, the ids themselves only when asked for one. */

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { API_KEY, APP_ID } from '../helpers/heap.js';
+import type { TestHost } from '../helpers/host.js';
+import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
+
+/** What a request names but the host would not keep is refused in words, never dropped quietly. */
+describe('nothing named in a request is dropped without a word', () => {
+  let host: TestHost;
+  let sandbox: HeapSandbox;
+  hostOverSandbox('sqlite', { rateLimits: false }, (started) => ({ host, sandbox } = started));
+
+  // Written as text: an object literal's __proto__ would set a prototype, not send the key.
+  const raw = (method: string, path: string, json: string) =>
+    fetch(`${host.url}${path}`, { method, headers: { authorization: `Bearer ${host.adminToken}`, 'content-type': 'application/json' }, body: json }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  it('config.__proto__ is named as not a field, at install and in an edit, and nothing is saved', async () => {
+    const config = `{"app_id": "${APP_ID}", "api_key": "${API_KEY}", "endpoint": "${sandbox.url}", "__proto__": {"region": "eu"}}`;
+    const installed = await raw('POST', '/v1/admin/integration-catalog/heap/install', `{"config": ${config}}`);
+    expect(installed.status).toBe(400);
+    expect(installed.body.error.fields).toEqual([{ field: 'config.__proto__', message: 'is not a known field' }]);
+    expect((await host.call('GET', '/v1/admin/integrations')).body.data).toEqual([]);
+
+    const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
+    const edited = await raw('PATCH', `/v1/admin/integrations/${id}`, '{"config": {"__proto__": {"region": "eu"}}}');
+    expect(edited.status).toBe(400);
+    expect(edited.body.error.fields).toEqual([{ field: 'config.__proto__', message: 'is not a known field' }]);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}`)).body.revision).toBe(1);
+  });
+
+  it('a user named many times in one deletion is one user', async () => {
+    const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
+    const asked = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: Array.from({ length: 1000 }, () => 'user-1'), anonymous_ids: ['anon-1', 'anon-1'] });
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({ users: 2, identities: 1, anonymous_ids: 1 });
+  });
+});

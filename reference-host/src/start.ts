@@ -39,7 +39,7 @@ try {
 if (args.help) {
   process.stdout.write(
     [
-      'Usage: npm start [-- --demo]   (or: node dist/start.js [--demo])',
+      'Usage: npm start [-- --demo]   (or: node reference-host/dist/start.js [--demo])',
       '',
       'Starts the reference host (Management API, ingestion, delivery, the page) and, unless HEAP_SANDBOX=off,',
       'a Heap sandbox beside it. --demo also installs Heap against the sandbox and sends a sample session.',

@@ -5,7 +5,7 @@ import type { NotDelivered, Verdict } from './verdict.js';
 import type { HeapAnswer } from './wire.js';
 
 /** What delivery logs keep of an answer: the first kilobyte. */
-export const RESPONSE_LOG_LIMIT = 1024;
+const RESPONSE_LOG_LIMIT = 1024;
 
 /** What a classification needs besides the outcome; `secret` is scrubbed from Heap's words. */
 export interface AnswerContext {
@@ -21,7 +21,7 @@ export function classify(outcome: SendOutcome, context: AnswerContext): Verdict 
 }
 
 /** A request with no answer: a certificate, a protocol or a URL stays wrong until the config changes; the rest may pass. */
-export function classifyFailure(failure: TransportFailure): NotDelivered {
+function classifyFailure(failure: TransportFailure): NotDelivered {
   const kind = failure.code === 'tls_error' || failure.code === 'protocol_error' ? 'failed' : 'retryable';
   return { kind, code: failure.code, message: failure.message };
 }

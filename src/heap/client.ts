@@ -120,7 +120,7 @@ const OTHER_CERTIFICATE_CODES = new Set([
  * transient; a refused certificate, a peer that does not speak HTTP or TLS, or a URL that cannot be
  * requested stays so until someone changes the config.
  */
-export function transportFailure(error: unknown, url: string): TransportFailure {
+function transportFailure(error: unknown, url: string): TransportFailure {
   const code = error instanceof RequestError ? error.code : '';
   const certificate = CERTIFICATE_REASONS[code] ?? (OTHER_CERTIFICATE_CODES.has(code) ? 'it cannot be verified' : undefined);
   if (certificate !== undefined) {

@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { HeapPlugin } from '@datafly/heap-integration';
 import { benchBackfill } from './backfill.js';
+import { benchClients, deliverCpuPerEvent } from './client.js';
 import { benchDeliverVsFloor } from './deliver.js';
 import { syntheticEvents } from './events.js';
 import { bucketCost, endToEnd, ingestionOnly, latencyAt, manyIntegrations, queueScale, requestSizes, underHeapLimits, type EndToEnd } from './host.js';
@@ -13,7 +14,8 @@ import { benchTransform } from './transform.js';
 /**
  * `npm run bench [-- section ...]`: every figure of the performance, cluster and backfill issues on this
  * machine, printed as one table and written to bench/results/ with the machine's facts. Sections:
- * transform, deliver, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes, backfill.
+ * transform, deliver, client, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes,
+ * backfill. `npm run bench -- client` runs the HTTP client rows alone (got against undici).
  * BENCH_QUICK=1 shrinks every size and window (a smoke run, not figures to quote).
  */
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -44,6 +46,25 @@ if (runs('deliver')) {
     const what = adapter === 'warm' ? 'merges Heap already accepted are not sent again' : 'every identify merge sent (a request each)';
     row('deliver() → null Heap', `events/s, 1000-event bulks, keep-alive; ${what}`, fmt(r.deliverEps), `${fmt(r.floorEps)} (JSON round trip)`, `${fmt(r.ratio, 2)}× (goal ≥ 0.6×)`);
   }
+}
+
+if (runs('client')) {
+  log('HTTP clients (got, undici) → null Heap…');
+  const sizes = QUICK ? { singles: 2000, bulks: 5, merges: 2000 } : { singles: 10_000, bulks: 20, merges: 10_000 };
+  const figures = await benchClients({ sizes, rounds: QUICK ? 3 : 7 });
+  const deliverUs = await deliverCpuPerEvent(QUICK ? 5000 : 20_000, QUICK ? 2 : 5);
+  results.client = { figures, deliverCpuUsPerEvent: deliverUs };
+  const kb = (f: (typeof figures)[number]) => fmt(f.bodyBytes / f.requests / 1024, 1);
+  const what = {
+    single: (f: (typeof figures)[number]) => `CPU µs per request: single small requests (one track event, ${fmt(f.bodyBytes / f.requests)} B)`,
+    bulk: (f: (typeof figures)[number]) => `CPU µs per event: 1000-event bulks (events of 0.5–2 KB, ${kb(f)} KB per request)`,
+    merge: () => 'CPU µs per identify merge (a request each)',
+  };
+  for (const f of figures) {
+    const figure = f.workload === 'bulk' ? 'usPerEvent' : 'usPerRequest';
+    row('HTTP client → null Heap, keep-alive, 4 in flight', `${what[f.workload](f)}; got vs undici`, `${fmt(f.got[figure], 1)} (got)`, `${fmt(f.undici[figure], 1)} (undici)`, `${fmt(f.got[figure] / f.undici[figure], 2)}×`);
+  }
+  row('HTTP client → null Heap, keep-alive, 4 in flight', 'for proportion: the whole deliver() with got, CPU µs per event (synthetic mix, every merge sent)', fmt(deliverUs, 1));
 }
 
 if (runs('adapter')) {

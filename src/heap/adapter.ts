@@ -14,6 +14,7 @@ import type {
 } from '../contract/index.js';
 import { silentLogger } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
+import { classify } from './classify.js';
 import { HeapClient } from './client.js';
 import type { HeapConfig } from './config.js';
 import { resolveUser } from './identity.js';
@@ -21,10 +22,9 @@ import { AcceptedMerges } from './merges.js';
 import { planDelivery, type DeliveryPlan } from './plan.js';
 import { runPool } from './pool.js';
 import { deliveryPreview } from './preview.js';
-import { firstRequests, halves, type HeapRequest } from './requests.js';
 import { HeapPrivacyApi } from './privacy.js';
-import { classify, rejectsItems, type SendOutcome } from './responses.js';
-import { deliveryResults, type Answered } from './results.js';
+import { firstRequests, halves, type HeapRequest } from './requests.js';
+import { deliveryResults, type SentRequest } from './results.js';
 
 /** Requests in flight at once per adapter; Heap's per-app limit, not sockets, is what bounds throughput. */
 const CONCURRENCY = 4;
@@ -37,13 +37,6 @@ export interface HeapAdapterOptions {
   maxBytes: number;
   logger?: Logger;
   clock?: Clock;
-}
-
-/** One request as it went: Heap's answer, and whether its halves were sent instead. */
-interface Exchange {
-  request: HeapRequest;
-  outcome: SendOutcome;
-  halved: boolean;
 }
 
 /**
@@ -71,11 +64,9 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
     const plan = this.plan(events);
     const { requests, skipped } = firstRequests(plan, this.appId, this.opts.maxBytes, this.acceptedMerges.has);
-    const exchanges = (await runPool(requests.map((request) => () => this.send(request)), CONCURRENCY)).flat();
-    const now = this.clock();
-    const answered = exchanges.map(({ request, outcome, halved }): Answered => ({ request, halved, verdict: classify(outcome, this.answerContext(request.path, now)) }));
-    this.learn(answered);
-    return deliveryResults(plan, answered, skipped, { appId: this.appId, url: this.ingestionUrl });
+    const sent = (await runPool(requests.map((request) => () => this.send(request)), CONCURRENCY)).flat();
+    this.learn(sent);
+    return deliveryResults(plan, sent, skipped, this.appId, this.ingestionUrl);
   }
 
   preview(events: readonly DataflyEvent[]): DeliveryPreview {
@@ -99,18 +90,20 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     );
   }
 
-  /** Sends one request; a bulk whose items Heap refuses is halved, and each half sent, until the bad items stand alone. */
-  private async send(request: HeapRequest): Promise<Exchange[]> {
-    const outcome = await this.client.postJson(this.ingestionUrl(request.path), request.body);
-    if (request.call === 'merge' || request.items.length < 2 || !rejectsItems(outcome)) return [{ request, outcome, halved: false }];
+  /** Sends one request and judges the outcome; a bulk whose items Heap refuses is halved, and each half sent, until the bad items stand alone. */
+  private async send(request: HeapRequest): Promise<SentRequest[]> {
+    const url = this.ingestionUrl(request.path);
+    const outcome = await this.client.postJson(url, request.body);
+    const verdict = classify(outcome, { appId: this.appId, url, now: this.clock(), secret: this.opts.config.api_key });
+    if (request.call === 'merge' || request.items.length < 2 || verdict.kind !== 'split') return [{ request, verdict, halved: false }];
     this.logger.warn('Heap rejected a bulk request; splitting it to isolate the bad items', { path: request.path, items: request.items.length });
     const [first, second] = halves(request, this.appId);
-    return [{ request, outcome, halved: true }, ...(await this.send(first)), ...(await this.send(second))];
+    return [{ request, verdict, halved: true }, ...(await this.send(first)), ...(await this.send(second))];
   }
 
   /** Remembers the merges Heap accepted; logs what it did not take. */
-  private learn(answered: readonly Answered[]): void {
-    for (const { request, verdict, halved } of answered) {
+  private learn(sent: readonly SentRequest[]): void {
+    for (const { request, verdict, halved } of sent) {
       if (verdict.kind === 'delivered') {
         if (request.call === 'merge') this.acceptedMerges.remember(request.merge.key);
       } else if (!halved) {
@@ -120,10 +113,6 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
   }
 
   private readonly ingestionUrl = (path: string): string => `${this.client.ingestionBase}${path}`;
-
-  private answerContext(path: string, now: number) {
-    return { appId: this.appId, url: this.ingestionUrl(path), now, secret: this.opts.config.api_key };
-  }
 
   /** Asks auth_token for a token: the only way to prove an App ID and API key pair before traffic flows. */
   async testConnection(): Promise<ConnectionTestResult> {

@@ -1,6 +1,7 @@
 /**
- * Heap's documented limits (../shared/reference/heap-api.md). The manifest's batching and
- * rate limits declare the same numbers; test/unit/manifest.test.ts keeps them in step.
+ * Heap's limits, as its Server-Side API documents them (docs/heap-api.md keeps the API's facts).
+ * The manifest's batching and rate limits declare the same numbers; test/unit/manifest.test.ts keeps
+ * them in step.
  */
 export const HEAP_LIMITS = {
   /** Items in one bulk track, add_user_properties or add_account_properties request. */

@@ -2,7 +2,8 @@ import type { DeletionStatus, UserDeletionPart, UserDeletionRequest } from '../c
 import type { AnonymousStrategy } from './blueprint-options.js';
 import { HEAP_LIMITS } from './constants.js';
 import { anonymousUserId, userKey, type HeapUser } from './identity.js';
-import type { Verdict } from './responses.js';
+import type { NotDelivered, Verdict } from './verdict.js';
+import type { DeletionStatusAnswer, Unchecked, UserDeletionAnswer, UserDeletionBody } from './wire.js';
 
 /** Users to erase as Heap knows them, and the ids that cannot name a Heap user (never sent). */
 export interface DeletionUsers {
@@ -56,8 +57,9 @@ export function deletionBatches(users: readonly HeapUser[], size: number = HEAP_
   return batches;
 }
 
-export function deletionBody(users: readonly HeapUser[]): string {
-  return JSON.stringify({ users });
+export function deletionBody(users: HeapUser[]): string {
+  const body: UserDeletionBody = { users };
+  return JSON.stringify(body);
 }
 
 /** The part for ids that were not sent, so the caller sees each one and why. */
@@ -70,7 +72,7 @@ export function refusedPart(refused: readonly string[]): UserDeletionPart {
 /** What Heap's answer to one user_deletion request means for that part. */
 export function deletionPart(users: number, verdict: Verdict, answer: string | undefined): UserDeletionPart {
   if (verdict.kind === 'delivered') {
-    const accepted = readObject(answer);
+    const accepted = readAnswer<UserDeletionAnswer>(answer);
     const requestId = accepted?.deletion_request_id;
     if (typeof requestId === 'string' && requestId !== '') return { ok: true, users, requestId, status: accepted?.status === 'complete' ? 'complete' : 'pending' };
     return { ok: false, users, code: 'unexpected_status', message: `Heap answered ${verdict.httpStatus} without a deletion_request_id`, httpStatus: verdict.httpStatus, retryable: false };
@@ -81,7 +83,7 @@ export function deletionPart(users: number, verdict: Verdict, answer: string | u
 /** What Heap's answer to deletion_status means. Heap answers 404 for an id it does not know. */
 export function deletionStatusOf(requestId: string, verdict: Verdict, answer: string | undefined): DeletionStatus {
   if (verdict.kind === 'delivered') {
-    const status = readObject(answer)?.status;
+    const status = readAnswer<DeletionStatusAnswer>(answer)?.status;
     if (status === 'pending' || status === 'complete') return { requestId, status };
     return { requestId, status: 'error', code: 'unexpected_status', message: `Heap answered deletion_status without a known status (${JSON.stringify(status) ?? 'none'})`, httpStatus: verdict.httpStatus };
   }
@@ -90,15 +92,16 @@ export function deletionStatusOf(requestId: string, verdict: Verdict, answer: st
 }
 
 /** A status that could not be read (no token, Heap down): the reason, never a guess. */
-export function deletionStatusError(requestId: string, verdict: Exclude<Verdict, { kind: 'delivered' }>): DeletionStatus {
+export function deletionStatusError(requestId: string, verdict: NotDelivered): DeletionStatus {
   return { requestId, status: 'error', code: verdict.code, message: verdict.message, httpStatus: verdict.httpStatus };
 }
 
-export function readObject(text: string | undefined): Record<string, unknown> | undefined {
+/** An answer body's fields, or undefined when it is not a JSON object. */
+export function readAnswer<T>(text: string | undefined): Unchecked<T> | undefined {
   if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Unchecked<T>) : undefined;
   } catch {
     return undefined;
   }

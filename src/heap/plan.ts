@@ -1,7 +1,7 @@
 import type { Blueprint, DataflyEvent, DeliveryResult } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { prepareEvent, type Prepared } from './prepare.js';
-import type { BulkKind } from './requests.js';
+import type { BulkKind } from './wire.js';
 
 /** What planning decided for one event: its result already (invalid, filtered), or Heap calls to make. */
 export type EventPlan = { kind: 'done'; result: DeliveryResult } | { kind: 'send'; messageId: string; warnings: string[] };

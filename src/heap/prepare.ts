@@ -5,7 +5,7 @@ import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 import { anonymousUserId, resolveUser, unsafeIdField, userKey, type HeapUser } from './identity.js';
 import { shapeProperties, type HeapValue } from './properties.js';
-import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
+import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './wire.js';
 import { jsonText, oneOf } from './text.js';
 
 /** One Heap call an event needs; an identify can need two (user properties and a merge). */

@@ -2,14 +2,17 @@ import type { Clock, DeletionStatus, UserDeletionPart, UserDeletionRequest } fro
 import type { AnonymousStrategy } from './blueprint-options.js';
 import type { HeapClient } from './client.js';
 import { HEAP_PATHS } from './constants.js';
-import { deletionBatches, deletionBody, deletionPart, deletionStatusError, deletionStatusOf, deletionUsers, readObject, refusedPart } from './deletion.js';
-import { classify, type SendOutcome, type Verdict } from './responses.js';
+import { classify } from './classify.js';
+import { deletionBatches, deletionBody, deletionPart, deletionStatusError, deletionStatusOf, deletionUsers, readAnswer, refusedPart } from './deletion.js';
+import type { SendOutcome } from './transport.js';
+import type { NotDelivered, Verdict } from './verdict.js';
+import type { AuthTokenAnswer } from './wire.js';
 
 /** Heap's access tokens live about 5 minutes: one is reused for 4, then renewed. */
 const TOKEN_REUSE_MS = 4 * 60_000;
 
-type Failure = Exclude<Verdict, { kind: 'delivered' }>;
-export type TokenOutcome = { ok: true; token: string; httpStatus: number } | { ok: false; verdict: Failure };
+/** A token, or why there is none. */
+export type TokenOutcome = { ok: true; token: string; httpStatus: number } | { ok: false; verdict: NotDelivered };
 
 /**
  * Heap's privacy API on the region's privacy host: an access token from auth_token (HTTP Basic
@@ -39,7 +42,7 @@ export class HeapPrivacyApi {
     const outcome = await this.client.postBasic(url, this.appId, this.apiKey);
     const verdict = this.judge(outcome, url);
     if (verdict.kind !== 'delivered') return { ok: false, verdict };
-    const token = outcome.ok ? readObject(outcome.answer.body)?.access_token : undefined;
+    const token = outcome.ok ? readAnswer<AuthTokenAnswer>(outcome.answer.body)?.access_token : undefined;
     if (typeof token !== 'string' || token === '') {
       return { ok: false, verdict: { kind: 'failed', httpStatus: verdict.httpStatus, code: 'unexpected_status', message: `Heap answered ${verdict.httpStatus} to auth_token without an access_token` } };
     }
@@ -51,7 +54,7 @@ export class HeapPrivacyApi {
    * Sends a privacy call with a token. A reused token Heap refuses (it may have expired early) is
    * renewed once; a fresh one Heap refuses means the credentials are wrong.
    */
-  private async withToken(send: (token: string) => Promise<SendOutcome>): Promise<{ ok: true; outcome: SendOutcome } | { ok: false; verdict: Failure }> {
+  private async withToken(send: (token: string) => Promise<SendOutcome>): Promise<{ ok: true; outcome: SendOutcome } | { ok: false; verdict: NotDelivered }> {
     const reused = this.cached && this.cached.until > this.clock() ? this.cached.token : undefined;
     if (reused !== undefined) {
       const outcome = await send(reused);

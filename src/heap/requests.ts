@@ -1,36 +1,6 @@
 import { HEAP_LIMITS, HEAP_PATHS } from './constants.js';
-import type { HeapUser } from './identity.js';
 import type { BulkItem, DeliveryPlan, PlannedMerge } from './plan.js';
-import type { HeapValue } from './properties.js';
-
-export type TrackItem = HeapUser & {
-  event: string;
-  properties?: Record<string, HeapValue>;
-  timestamp?: string;
-  idempotency_key: string;
-};
-export interface UserPropertiesItem {
-  identity: string;
-  properties: Record<string, HeapValue>;
-}
-export interface AccountPropertiesItem {
-  account_id: string;
-  properties: Record<string, HeapValue>;
-}
-export interface MergeBody {
-  user_id: string;
-  identity: string;
-  timestamp?: string;
-}
-
-/** The three bulk calls: one URL each, one array field each. */
-export const BULK_CALLS = {
-  track: { path: HEAP_PATHS.track, field: 'events' },
-  user: { path: HEAP_PATHS.addUserProperties, field: 'users' },
-  account: { path: HEAP_PATHS.addAccountProperties, field: 'accounts' },
-} as const;
-export type BulkKind = keyof typeof BULK_CALLS;
-export const BULK_KINDS = Object.keys(BULK_CALLS) as BulkKind[];
+import { BULK_CALLS, BULK_KINDS, type BulkKind } from './wire.js';
 
 /** One HTTP request to Heap's ingestion API, its body serialised. Bulk requests keep their items, to be halved. */
 export type HeapRequest =

@@ -13,7 +13,7 @@ import { heapOptions } from '../../src/heap/blueprint-options.js';
 import { HeapConfigSchema } from '../../src/heap/config.js';
 import { anonymousUserId } from '../../src/heap/identity.js';
 import type { HeapConfigInput } from '../../src/heap/index.js';
-import { invalidCredentialsMessage } from '../../src/heap/responses.js';
+import { invalidCredentialsMessage } from '../../src/heap/classify.js';
 import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer, startSandbox } from '../../reference-host/test/helpers/heap.js';
 
 const ANON_1 = anonymousUserId('anon-1');
@@ -143,7 +143,7 @@ describe('Heap delivery adapter over HTTP', () => {
   it('classifies a dropped connection as a retryable network error', async () => {
     sandbox.addFault({ path: '/api/track', drop: true, count: 1 });
     const [result] = await adapter.deliver([event({ messageId: 'drop-1' })]);
-    expect(result).toMatchObject({ status: 'retryable', code: 'network_error', message: `The connection to Heap at ${sandbox.url}/api/track closed before an answer (UND_ERR_SOCKET)` });
+    expect(result).toMatchObject({ status: 'retryable', code: 'network_error', message: `The connection to Heap at ${sandbox.url}/api/track closed before an answer.` });
     expect(result.httpStatus).toBeUndefined();
   });
 
@@ -186,7 +186,7 @@ describe('Heap delivery adapter over HTTP', () => {
     const unreachable = heapAdapter(sandbox, { config: { endpoint: url } });
     const answer = await unreachable.testConnection();
     await unreachable.close();
-    expect(answer).toEqual({ ok: false, code: 'network_error', message: `Could not reach Heap at ${url}/api/public/v0/auth_token: ECONNREFUSED` });
+    expect(answer).toEqual({ ok: false, code: 'network_error', message: `Could not reach Heap at ${url}/api/public/v0/auth_token: the connection was refused.` });
   });
 });
 
@@ -370,7 +370,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createHttpsServer(selfSignedCertificate(), (_req, res) => res.end('{}')));
     try {
       const url = `https://127.0.0.1:${port}`;
-      const message = (path: string) => `The TLS certificate of ${url}${path} was refused: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT). Heap's endpoint must present a certificate this machine trusts.`;
+      const message = (path: string) => `The TLS certificate of ${url}${path} was refused: it is self-signed. Heap's endpoint must present a certificate this machine trusts.`;
       expect(await against(url)).toEqual({
         result: { messageId: 'probe', status: 'failed', code: 'tls_error', message: message('/api/track'), warnings: [], requests: 1 },
         connection: { ok: false, code: 'tls_error', message: message('/api/public/v0/auth_token') },
@@ -384,7 +384,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createNetServer((socket) => socket.on('data', () => socket.end('SSH-2.0-OpenSSH_9.2\r\n'))));
     try {
       const url = `http://127.0.0.1:${port}`;
-      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: Response does not match the HTTP/1.1 protocol (Expected HTTP/, RTSP/ or ICE/)`;
+      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP. Check that it is Heap's API or a proxy to it.`;
       expect(await against(url)).toEqual({
         result: { messageId: 'probe', status: 'failed', code: 'protocol_error', message: message('/api/track'), warnings: [], requests: 1 },
         connection: { ok: false, code: 'protocol_error', message: message('/api/public/v0/auth_token') },
@@ -398,7 +398,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createHttpServer((_req, res) => res.end('{}')));
     try {
       const url = `https://127.0.0.1:${port}`;
-      const message = (path: string) => `The endpoint ${url}${path} did not answer in HTTP: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)`;
+      const message = (path: string) => `The endpoint ${url}${path} did not answer in TLS: the server on that port speaks plain HTTP or another protocol. Check the scheme and the port.`;
       expect(await against(url)).toEqual({
         result: { messageId: 'probe', status: 'failed', code: 'protocol_error', message: message('/api/track'), warnings: [], requests: 1 },
         connection: { ok: false, code: 'protocol_error', message: message('/api/public/v0/auth_token') },
@@ -412,7 +412,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     const { server, port } = await listening(createNetServer());
     await closed(server);
     const url = `http://127.0.0.1:${port}`;
-    const message = (path: string) => `Could not reach Heap at ${url}${path}: ECONNREFUSED`;
+    const message = (path: string) => `Could not reach Heap at ${url}${path}: the connection was refused.`;
     expect(await against(url)).toEqual({
       result: { messageId: 'probe', status: 'retryable', code: 'network_error', message: message('/api/track'), warnings: [], requests: 1 },
       connection: { ok: false, code: 'network_error', message: message('/api/public/v0/auth_token') },
@@ -421,12 +421,10 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
 
   it('a host name that does not resolve: retryable, network_error', async () => {
     const url = 'https://heap-endpoint.invalid';
-    const { result, connection } = await against(url);
-    // Resolvers answer NXDOMAIN (ENOTFOUND) or, offline, EAI_AGAIN.
-    const code = /: (ENOTFOUND|EAI_AGAIN)$/.exec(result.message ?? '')?.[1];
-    expect({ result, connection }).toEqual({
-      result: { messageId: 'probe', status: 'retryable', code: 'network_error', message: `Could not reach Heap at ${url}/api/track: ${code}`, warnings: [], requests: 1 },
-      connection: { ok: false, code: 'network_error', message: `Could not reach Heap at ${url}/api/public/v0/auth_token: ${code}` },
+    const message = (path: string) => `Could not reach Heap at ${url}${path}: its host name does not resolve.`;
+    expect(await against(url)).toEqual({
+      result: { messageId: 'probe', status: 'retryable', code: 'network_error', message: message('/api/track'), warnings: [], requests: 1 },
+      connection: { ok: false, code: 'network_error', message: message('/api/public/v0/auth_token') },
     });
   });
 
@@ -443,6 +441,20 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
     }
   });
 
+  it('a redirect: not followed (no request reaches where it points), failed, naming where it leads', async () => {
+    const capture = await startCaptureServer({ status: 307, body: '', headers: { location: '/moved' } });
+    try {
+      const message = (path: string) => `Heap answered 307 for ${capture.url}${path}, a redirect to /moved, which is not followed: set the endpoint to the address Heap's API answers at.`;
+      expect(await against(capture.url)).toEqual({
+        result: { messageId: 'probe', status: 'failed', httpStatus: 307, code: 'unexpected_status', message: message('/api/track'), response: '', warnings: [], requests: 1 },
+        connection: { ok: false, code: 'unexpected_status', httpStatus: 307, message: `The credentials check did not complete: ${message('/api/public/v0/auth_token')}` },
+      });
+      expect(capture.captured.map((c) => c.url)).toEqual(['/api/track', '/api/public/v0/auth_token']);
+    } finally {
+      await capture.stop();
+    }
+  });
+
   it('a URL that cannot be requested (past the config schema): failed, protocol_error', async () => {
     const plugin = heapPlugin();
     const blueprint = plugin.defaultBlueprint();
@@ -454,7 +466,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
         messageId: 'probe',
         status: 'failed',
         code: 'protocol_error',
-        message: 'http://127.0.0.1:99999/api/track is not a URL Heap can be reached at: Invalid URL (ERR_INVALID_URL)',
+        message: 'http://127.0.0.1:99999/api/track is not a URL Heap can be reached at. Check the endpoint override.',
         warnings: [],
         requests: 1,
       });

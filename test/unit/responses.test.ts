@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyAnswer, heapMessage, parseRetryAfter } from '../../src/heap/responses.js';
+import { classifyAnswer, heapMessage, parseRetryAfter } from '../../src/heap/classify.js';
 
 const NOW = Date.parse('2026-02-25T14:30:00Z');
 

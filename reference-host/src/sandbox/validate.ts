@@ -1,8 +1,9 @@
 import { problem } from './problems.js';
 
 /**
- * Request checks as Heap documents them (../shared/reference/heap-api.md). Each returns the
- * first problem as a sentence naming the field, or the items it accepted.
+ * Request checks as Heap's Server-Side API documents them (its limits are below; docs/heap-api.md
+ * keeps the API's facts). Each returns the first problem as a sentence naming the field, or the items
+ * it accepted.
  */
 export const SANDBOX_LIMITS = {
   bulkItems: 1000,

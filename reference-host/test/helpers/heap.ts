@@ -53,7 +53,7 @@ export interface CapturedRequest {
  * A loopback HTTP server that records every request's raw body and answers `status` with `body`
  * (200 `{}` unless told): to compare what the adapter sends with what it says it sends.
  */
-export async function startCaptureServer(answer: { status?: number; body?: string } = {}) {
+export async function startCaptureServer(answer: { status?: number; body?: string; headers?: Record<string, string> } = {}) {
   const { createServer } = await import('node:http');
   const captured: CapturedRequest[] = [];
   const server = createServer((req, res) => {
@@ -61,7 +61,7 @@ export async function startCaptureServer(answer: { status?: number; body?: strin
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body ?? '{}');
     });
   });

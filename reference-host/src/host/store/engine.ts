@@ -6,9 +6,9 @@ import pg from 'pg';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { StartupError } from '../errors.js';
 import { migrations } from './migrations.js';
-import type { HostDatabase } from './schema.js';
+import type { Engine, HostDatabase } from './schema.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './schema.js';
 
 /** Where the host keeps its state: an embedded SQLite file (one process) or PostgreSQL (any number). */
 export type StoreLocation =

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from './engine.js';
+import type { Engine } from './schema.js';
 
 /**
  * The one migration set, for both engines. Applied in name order by Kysely's migrator (on PostgreSQL

@@ -1,5 +1,8 @@
 import type { Generated } from 'kysely';
 
+/** The two databases the host runs on. */
+export type Engine = 'sqlite' | 'postgres';
+
 /**
  * The host's tables as Kysely sees them, one engine or the other. Times the host computes with are
  * milliseconds since the epoch (bigint on PostgreSQL, parsed to numbers); times it only shows are ISO text.

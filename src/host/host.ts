@@ -19,6 +19,7 @@ import { IntegrationDirectory } from './integrations/directory.js';
 import { IntegrationEditor } from './integrations/editor.js';
 import { Installer } from './integrations/installer.js';
 import type { Integration } from './integrations/model.js';
+import { LiveStreams, type LiveSettings } from './live/live-streams.js';
 import { JsonLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { DeletedUsers } from './privacy/deleted-users.js';
@@ -62,6 +63,8 @@ export interface HostOptions {
   bodyTimeoutMs?: number;
   /** Delivery logs older than this many days are deleted (at start, then hourly). Default 30. */
   logRetentionDays?: number;
+  /** The live delivery streams: how often their readers look, how much one stream may hold. */
+  live?: Partial<LiveSettings>;
   logger?: JsonLogger;
   version?: string;
   clock?: () => number;
@@ -79,6 +82,7 @@ export interface Host {
   directory: IntegrationDirectory;
   scheduler: DeliveryScheduler;
   metrics: Metrics;
+  live: LiveStreams;
   app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -206,7 +210,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
         rateLimitScale: options.rateLimitScale ?? 1,
       },
     });
-    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor });
+    const live = new LiveStreams(store.logs, logger, options.live);
+    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor, live });
     deletionRoutes(app, store, userDeletions);
     ingestRoutes(app, ingestion, options.maxBatchEvents ?? 1000);
     pageRoutes(app);
@@ -248,6 +253,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       directory,
       scheduler,
       metrics,
+      live,
       app,
       async stop() {
         clearInterval(pruneTimer);

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
+import http, { type ServerResponse } from 'node:http';
+import { LIVE_DEFAULTS } from '../../src/host/live/live-streams.js';
 import type { DeliveryLogEntry } from '../../src/host/store/delivery-logs.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { openStream } from '../helpers/event-stream.js';
+import { eventParser, openStream, type StreamEvent } from '../helpers/event-stream.js';
 import { printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
@@ -12,7 +14,8 @@ import { captureQueries, readCost, type CapturedQuery } from '../helpers/queries
 
 /**
  * The live delivery stream under load: its reads are bound to what is new (not to the integration's
- * history), and one reader per integration serves every stream of it.
+ * history), one reader per integration serves every stream of it, and a stream whose reader stops
+ * reading is dropped before it holds more than its bound.
  */
 describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;
@@ -96,4 +99,63 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     await ofB.close();
     await waitFor(() => host.live.readerCount === 0, 30_000, 'the last reader to stop');
   });
+
+  it('drops a stream whose reader stops reading, having held at most its bound, and resumes it after Last-Event-ID without a gap', async () => {
+    const id = await install();
+    await append(id, 1);
+    // What the host buffered for the stream, seen on its response itself.
+    let response: ServerResponse | undefined;
+    let mostBuffered = 0;
+    const watch = (req: http.IncomingMessage, res: ServerResponse) => {
+      if (!req.url?.includes(`/${id}/delivery-logs/stream`) || response) return;
+      response = res;
+      const write = res.write;
+      res.write = function (this: ServerResponse, ...args: Parameters<typeof write>) {
+        const accepted = write.apply(this, args);
+        mostBuffered = Math.max(mostBuffered, this.writableLength);
+        return accepted;
+      } as typeof write;
+    };
+    host.app.server.prependListener('request', watch);
+    const received: StreamEvent[] = [];
+    const push = eventParser((e) => received.push(e));
+    let ended = false;
+    const reader = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(streamUrl(id, '?backlog=1'), { headers: { authorization: `Bearer ${host.adminToken}` }, agent: false }, resolve).on('error', reject);
+    });
+    reader.setEncoding('utf8');
+    reader.on('data', push);
+    reader.on('end', () => (ended = true));
+    await waitFor(() => received.length === 1, 30_000, 'the backlog');
+    // The reader stops reading: its socket fills, then what the host writes stays with the host.
+    reader.pause();
+    const rows = 1000;
+    const large = { warnings: Array.from({ length: 4 }, (_, i) => `truncated property "p${i}": ${'x'.repeat(4000)}`) };
+    await append(id, rows, large);
+    try {
+      await waitFor(() => response?.writableEnded === true, 60_000, 'the host to drop the stream');
+    } finally {
+      host.app.server.removeListener('request', watch);
+    }
+    expect(mostBuffered).toBeLessThanOrEqual(LIVE_DEFAULTS.bufferBytes + 2048);
+
+    reader.resume();
+    await waitFor(() => ended, 30_000, 'the end of the dropped stream');
+    const last = received.at(-1)!;
+    expect(last.event).toBe('dropped');
+    expect(last.data.code).toBe('stream_behind');
+    expect(last.data.message).toMatch(/Last-Event-ID/);
+    const firstIds = received.filter((e) => e.event === 'delivery').map((e) => e.id!);
+    const resumed = openStream(streamUrl(id), host.adminToken, Math.max(...firstIds));
+    const all = (await host.store.logs.page(id, { limit: rows + 10 })).rows.map((r) => r.id).reverse();
+    try {
+      await waitFor(() => firstIds.length + resumed.events.length >= all.length, 60_000, 'the resumed stream');
+    } finally {
+      await resumed.close();
+    }
+    expect([...firstIds, ...resumed.events.map((e) => e.id)]).toEqual(all);
+    printFigures(`A stream that stopped reading on ${engine}`, [
+      { 'rows written': rows, 'bytes of warnings written': rows * JSON.stringify(large.warnings).length, 'most buffered by the host (bytes)': mostBuffered, 'bound (bytes)': LIVE_DEFAULTS.bufferBytes, 'delivered before the drop': firstIds.length, 'delivered on resume': resumed.events.length },
+    ]);
+  }, 180_000);
 });

@@ -117,7 +117,7 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
       schema: {
         ...docs,
         tags: ['delivery'],
-        summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID.',
+        summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID. A reader that falls behind gets `event: dropped` and may resume.',
         params: IdParams,
         querystring: z.object({
           status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),

@@ -18,11 +18,12 @@ export interface StreamRequest {
 const HISTORY_PAGE = 500;
 
 /** Each entry is serialised once, however many streams send it. */
-const frames = new WeakMap<DeliveryLogRow, string>();
-function frameOf(row: DeliveryLogRow): string {
+const frames = new WeakMap<DeliveryLogRow, { text: string; bytes: number }>();
+function frameOf(row: DeliveryLogRow): { text: string; bytes: number } {
   let frame = frames.get(row);
-  if (frame === undefined) {
-    frame = `id: ${row.id}\nevent: delivery\ndata: ${JSON.stringify(row)}\n\n`;
+  if (!frame) {
+    const text = `id: ${row.id}\nevent: delivery\ndata: ${JSON.stringify(row)}\n\n`;
+    frame = { text, bytes: Buffer.byteLength(text) };
     frames.set(row, frame);
   }
   return frame;
@@ -31,11 +32,13 @@ function frameOf(row: DeliveryLogRow): string {
 /**
  * One operator's live view of an integration: first the history it asked for (the backlog, or what
  * came after its Last-Event-ID), read by itself up to where the shared reader was when it joined; then
- * what the reader delivers, held meanwhile.
+ * what the reader delivers, held meanwhile. Whatever it holds, plus what its socket has not taken,
+ * stays within the writer's bound: past it, the stream is dropped and its reader told to resume.
  */
 export class DeliveryStream implements LogListener {
   private live = false;
   private held: DeliveryLogRow[] = [];
+  private heldBytes = 0;
   /** Ids this stream read and sent itself that the shared reader may still deliver (above its settled id). */
   private readonly own = new Set<number>();
   private settled = 0;
@@ -43,6 +46,7 @@ export class DeliveryStream implements LogListener {
   constructor(
     private readonly writer: SseWriter,
     private readonly request: StreamRequest,
+    private readonly onBehind: () => void,
   ) {}
 
   deliver(rows: readonly DeliveryLogRow[], settled: number): void {
@@ -50,8 +54,7 @@ export class DeliveryStream implements LogListener {
     if (!this.writer.open) return;
     for (const row of rows) {
       if (!this.wanted(row)) continue;
-      if (this.live) this.send(row);
-      else this.held.push(row);
+      if (this.live ? !this.send(row) : !this.hold(row)) return;
     }
   }
 
@@ -62,12 +65,12 @@ export class DeliveryStream implements LogListener {
     if (after === undefined) {
       if (backlog === 0) return;
       const recent = await logs.page(integrationId, { status: filter.status, eventName: filter.eventName, user: filter.user, limit: backlog, cursor: position.cursor + 1 });
-      for (const row of recent.rows.reverse()) this.sendOwn(row);
+      for (const row of recent.rows.reverse()) if (!(await this.sendOwn(row))) return;
       return;
     }
     for (let mark = after; mark < position.cursor && this.writer.open; ) {
       const rows = await logs.after(integrationId, mark, HISTORY_PAGE, position.cursor);
-      for (const row of rows) if (this.matches(row)) this.sendOwn(row);
+      for (const row of rows) if (this.matches(row) && !(await this.sendOwn(row))) return;
       if (rows.length < HISTORY_PAGE) return;
       mark = rows[rows.length - 1].id;
     }
@@ -75,10 +78,12 @@ export class DeliveryStream implements LogListener {
 
   /** From now on what the reader delivers goes straight out; what it delivered meanwhile goes first. */
   goLive(): void {
+    if (!this.writer.open) return;
     this.live = true;
     const held = this.held;
     this.held = [];
-    for (const row of held) if (this.wanted(row)) this.send(row);
+    this.heldBytes = 0;
+    for (const row of held) if (this.wanted(row) && !this.send(row)) return;
   }
 
   private wanted(row: DeliveryLogRow): boolean {
@@ -90,14 +95,39 @@ export class DeliveryStream implements LogListener {
     return (!status || row.status === status) && (!eventName || row.event_name === eventName) && (!user || row.user_id === user || row.anonymous_id === user);
   }
 
-  private send(row: DeliveryLogRow): void {
-    this.writer.write(frameOf(row));
+  private send(row: DeliveryLogRow): boolean {
+    const frame = frameOf(row);
+    if (!this.writer.fits(frame.bytes, this.heldBytes)) return this.behind();
+    this.writer.write(frame.text);
+    return true;
   }
 
-  /** One entry of the history, remembered while the reader may deliver it too. */
-  private sendOwn(row: DeliveryLogRow): void {
+  private hold(row: DeliveryLogRow): boolean {
+    const frame = frameOf(row);
+    if (!this.writer.fits(frame.bytes, this.heldBytes)) return this.behind();
+    this.held.push(row);
+    this.heldBytes += frame.bytes;
+    return true;
+  }
+
+  /** One entry of the history: sent when the socket has taken the last, and remembered while the reader may deliver it too. */
+  private async sendOwn(row: DeliveryLogRow): Promise<boolean> {
     if (row.id > this.settled) this.own.add(row.id);
-    this.send(row);
+    if (!this.send(row)) return false;
+    await this.writer.drained();
+    return this.writer.open;
+  }
+
+  private behind(): false {
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.writer.open) return false;
+    this.writer.drop('dropped', {
+      code: 'stream_behind',
+      message: `This stream fell behind: more than ${this.writer.bound} bytes waited for this reader to take them, so the host stopped it. Reconnect with Last-Event-ID set to the last delivery received to resume right after it; nothing is skipped.`,
+    });
+    this.onBehind();
+    return false;
   }
 
   private forget(settled: number): void {

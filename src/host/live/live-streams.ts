@@ -10,7 +10,9 @@ export const LIVE_DEFAULTS: LiveSettings = {
   pollMs: 500,
   lookBackMs: 5000,
   page: 200,
+  bufferBytes: 4 << 20,
   keepAliveMs: 15_000,
+  dropGraceMs: 30_000,
   now: () => performance.now(),
 };
 
@@ -42,7 +44,9 @@ export class LiveStreams {
     const writer = new SseWriter(res, this.settings, () => leave());
     this.writers.add(writer);
     res.once('close', () => this.writers.delete(writer));
-    const stream = new DeliveryStream(writer, request);
+    const stream = new DeliveryStream(writer, request, () =>
+      this.logger.info('a live stream fell behind and was dropped; its reader may resume after its Last-Event-ID', { integrationId: request.integrationId, buffer_bytes: this.settings.bufferBytes }),
+    );
     try {
       const joined = await this.join(request.integrationId, stream);
       leave = joined.leave;

@@ -20,6 +20,7 @@ import { IntegrationDirectory } from './integrations/directory.js';
 import { IntegrationEditor } from './integrations/editor.js';
 import { Installer } from './integrations/installer.js';
 import type { Integration } from './integrations/model.js';
+import { LiveStreams, type LiveSettings } from './live/live-streams.js';
 import { JsonLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { DeletedUsers } from './privacy/deleted-users.js';
@@ -65,6 +66,8 @@ export interface HostOptions {
   logRetentionDays?: number;
   /** How long an install or config change waits for the vendor's answer to its credentials check (default 3 s). */
   credentialsCheckWaitMs?: number;
+  /** The live delivery streams: how often their readers look, how much one stream may hold. */
+  live?: Partial<LiveSettings>;
   logger?: JsonLogger;
   version?: string;
   clock?: () => number;
@@ -82,6 +85,7 @@ export interface Host {
   directory: IntegrationDirectory;
   scheduler: DeliveryScheduler;
   metrics: Metrics;
+  live: LiveStreams;
   app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -197,7 +201,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
         rateLimitScale: options.rateLimitScale ?? 1,
       },
     });
-    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor });
+    const live = new LiveStreams(store.logs, logger, options.live);
+    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor, live });
     deletionRoutes(app, store, userDeletions);
     ingestRoutes(app, ingestion, options.maxBatchEvents ?? 1000);
     pageRoutes(app);
@@ -239,6 +244,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       directory,
       scheduler,
       metrics,
+      live,
       app,
       async stop() {
         clearInterval(pruneTimer);

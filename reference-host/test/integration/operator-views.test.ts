@@ -2,40 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
+import { openStream } from '../helpers/event-stream.js';
 import { waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
-
-/** Reads a Server-Sent Events stream over fetch (as the page does: EventSource cannot send a bearer token). */
-function openStream(url: string, token: string, lastEventId?: number) {
-  const controller = new AbortController();
-  const events: { id: number; data: Record<string, unknown> }[] = [];
-  let retry: number | undefined;
-  const done = (async () => {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': String(lastEventId) } : {}) }, signal: controller.signal });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done: end } = await reader.read();
-        if (end) break;
-        buffer += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-          if (fields.retry) retry = Number(fields.retry);
-          if (fields.event === 'delivery') events.push({ id: Number(fields.id), data: JSON.parse(fields.data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, retry: () => retry, close: async () => (controller.abort(), await done) };
-}
 
 describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
   let sandbox: HeapSandbox;

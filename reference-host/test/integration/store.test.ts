@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { StartupError } from '../../src/host/errors.js';
+import { LogReader } from '../../src/host/live/log-reader.js';
 import { cutCharacters } from '../../src/host/store/delivery-logs.js';
 import { GroupCommit } from '../../src/host/store/group-commit.js';
 import { checkSecretKey } from '../../src/host/secret-key-check.js';
@@ -195,13 +196,39 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect((await store.buckets.take([ask(100)], 5_012_500, 2000)).get('hold')!.granted).toBe(100);
   });
 
-  it('gives a live reader the new entries even when its look-back window alone would fill the read', async () => {
+  it('gives a live reader the new entries and the late ones (a smaller id committed after a larger one was read), each once, while its look-back lasts', async () => {
     const entry = (i: number) => ({ integration_id: 'int_live', message_id: `l${i}`, attempt: 1, status: 'delivered' as const, warnings: [], duration_ms: 0, created_at: '2026-06-01T00:00:00.000Z' });
-    await store.logs.append(Array.from({ length: 10 }, (_, i) => entry(i)));
-    const ids = (await store.logs.since('int_live', 0, '2027-01-01T00:00:00.000Z', 100)).map((r) => r.id);
-    // Read up to the fourth; all ten are within the look-back window, the read takes 4 of each kind.
-    const read = await store.logs.since('int_live', ids[3], '2000-01-01T00:00:00.000Z', 4);
-    expect(read.map((r) => r.message_id)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7']);
+    await store.logs.append(Array.from({ length: 3 }, (_, i) => entry(i)));
+    let now = 0;
+    // Polled by hand: the reader's own loop waits an hour between reads.
+    const reader = new LogReader('int_live', store.logs, { pollMs: 3_600_000, lookBackMs: 5000, page: 4, now: () => now });
+    const seen: string[] = [];
+    reader.add({ deliver: (rows) => seen.push(...rows.map((r) => r.message_id)) });
+    await reader.ready;
+    try {
+      await store.logs.append(Array.from({ length: 6 }, (_, i) => entry(10 + i)));
+      // l12 and l14 took their ids but have not committed yet.
+      const pending = (await store.logs.after('int_live', 0, 100)).filter((r) => r.message_id === 'l12' || r.message_id === 'l14');
+      await store.db.deleteFrom('delivery_logs').where('id', 'in', pending.map((r) => r.id)).execute();
+      expect(await reader.poll()).toBe(true);
+      expect(seen).toEqual(['l10', 'l11', 'l13', 'l15']);
+      expect(await reader.poll()).toBe(false);
+      const commit = ({ warnings, ...row }: (typeof pending)[number]) => store.db.insertInto('delivery_logs').values({ ...row, warnings_json: JSON.stringify(warnings) }).execute();
+      await commit(pending[0]);
+      now = 4000;
+      await reader.poll();
+      await reader.poll();
+      expect(seen).toEqual(['l10', 'l11', 'l13', 'l15', 'l12']);
+      // Past the look-back nothing at or below the cursor is looked for: l14 is never delivered.
+      now = 10_000;
+      await reader.poll();
+      await commit(pending[1]);
+      await store.logs.append([entry(16)]);
+      await reader.poll();
+      expect(seen).toEqual(['l10', 'l11', 'l13', 'l15', 'l12', 'l16']);
+    } finally {
+      reader.stop();
+    }
   });
 
   it('keeps delivery logs with their payloads, per-minute counts, and cuts answers on characters', async () => {

@@ -47,7 +47,9 @@ export class EventStreamParser {
 /**
  * Opens the stream of one integration's deliveries. `onState('open', {resumed})` after every
  * connection, `onState('lost')` after a drop (a new attempt follows after the server's retry delay),
- * `onState('gone', {status})` when the host refuses for good. Answers `{close, lastEventId}`.
+ * `onState('behind', {code, message})` when the host stopped the stream because this page fell behind
+ * (it resumes the same way), `onState('gone', {status})` when the host refuses for good. Answers
+ * `{close, lastEventId}`.
  */
 export function openDeliveryStream(integrationId, { filters = {}, since = 0, backlog = 50 }, { onDelivery, onState }) {
   let lastEventId = since;
@@ -58,6 +60,7 @@ export function openDeliveryStream(integrationId, { filters = {}, since = 0, bac
   let everOpen = false;
 
   async function connect() {
+    let behind;
     controller = new AbortController();
     const query = new URLSearchParams({ backlog: String(backlog) });
     for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
@@ -84,6 +87,7 @@ export function openDeliveryStream(integrationId, { filters = {}, since = 0, bac
       const decoder = new TextDecoder();
       const parser = new EventStreamParser((event) => {
         if (event.type === 'retry') retryMs = event.data;
+        else if (event.type === 'dropped') behind = parsed(event.data);
         else if (event.type === 'delivery') {
           if (event.id !== undefined && Number(event.id) > lastEventId) lastEventId = Number(event.id);
           try {
@@ -102,8 +106,17 @@ export function openDeliveryStream(integrationId, { filters = {}, since = 0, bac
       // Dropped, refused or aborted: handled below.
     }
     if (stopped) return;
-    onState('lost');
+    if (behind) onState('behind', behind);
+    else onState('lost');
     timer = setTimeout(connect, retryMs);
+  }
+
+  function parsed(data) {
+    try {
+      return JSON.parse(data);
+    } catch {
+      return {};
+    }
   }
 
   void connect();

@@ -10,7 +10,8 @@ import { toIntegration, toStatus, type Integration } from '../integrations/model
 import { deliveryState } from '../integrations/presenter.js';
 import type { PluginRegistry } from '../registry.js';
 import type { SecretBox } from '../secrets.js';
-import { COUNTED_OUTCOMES, type DeliveryLogRow } from '../store/delivery-logs.js';
+import type { LiveStreams } from '../live/live-streams.js';
+import { COUNTED_OUTCOMES } from '../store/delivery-logs.js';
 import type { Store } from '../store/store.js';
 import { ADMIN } from './admin-routes.js';
 import { DeliveryLogSchema, DeliveryStateSchema, errors, IdParams } from './schemas.js';
@@ -26,8 +27,8 @@ export interface OperatorDeps {
   holdMaxMs: number;
   /** An adapter for this integration (with another blueprint, for a preview); the caller closes it. */
   adapterFor: (integration: Integration, blueprint?: Integration['blueprint']) => DeliveryAdapter;
-  /** How often a live stream looks for new deliveries. */
-  streamPollMs?: number;
+  /** The live delivery streams of this instance. */
+  live: LiveStreams;
 }
 
 const admin = { auth: 'admin' as const };
@@ -68,11 +69,8 @@ const PreviewSchema = z
 /** The operator's views of one integration: overview, live stream, sample events, preview. */
 export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
   const { store } = deps;
-  // Live streams never end on their own: closing the host ends them, so it does not wait on its readers.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of streams) end();
-  });
+  // Live streams never end on their own: closing the host ends them, so it does not wait on their readers.
+  app.addHook('preClose', async () => deps.live.close());
   const load = async (id: string) => {
     const row = await store.integrations.get(id);
     if (!row) throw notFound(`Integration ${id}`);
@@ -119,7 +117,7 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
       schema: {
         ...docs,
         tags: ['delivery'],
-        summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID.',
+        summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID. A reader that falls behind gets `event: dropped` and may resume.',
         params: IdParams,
         querystring: z.object({
           status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
@@ -133,61 +131,14 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
     async (req, reply) => {
       const { integration } = await load((req.params as { id: string }).id);
       const q = req.query as { status?: string; event_name?: string; user?: string; backlog: number };
-      const matches = (r: DeliveryLogRow) => (!q.status || r.status === q.status) && (!q.event_name || r.event_name === q.event_name) && (!q.user || r.user_id === q.user || r.anonymous_id === q.user);
       const lastEventId = Number(req.headers['last-event-id']);
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff' });
-      res.write('retry: 2000\n\n');
-      const sent = new Map<number, number>();
-      let cursor = 0;
-      // What the reader has seen (its Last-Event-ID, or everything up to the connection): never sent again.
-      let floor = 0;
-      const send = (rows: DeliveryLogRow[]) => {
-        for (const row of rows) {
-          cursor = Math.max(cursor, row.id);
-          if (row.id <= floor || sent.has(row.id)) continue;
-          sent.set(row.id, deps.clock());
-          if (matches(row)) res.write(`id: ${row.id}\nevent: delivery\ndata: ${JSON.stringify(row)}\n\n`);
-        }
-      };
-      if (Number.isInteger(lastEventId) && lastEventId > 0) {
-        cursor = floor = lastEventId;
-      } else {
-        const recent = await store.logs.page(integration.id, { status: q.status, eventName: q.event_name, user: q.user, limit: Math.max(1, q.backlog) });
-        const latest = await store.logs.page(integration.id, { limit: 1 });
-        if (q.backlog > 0) send([...recent.rows].reverse());
-        cursor = floor = latest.rows[0]?.id ?? 0;
-      }
-      let closed = false;
-      let lastWrite = deps.clock();
-      const end = () => {
-        closed = true;
-        res.end();
-      };
-      streams.add(end);
-      req.raw.on('close', () => (closed = true));
-      while (!closed) {
-        await new Promise((r) => setTimeout(r, deps.streamPollMs ?? 500));
-        if (closed) break;
-        const now = deps.clock();
-        try {
-          // Look back a little: on PostgreSQL a smaller id can commit after a larger one was read.
-          const rows = await store.logs.since(integration.id, cursor, new Date(now - 5000).toISOString(), 500);
-          const before = sent.size;
-          send(rows);
-          if (sent.size > before) lastWrite = now;
-        } catch {
-          // The store is away for a moment: the stream waits; the client sees no error, only a pause.
-        }
-        for (const [id, at] of sent) if (now - at > 30_000) sent.delete(id);
-        if (now - lastWrite > 15_000) {
-          res.write(': keep-alive\n\n');
-          lastWrite = now;
-        }
-      }
-      streams.delete(end);
-      res.end();
+      await deps.live.open(reply.raw, {
+        integrationId: integration.id,
+        filter: { status: q.status, eventName: q.event_name, user: q.user },
+        after: Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : undefined,
+        backlog: q.backlog,
+      });
     },
   );
 

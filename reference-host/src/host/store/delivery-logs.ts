@@ -153,17 +153,48 @@ export class DeliveryLogs {
     return rows.map(({ event_json, calls_json, ...row }) => ({ ...toRow(row), event: event_json ? (JSON.parse(event_json) as DataflyEvent) : null, calls: calls_json ? (JSON.parse(calls_json) as SentCall[]) : [] }));
   }
 
+  /** The newest entry's id, 0 when there is none: where a live reader starts. */
+  async latestId(integrationId: string): Promise<number> {
+    const row = await this.db.selectFrom('delivery_logs').select('id').where('integration_id', '=', integrationId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? Number(row.id) : 0;
+  }
+
   /**
-   * Up to `limit` entries after `afterId`, and before them up to `limit` of those at or below it written
-   * since `sinceIso` (on PostgreSQL a smaller id can commit after a larger one, so a live reader looks
-   * back a little; it drops what it has already seen). Two reads, so a busy look-back window can never
-   * crowd out the new entries and stall the reader.
+   * Up to `limit` entries after `afterId` (and up to `upToId`), oldest first. The index on
+   * (integration_id, id) starts the read at the cursor, so it costs what it returns, however many
+   * entries came before.
    */
-  async since(integrationId: string, afterId: number, sinceIso: string, limit: number): Promise<DeliveryLogRow[]> {
-    const base = () => this.db.selectFrom('delivery_logs').select(LIST_COLUMNS).where('integration_id', '=', integrationId);
-    const late = await base().where('id', '<=', afterId).where('created_at', '>=', sinceIso).orderBy('id').limit(limit).execute();
-    const fresh = await base().where('id', '>', afterId).orderBy('id').limit(limit).execute();
-    return [...late, ...fresh].map(toRow);
+  async after(integrationId: string, afterId: number, limit: number, upToId?: number): Promise<DeliveryLogRow[]> {
+    const rows = await this.db
+      .selectFrom('delivery_logs')
+      .select(LIST_COLUMNS)
+      .where('integration_id', '=', integrationId)
+      .where('id', '>', afterId)
+      .$if(upToId !== undefined, (q) => q.where('id', '<=', upToId!))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRow);
+  }
+
+  /**
+   * The ids in (`afterId`, `upToId`], oldest first, read from the index alone: where a live reader
+   * looks for entries that committed after a larger id was read (on PostgreSQL ids are taken before
+   * commit).
+   */
+  async idsBetween(integrationId: string, afterId: number, upToId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('delivery_logs').select('id').where('integration_id', '=', integrationId).where('id', '>', afterId).where('id', '<=', upToId).orderBy('id').execute();
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** These entries (those that exist), oldest first. */
+  async byIds(integrationId: string, ids: readonly number[]): Promise<DeliveryLogRow[]> {
+    const rows: DeliveryLogRow[] = [];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = await this.db.selectFrom('delivery_logs').select(LIST_COLUMNS).where('integration_id', '=', integrationId).where('id', 'in', ids.slice(i, i + ID_CHUNK)).orderBy('id').execute();
+      rows.push(...chunk.map(toRow));
+    }
+    return rows;
   }
 
   /**

@@ -77,6 +77,8 @@ export async function liveSection(ctx, page, panel, query) {
           if (lostAt) setState('back', `Reconnected at ${formatClock(new Date())} (the connection was lost at ${formatClock(lostAt)}); deliveries made meanwhile are included.`);
           else setState('live', info?.resumed ? 'Live again: resumed after the last delivery shown.' : 'Live: new deliveries appear as they happen.');
           lostAt = undefined;
+        } else if (state === 'behind') {
+          setState('lost', 'This page fell behind the deliveries, so the host stopped the stream. Resuming after the last delivery shown…');
         } else if (state === 'lost') {
           lostAt ??= new Date();
           setState('lost', `Disconnected since ${formatClock(lostAt)}: the host does not answer. Reconnecting by itself…`);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,9 @@ describe('npm start with a bad environment', () => {
     expectRefused(await start({ DATA_DIR: emptied, PORT: '0' }), [
       `The database file ${join(emptied, 'host.sqlite')} is empty (0 bytes): it may have been truncated or replaced, and starting on it would begin with no integrations and no queue. Restore it from a backup, or set DATAFLY_INIT_DATABASE=1 to initialise it as a new, empty host database.`,
     ]);
+    // Refused, and left as it was found: nothing written into it, no journal beside it.
+    expect(statSync(join(emptied, 'host.sqlite')).size).toBe(0);
+    expect(readdirSync(emptied).filter((f) => f.startsWith('host.sqlite'))).toEqual(['host.sqlite']);
     const initialised = await start({ DATA_DIR: emptied, PORT: '0', DATAFLY_INIT_DATABASE: '1' }, (out) => out.includes('Send an event:'));
     expect(initialised).toMatchObject({ code: 0, stderr: '' });
     expect(statSync(join(emptied, 'host.sqlite')).size).toBeGreaterThan(0);

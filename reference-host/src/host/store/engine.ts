@@ -46,19 +46,18 @@ function openSqlite(dataDir: string, initialise: boolean): OpenedDatabase {
   const description = `SQLite at ${file}`;
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    const tables = sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
-    if (existed && !initialise && !tables.includes('integrations')) {
-      sqlite.close();
+    // Looked at read-only first: a file that is refused is left exactly as it was found.
+    if (existed && !initialise && !holdsHostSchema(file)) {
       const what = emptyFile ? 'is empty (0 bytes)' : 'holds no host schema';
       throw new StartupError(
         `The database file ${file} ${what}: it may have been truncated or replaced, and starting on it would begin with no integrations and no queue. Restore it from a backup, or set DATAFLY_INIT_DATABASE=1 to initialise it as a new, empty host database.`,
       );
     }
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
   } catch (error) {
     if (error instanceof StartupError) throw error;
     throw new StartupError(sqliteOpenProblem(file, error));
@@ -72,6 +71,15 @@ function openSqlite(dataDir: string, initialise: boolean): OpenedDatabase {
   sqlite.pragma('wal_autocheckpoint = 16384');
   sqlite.pragma('journal_size_limit = 67108864');
   return { engine: 'sqlite', db: new Kysely<HostDatabase>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) }), description };
+}
+
+function holdsHostSchema(file: string): boolean {
+  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'integrations'`).pluck().get() !== undefined;
+  } finally {
+    sqlite.close();
+  }
 }
 
 /**

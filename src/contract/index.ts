@@ -5,6 +5,7 @@ export * from './blueprint.js';
 export * from './blueprint-check.js';
 export * from './delivery.js';
 export * from './logger.js';
+export * from './mapping/index.js';
 export * from './plugin.js';
 export * from './tokens.js';
 export * from './validation.js';

@@ -1,12 +1,11 @@
 import type { Blueprint, DeliveryResult } from '../contract/index.js';
-import { EVENT_TYPES, UNSAFE_ID_MESSAGE } from '../contract/index.js';
-import { mapEvent } from './blueprint-engine.js';
+import { EVENT_TYPES, jsonText, mapEvent, UNSAFE_ID_MESSAGE } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 import { anonymousUserId, resolveUser, unsafeIdField, userKey, type HeapUser } from './identity.js';
-import { shapeProperties, type HeapValue } from './properties.js';
+import { heapShaping, type HeapValue } from './properties.js';
 import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
-import { jsonText, oneOf } from './text.js';
+import { oneOf } from './text.js';
 
 /** One Heap call an event needs; an identify can need two (user properties and a merge). */
 export type Part =
@@ -21,8 +20,9 @@ const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 const UTC_MS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
- * Everything the adapter decides before any I/O: the blueprint's mapping, who the user is, the
- * property shaping, the timestamp. Pure, so the conformance table can pin it exactly.
+ * Everything the adapter decides before any I/O: the blueprint's mapping (the contract's kit, with
+ * Heap's property shaping as its hook), who the user is, the timestamp. Pure, so the conformance
+ * table can pin it exactly.
  */
 export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBlueprintOptions): Prepared {
   const event = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
@@ -38,7 +38,7 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
     return failed(messageId, 'event', 'a track event needs a non-empty event name');
   }
 
-  const mapped = mapEvent(blueprint, event);
+  const mapped = mapEvent(blueprint, event, heapShaping(options.properties.arrays));
   if (mapped.action === 'drop') return filtered(messageId, 'not_mapped', mapped.reason, []);
   // mapEvent's warnings are this event's own: appended to, not copied.
   const warnings = mapped.warnings;
@@ -48,10 +48,8 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
   if (mapped.vendorName === HEAP_CALLS.addAccountProperties) {
     const accountId = userKey(event.groupId);
     if (accountId === undefined) return failed(messageId, 'groupId', 'is required: Heap account properties need an account_id');
-    const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'account');
-    warnings.push(...shaped.warnings);
-    if (!hasKeys(shaped.properties)) return filtered(messageId, 'not_mapped', 'the group call carried no traits to send as account properties', warnings);
-    return sending(messageId, [{ kind: 'account', item: { account_id: accountId, properties: shaped.properties } }], warnings);
+    if (!hasKeys(mapped.payload)) return filtered(messageId, 'not_mapped', 'the group call carried no traits to send as account properties', warnings);
+    return sending(messageId, [{ kind: 'account', item: { account_id: accountId, properties: mapped.payload } }], warnings);
   }
 
   const user = resolveUser(event, options.identity.anonymous);
@@ -60,10 +58,8 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
 
   if (mapped.vendorName === HEAP_CALLS.addUserProperties) {
     const parts: Part[] = [];
-    const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'user');
-    warnings.push(...shaped.warnings);
-    const hasTraits = hasKeys(shaped.properties);
-    if ('identity' in user.user && hasTraits) parts.push({ kind: 'user', item: { identity: user.user.identity, properties: shaped.properties } });
+    const hasTraits = hasKeys(mapped.payload);
+    if ('identity' in user.user && hasTraits) parts.push({ kind: 'user', item: { identity: user.user.identity, properties: mapped.payload } });
     const merge = mergeFor(event, user.identified, options, timestamp);
     if (merge) parts.push({ kind: 'merge', body: merge });
     if (parts.length > 0) return sending(messageId, parts, warnings);
@@ -76,9 +72,7 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
   const name = mapped.vendorName;
   if (name.trim() === '') return failed(messageId, 'event', 'the Heap event name is empty');
   if (name.length > HEAP_LIMITS.eventNameLength) return failed(messageId, 'event', `the Heap event name is ${name.length} characters; Heap accepts at most ${HEAP_LIMITS.eventNameLength}`);
-  const shaped = shapeProperties(mapped.payload, options.properties.arrays, 'event');
-  warnings.push(...shaped.warnings);
-  return sending(messageId, [{ kind: 'track', item: trackItem(user.user, name, shaped.properties, messageId, timestamp) }], warnings);
+  return sending(messageId, [{ kind: 'track', item: trackItem(user.user, name, mapped.payload, messageId, timestamp) }], warnings);
 }
 
 /**

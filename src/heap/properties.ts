@@ -1,7 +1,7 @@
+import type { MappingHooks } from '../contract/index.js';
+import { jsonText, setOwn } from '../contract/index.js';
 import type { ArrayMode } from './blueprint-options.js';
-import { HEAP_LIMITS } from './constants.js';
-import { setOwn } from './records.js';
-import { jsonText } from './text.js';
+import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 
 export type PropertyTarget = 'event' | 'user' | 'account';
 export type HeapValue = string | number;
@@ -114,6 +114,30 @@ class Shaper {
     }
     for (const [field, column] of columns) this.put(`${key}.${field}`, column.join(JOIN));
   }
+}
+
+/** Which of Heap's property kinds a vendor call takes. */
+function targetOf(vendorName: string): PropertyTarget {
+  if (vendorName === HEAP_CALLS.addUserProperties) return 'user';
+  if (vendorName === HEAP_CALLS.addAccountProperties) return 'account';
+  return 'event';
+}
+
+const shapings = new Map<ArrayMode, MappingHooks<Record<string, HeapValue>>>();
+
+/** The mapping kit's hook: each mapped payload shaped for the Heap call its vendor name selects. */
+export function heapShaping(mode: ArrayMode): MappingHooks<Record<string, HeapValue>> {
+  let hooks = shapings.get(mode);
+  if (!hooks) {
+    hooks = {
+      shape(payload, vendorName) {
+        const shaped = shapeProperties(payload, mode, targetOf(vendorName));
+        return { payload: shaped.properties, warnings: shaped.warnings };
+      },
+    };
+    shapings.set(mode, hooks);
+  }
+  return hooks;
 }
 
 function toScalar(value: unknown): HeapValue | undefined {

@@ -120,7 +120,7 @@ describe('Blueprint editor', () => {
     const now = await text();
     const mappingLine = lineOf(now, '"target": "total"', '"Order.Done Now"') - 1;
     expect(await check().locator('li').allInnerTexts()).toEqual([
-      `Line ${mappingLine}: events.Order.Done Now.mappings.1.source a mapping needs exactly one of source or value (missing; shown at events.Order.Done Now.mappings.1)`,
+      `Line ${mappingLine}: events.Order.Done Now.mappings.1.source a mapping needs exactly one of source, value or template (missing; shown at events.Order.Done Now.mappings.1)`,
     ]);
     await s.page.getByRole('button', { name: 'Discard changes' }).click();
     await seeText(check(), 'The host accepts this blueprint.');

@@ -9,7 +9,8 @@ import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../../
  */
 const ANON_1 = '1639105742322265'; // anonymousUserId('anon-1'), see test/unit/identity.test.ts
 const LONG_VALUE = 'v'.repeat(1500);
-const LONG_KEY = 'k'.repeat(1025);
+const LONG_KEY = 'k'.repeat(1024);
+const LONGEST_KEY = 'k'.repeat(1023);
 
 interface Row {
   name: string;
@@ -245,22 +246,38 @@ const table: Row[] = [
     results: [{ status: 'delivered', warnings: [] }],
   },
   {
-    name: 'over-long values are cut to 1024 and over-long keys dropped, each with a warning',
-    events: [{ event: 'Long', userId: 'u-3', messageId: 'm-long', properties: { note: LONG_VALUE, [LONG_KEY]: 'x', ok: 1 } }],
+    name: 'Heap takes keys and values of fewer than 1024 characters: values are cut to 1023, names of 1024 dropped, each with a warning',
+    events: [{ event: 'Long', userId: 'u-3', messageId: 'm-long', properties: { note: LONG_VALUE, edge: 'e'.repeat(1024), fits: 'f'.repeat(1023), [LONG_KEY]: 'x', [LONGEST_KEY]: 'y', ok: 1 } }],
     requests: [
       {
         path: '/api/track',
-        body: { app_id: APP_ID, events: [{ identity: 'u-3', event: 'Long', properties: { note: 'v'.repeat(1024), ok: 1 }, idempotency_key: 'm-long', timestamp: TS }] },
+        body: {
+          app_id: APP_ID,
+          events: [{ identity: 'u-3', event: 'Long', properties: { note: 'v'.repeat(1023), edge: 'e'.repeat(1023), fits: 'f'.repeat(1023), [LONGEST_KEY]: 'y', ok: 1 }, idempotency_key: 'm-long', timestamp: TS }],
+        },
       },
     ],
     results: [
       {
         status: 'delivered',
         warnings: [
-          'truncated property "note" from 1500 to 1024 characters',
-          `dropped property "${'k'.repeat(40)}…": its name is 1025 characters, Heap's limit is 1024`,
+          'truncated property "note" from 1500 to 1023 characters (Heap takes fewer than 1024 characters in a value)',
+          'truncated property "edge" from 1024 to 1023 characters (Heap takes fewer than 1024 characters in a value)',
+          `dropped property "${'k'.repeat(40)}…": its name is 1024 characters; Heap takes fewer than 1024 characters in a name`,
         ],
       },
+    ],
+  },
+  {
+    name: 'an event name of exactly 1024 characters is sent (Heap: at most 1024); 1025 fails naming event',
+    events: [
+      { event: 'e'.repeat(1024), userId: 'u-3', messageId: 'm-name-1024', properties: {} },
+      { event: 'e'.repeat(1025), userId: 'u-3', messageId: 'm-name-1025', properties: {} },
+    ],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-3', event: 'e'.repeat(1024), properties: {}, idempotency_key: 'm-name-1024', timestamp: TS }] } }],
+    results: [
+      { status: 'delivered', warnings: [] },
+      { status: 'failed', code: 'invalid_event', message: 'event: the Heap event name is 1025 characters; Heap accepts at most 1024' },
     ],
   },
   {
@@ -316,6 +333,19 @@ const table: Row[] = [
       { messageId: 'm-big-group', status: 'failed', code: 'invalid_event', message: `groupId: ${UNSAFE_ID_MESSAGE}` },
       { messageId: 'm-safe', status: 'delivered' },
     ],
+  },
+  // Segment-spec events as both peer Heap destinations receive them (RudderStack's transformer, Segment's actions).
+  {
+    name: 'a value to_number cannot read is sent as given, and the warning says so (the properties → * rule copied it)',
+    events: [{ event: 'Product Viewed', userId: 'u-10', messageId: 'm-nan-price', properties: { sku: 'S-1', price: 'call us' } }],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-10', event: 'Product Viewed', properties: { sku: 'S-1', price: 'call us' }, idempotency_key: 'm-nan-price', timestamp: TS }] } }],
+    results: [{ status: 'delivered', warnings: ['mapping properties.price → price: "call us" is not a number; "price" keeps "call us", set by an earlier mapping'] }],
+  },
+  {
+    name: 'nulls inside an array of scalars keep their place as empty values between the separators',
+    events: [{ event: 'Tagged', userId: 'u-11', messageId: 'm-array-nulls', properties: { tags: ['a', null, true], sizes: [null, 42] } }],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-11', event: 'Tagged', properties: { tags: 'a||||true', sizes: '||42' }, idempotency_key: 'm-array-nulls', timestamp: TS }] } }],
+    results: [{ status: 'delivered', warnings: [] }],
   },
 ];
 

@@ -54,7 +54,17 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
       action: 'send',
       vendorName: 'X',
       payload: {},
-      warnings: ['mapping properties.n → n: "abc" is not a number; the property was not sent'],
+      warnings: ['mapping properties.n → n: "abc" is not a number; this mapping set nothing ("n" is not sent unless a later mapping sets it)'],
+    });
+  });
+
+  it('says what is sent when a transform fails after an earlier mapping set the target (the warning and the payload agree)', () => {
+    const bp = blueprint({ events: { X: { mappings: [{ source: 'properties', target: '*' }, { source: 'properties.price', target: 'price', transform: 'to_number' }] } } });
+    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { price: 'n/a', sku: 'A' } })).toEqual({
+      action: 'send',
+      vendorName: 'X',
+      payload: { price: 'n/a', sku: 'A' },
+      warnings: ['mapping properties.price → price: "n/a" is not a number; "price" keeps "n/a", set by an earlier mapping'],
     });
   });
 

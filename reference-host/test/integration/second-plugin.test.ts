@@ -118,7 +118,7 @@ describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName)
     expect(preview.status).toBe(200);
     expect(preview.body.requests.map((r: { body: string }) => JSON.parse(r.body))).toEqual([{ event: 'refund', id: 'map-1', shop: 'emea', note: 'Refund of ten on o-9' }]);
     expect(preview.body.results.map((r: Record<string, unknown>) => [r.messageId, r.status, r.message ?? r.warnings])).toEqual([
-      ['map-1', 'send', ['mapping properties.amount → amount: "ten" is not a number; the property was not sent']],
+      ['map-1', 'send', ['mapping properties.amount → amount: "ten" is not a number; this mapping set nothing ("amount" is not sent unless a later mapping sets it)']],
       ['map-2', 'filtered', 'the blueprint has no rule for "Not Listed" and its default action is drop'],
     ]);
     await host.call('POST', '/v1/t', { event: 'Refund Issued', userId: 'user-1', messageId: 'map-3', timestamp: TS, properties: { amount: 10, order_id: 'o-9' } }, host.pipelineKey);

@@ -100,7 +100,7 @@ function applyMapping(compiled: CompiledMapping, scope: Scope, payload: Record<s
   }
   if (mapping.transform) {
     const transformed = applyTransform(mapping.transform, value, mapping.format);
-    if (!transformed.ok) return void warnings.push(`${label}: ${transformed.reason}; the property was not sent`);
+    if (!transformed.ok) return void warnings.push(`${label}: ${transformed.reason}; ${whatWasKept(payload, mapping.target)}`);
     value = transformed.value;
   }
   if (mapping.target !== '*') return setOwn(payload, mapping.target, value);
@@ -109,6 +109,12 @@ function applyMapping(compiled: CompiledMapping, scope: Scope, payload: Record<s
   } else {
     warnings.push(`${label}: only an object can be spread, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   }
+}
+
+/** After a failed transform: what the payload holds at the target, so the warning says what is sent. */
+function whatWasKept(payload: Record<string, unknown>, target: string): string {
+  if (target !== '*' && Object.hasOwn(payload, target)) return `"${target}" keeps ${quoted(payload[target])}, set by an earlier mapping`;
+  return `this mapping set nothing${target === '*' ? '' : ` ("${target}" is not sent unless a later mapping sets it)`}`;
 }
 
 /** The mapping's value: read from its path, filled from its template, or its literal. */

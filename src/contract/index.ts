@@ -1,4 +1,6 @@
 export * from './event.js';
+export * from './event-time.js';
+export * from './ids.js';
 export * from './consent.js';
 export * from './manifest.js';
 export * from './blueprint.js';

@@ -11,6 +11,7 @@ const ANON_1 = '1639105742322265'; // anonymousUserId('anon-1'), see test/unit/i
 const LONG_VALUE = 'v'.repeat(1500);
 const LONG_KEY = 'k'.repeat(1024);
 const LONGEST_KEY = 'k'.repeat(1023);
+const PLACEHOLDER_0 = 'userId "0" is a placeholder for no user (like "", "null", "undefined", "0"), not an id';
 
 interface Row {
   name: string;
@@ -312,7 +313,7 @@ const table: Row[] = [
     requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-4', event: 'Fine', properties: {}, idempotency_key: 'm-fine', timestamp: TS }] } }],
     results: [
       { messageId: 'm-noid', status: 'failed', code: 'invalid_event', message: 'userId: the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user' },
-      { messageId: 'm-type', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, identify or group' },
+      { messageId: 'm-type', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, screen, identify or group' },
       { messageId: 'm-noname', status: 'failed', code: 'invalid_event', message: 'event: a track event needs a non-empty event name' },
       { messageId: 'm-longid', status: 'failed', code: 'invalid_event', message: "userId: userId is 256 characters; Heap accepts an identity of at most 255" },
       { messageId: 'm-fine', status: 'delivered' },
@@ -336,6 +337,105 @@ const table: Row[] = [
   },
   // Segment-spec events as both peer Heap destinations receive them (RudderStack's transformer, Segment's actions).
   {
+    name: 'screen → the Heap event screenview, with the screen name and its properties (a mobile app’s page view)',
+    events: [{ type: 'screen', name: 'Checkout', anonymousId: 'anon-1', messageId: 'm-screen', properties: { step: 2, tab: 'cart' } }],
+    requests: [
+      {
+        path: '/api/track',
+        body: { app_id: APP_ID, events: [{ user_id: ANON_1, event: 'screenview', properties: { step: 2, tab: 'cart', name: 'Checkout' }, idempotency_key: 'm-screen', timestamp: TS }] },
+      },
+    ],
+    results: [{ messageId: 'm-screen', status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'properties, context and traits that are null are read as absent, each said on its event',
+    events: [
+      { event: 'Null Props', userId: 'u-6', messageId: 'm-null-props', properties: null, traits: null, context: null },
+      { type: 'page', name: 'Home', anonymousId: 'anon-1', messageId: 'm-null-context', properties: { a: 1 }, context: null },
+      { type: 'identify', userId: 'u-6', anonymousId: null, messageId: 'm-null-traits', traits: null, context: { traits: null } },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { identity: 'u-6', event: 'Null Props', properties: {}, idempotency_key: 'm-null-props', timestamp: TS },
+            { user_id: ANON_1, event: 'pageview', properties: { a: 1, name: 'Home' }, idempotency_key: 'm-null-context', timestamp: TS },
+          ],
+        },
+      },
+    ],
+    results: [
+      { messageId: 'm-null-props', status: 'delivered', warnings: ['properties is null: read as absent'] },
+      { messageId: 'm-null-context', status: 'delivered', warnings: ['context is null: read as absent'] },
+      { messageId: 'm-null-traits', status: 'filtered', code: 'not_mapped', message: 'the identify call carried no traits and nothing to merge', warnings: ['traits is null: read as absent'] },
+    ],
+  },
+  {
+    name: 'no timestamp: originalTimestamp is the time, corrected for the sender’s clock when sentAt and receivedAt are there; which rule applied is said',
+    events: [
+      { event: 'Offline', userId: 'u-7', messageId: 'm-original', timestamp: undefined, originalTimestamp: '2026-02-25T15:29:58+01:00', properties: {} },
+      // The device clock runs 5 minutes fast: sent at 14:05 by its clock, received at 14:35.
+      { event: 'Skewed', userId: 'u-7', messageId: 'm-skewed', timestamp: undefined, originalTimestamp: '2026-02-25T14:00:00.000Z', sentAt: '2026-02-25T14:05:00.000Z', receivedAt: '2026-02-25T14:35:00.000Z', properties: {} },
+      { event: 'Both', userId: 'u-7', messageId: 'm-both', originalTimestamp: '2020-01-01T00:00:00.000Z', properties: {} },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { identity: 'u-7', event: 'Offline', properties: {}, idempotency_key: 'm-original', timestamp: '2026-02-25T14:29:58.000Z' },
+            { identity: 'u-7', event: 'Skewed', properties: {}, idempotency_key: 'm-skewed', timestamp: TS },
+            { identity: 'u-7', event: 'Both', properties: {}, idempotency_key: 'm-both', timestamp: TS },
+          ],
+        },
+      },
+    ],
+    results: [
+      {
+        status: 'delivered',
+        warnings: ["time from originalTimestamp 2026-02-25T14:29:58.000Z as sent (without a readable sentAt and receivedAt the sender's clock cannot be corrected)"],
+      },
+      {
+        status: 'delivered',
+        warnings: [
+          "time from originalTimestamp 2026-02-25T14:00:00.000Z, corrected for the sender's clock: receivedAt 2026-02-25T14:35:00.000Z − (sentAt 2026-02-25T14:05:00.000Z − originalTimestamp) = 2026-02-25T14:30:00.000Z",
+        ],
+      },
+      { status: 'delivered', warnings: [] },
+    ],
+  },
+  {
+    name: 'a timestamp in epoch milliseconds is sent as ISO 8601; one in seconds is not read as 1970 but said, and Heap stamps the event',
+    events: [
+      { event: 'Millis', userId: 'u-8', messageId: 'm-millis', timestamp: Date.parse(TS), properties: {} },
+      { event: 'Seconds', userId: 'u-8', messageId: 'm-seconds', timestamp: Date.parse(TS) / 1000, properties: {} },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { identity: 'u-8', event: 'Millis', properties: {}, idempotency_key: 'm-millis', timestamp: TS },
+            { identity: 'u-8', event: 'Seconds', properties: {}, idempotency_key: 'm-seconds' },
+          ],
+        },
+      },
+    ],
+    results: [
+      { status: 'delivered', warnings: [] },
+      {
+        status: 'delivered',
+        warnings: [
+          'timestamp 1772029800 was not read: it as a number must be epoch milliseconds from 2000-01-01 to 2100-01-01 (946684800000 to 4102444799999); this looks like seconds: multiply by 1000; or send an ISO 8601 date-time such as 2026-02-25T14:30:00.000Z; sent without a time, so the receiving end uses the time it receives it',
+        ],
+      },
+    ],
+  },
+  {
     name: 'a value to_number cannot read is sent as given, and the warning says so (the properties → * rule copied it)',
     events: [{ event: 'Product Viewed', userId: 'u-10', messageId: 'm-nan-price', properties: { sku: 'S-1', price: 'call us' } }],
     requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-10', event: 'Product Viewed', properties: { sku: 'S-1', price: 'call us' }, idempotency_key: 'm-nan-price', timestamp: TS }] } }],
@@ -346,6 +446,38 @@ const table: Row[] = [
     events: [{ event: 'Tagged', userId: 'u-11', messageId: 'm-array-nulls', properties: { tags: ['a', null, true], sizes: [null, 42] } }],
     requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-11', event: 'Tagged', properties: { tags: 'a||||true', sizes: '||42' }, idempotency_key: 'm-array-nulls', timestamp: TS }] } }],
     results: [{ status: 'delivered', warnings: [] }],
+  },
+  {
+    name: 'a userId of 0 or "0" is a placeholder like "null": the event goes as its anonymous user, never merged into identity "0", and says so',
+    events: [
+      { event: 'Zero', userId: 0, anonymousId: 'anon-1', messageId: 'm-zero-number', properties: {} },
+      { type: 'identify', userId: '0', anonymousId: 'anon-1', messageId: 'm-zero-identify', traits: { plan: 'pro' } },
+      { event: 'Zero', userId: '0', anonymousId: undefined, messageId: 'm-zero-only', properties: {} },
+      { event: 'Null', userId: 'null', anonymousId: 'anon-1', messageId: 'm-null-string', properties: {} },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { user_id: ANON_1, event: 'Zero', properties: {}, idempotency_key: 'm-zero-number', timestamp: TS },
+            { user_id: ANON_1, event: 'Null', properties: {}, idempotency_key: 'm-null-string', timestamp: TS },
+          ],
+        },
+      },
+    ],
+    results: [
+      { status: 'delivered', warnings: ['userId 0 is a placeholder for no user (like "", "null", "undefined", "0"), not an id: sent as the anonymous user of anonymousId'] },
+      {
+        status: 'filtered',
+        code: 'unsupported',
+        message: 'Heap cannot store user properties for an anonymous user: identify needs a userId',
+        warnings: [`${PLACEHOLDER_0}: sent as the anonymous user of anonymousId`],
+      },
+      { status: 'failed', code: 'invalid_event', message: `userId: ${PLACEHOLDER_0}: the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user` },
+      { status: 'delivered', warnings: ['userId "null" is a placeholder for no user (like "", "null", "undefined", "0"), not an id: sent as the anonymous user of anonymousId'] },
+    ],
   },
 ];
 

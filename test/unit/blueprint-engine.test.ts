@@ -100,6 +100,19 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
     expect(issues('Order {{properties.order_id}}')).toEqual([]);
   });
 
+  it('reads a null object as absent and says so once per event; a null property is just absent', () => {
+    const bp = blueprint({
+      defaults: { action: 'passthrough', mappings: [{ source: 'properties', target: '*' }, { source: 'properties.price', target: 'price' }, { source: 'context.page.url', target: 'url' }, { source: 'properties.note', target: 'note' }] },
+    });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: null, context: null })).toEqual({
+      action: 'send',
+      vendorName: 'E',
+      payload: {},
+      warnings: ['properties is null: read as absent', 'context is null: read as absent'],
+    });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: { note: null }, context: { page: null } })).toMatchObject({ payload: { note: null }, warnings: ['context.page is null: read as absent'] });
+  });
+
   it('hands the mapped payload to the vendor’s shape hook, with the vendor name, and keeps its warnings', () => {
     const bp = blueprint({ events: { page: { vendor_event_name: 'pageview', mappings: [{ source: 'properties', target: '*' }] } } });
     const seen: string[] = [];
@@ -111,6 +124,11 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
     });
     expect(mapped).toEqual({ action: 'send', vendorName: 'pageview', payload: ['a', 'b'], warnings: ['shaped'] });
     expect(seen).toEqual(['pageview']);
+  });
+
+  it('keys screen rules by type, like page', () => {
+    const bp = blueprint({ events: { screen: { vendor_event_name: 'screenview', mappings: [{ source: 'name', target: 'name' }] } } });
+    expect(mapEvent(bp, { type: 'screen', name: 'Home' })).toEqual({ action: 'send', vendorName: 'screenview', payload: { name: 'Home' }, warnings: [] });
   });
 
   it('drops disabled rules and, with defaults.action drop, unlisted events', () => {

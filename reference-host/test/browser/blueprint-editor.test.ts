@@ -73,7 +73,7 @@ describe('Blueprint editor', () => {
 
     await eventText().fill('{\n  "type": "signup",\n  "userId": "u-1"\n}');
     await seeText(s.page.locator('#event-check'), 'would refuse');
-    expect(await s.page.locator('#event-check li').allInnerTexts()).toEqual(['Line 2: type must be one of track, page, identify, group']);
+    expect(await s.page.locator('#event-check li').allInnerTexts()).toEqual(['Line 2: type must be one of track, page, screen, identify, group']);
 
     await eventText().fill('{\n  "type": "track",\n  "event": "Signed Up"\n  "userId": "u-1"\n}');
     await seeText(s.page.locator('#event-check'), 'not valid JSON');

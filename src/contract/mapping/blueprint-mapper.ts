@@ -1,6 +1,6 @@
 import type { Blueprint, EventRule, Mapping } from '../blueprint.js';
-import { EVENT_TYPES } from '../event.js';
-import { compilePath, readPath, type Path, type Scope } from './paths.js';
+import { EVENT_OBJECTS, EVENT_TYPES } from '../event.js';
+import { compilePath, nullOnPath, readPath, type Path, type Scope } from './paths.js';
 import { setOwn } from './records.js';
 import { parseTemplate, renderTemplate, type TemplatePart } from './template.js';
 import { asText, quoted } from './text.js';
@@ -117,7 +117,7 @@ function whatWasKept(payload: Record<string, unknown>, target: string): string {
   return `this mapping set nothing${target === '*' ? '' : ` ("${target}" is not sent unless a later mapping sets it)`}`;
 }
 
-/** The mapping's value: read from its path, filled from its template, or its literal. */
+/** The mapping's value; a null object that hid it (`properties: null`) is said once per event. */
 function read(compiled: CompiledMapping, scope: Scope, warnings: string[]): unknown {
   const { mapping, path, template, label } = compiled;
   if (template) {
@@ -125,5 +125,13 @@ function read(compiled: CompiledMapping, scope: Scope, warnings: string[]): unkn
     if (rendered.text !== undefined && rendered.missing.length > 0) warnings.push(`${label}: ${rendered.missing.join(', ')} ${rendered.missing.length > 1 ? 'had no values and were' : 'had no value and was'} left empty`);
     return rendered.text;
   }
-  return path ? readPath(scope, path) : mapping.value;
+  if (!path) return mapping.value;
+  const value = readPath(scope, path);
+  if (value !== undefined && value !== null) return value;
+  const nullObject = nullOnPath(scope, path) ?? (value === null && (mapping.target === '*' || EVENT_OBJECTS.has(mapping.source!)) ? mapping.source : undefined);
+  if (nullObject !== undefined) {
+    const note = `${nullObject} is null: read as absent`;
+    if (!warnings.includes(note)) warnings.push(note);
+  }
+  return value;
 }

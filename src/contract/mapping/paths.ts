@@ -27,3 +27,17 @@ export function readPath(scope: Scope, path: Path): unknown {
   for (let i = 1; i < path.length && current !== undefined; i++) current = ownValue(current, path[i]);
   return current;
 }
+
+/**
+ * The dot path of a null that stood where the path expected an object (`properties` in
+ * `properties.price` when `properties` is null), or undefined. Read only after a miss, so cheap.
+ */
+export function nullOnPath(scope: Scope, path: Path): string | undefined {
+  let current: unknown = path[0] === 'parameters' ? scope.parameters : ownValue(scope.event, path[0]);
+  for (let i = 1; i < path.length; i++) {
+    if (current === null) return path.slice(0, i).join('.');
+    current = ownValue(current, path[i]);
+    if (current === undefined) return undefined;
+  }
+  return undefined;
+}

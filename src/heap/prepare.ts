@@ -2,6 +2,7 @@ import type { Blueprint, DeliveryResult } from '../contract/index.js';
 import { EVENT_TYPES, eventTime, mapEvent, quoted, UNSAFE_ID_MESSAGE, userKeyOf } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
+import { contextTraits } from './context-traits.js';
 import { anonymousUserId, resolveUser, unsafeIdField, userKey, type HeapUser } from './identity.js';
 import { heapShaping, type HeapValue } from './properties.js';
 import type { AccountPropertiesItem, MergeBody, TrackItem, UserPropertiesItem } from './requests.js';
@@ -92,10 +93,14 @@ function userCall(call: Mapped, user: HeapUser, identified: boolean): Prepared {
   return filtered(messageId, 'not_mapped', 'the identify call carried no traits and nothing to merge', warnings);
 }
 
-function trackCall({ messageId, vendorName: name, properties, timestamp, warnings }: Mapped, user: HeapUser): Prepared {
+function trackCall({ event, messageId, vendorName: name, properties, timestamp, warnings, options }: Mapped, user: HeapUser): Prepared {
   if (name.trim() === '') return failed(messageId, 'event', 'the Heap event name is empty');
   if (name.length > HEAP_LIMITS.eventNameLength) return failed(messageId, 'event', `the Heap event name is ${name.length} characters; Heap accepts at most ${HEAP_LIMITS.eventNameLength}`);
-  return sending(messageId, [{ kind: 'track', item: trackItem(user, name, properties, messageId, timestamp) }], warnings);
+  const parts: Part[] = [{ kind: 'track', item: trackItem(user, name, properties, messageId, timestamp) }];
+  const traits = contextTraits(event, user, options.identity.context_traits, options.properties.arrays);
+  for (const warning of traits.warnings) warnings.push(warning);
+  if (traits.item) parts.push({ kind: 'user', item: traits.item });
+  return sending(messageId, parts, warnings);
 }
 
 /**

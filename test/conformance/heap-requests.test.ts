@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { UNSAFE_ID_MESSAGE, type DeliveryAdapter, type DeliveryResult } from '../../src/contract/index.js';
+import { UNSAFE_ID_MESSAGE, type Blueprint, type DeliveryAdapter, type DeliveryResult } from '../../src/contract/index.js';
 import type { HeapSandbox } from '../../reference-host/src/sandbox/server.js';
-import { APP_ID, TS, event, heapAdapter, requestsOf, startSandbox } from '../../reference-host/test/helpers/heap.js';
+import { APP_ID, TS, event, heapAdapter, heapPlugin, requestsOf, startSandbox } from '../../reference-host/test/helpers/heap.js';
 
 /**
  * The conformance table: canonical events in, the exact Heap requests out (over real HTTP, as the
@@ -18,6 +18,8 @@ interface Row {
   events: Record<string, unknown>[];
   requests: { path: string; body: unknown }[];
   results: Partial<DeliveryResult>[];
+  /** Heap options of the default blueprint this row changes. */
+  options?: Record<string, Record<string, unknown>>;
 }
 
 const page = {
@@ -436,6 +438,37 @@ const table: Row[] = [
     ],
   },
   {
+    name: 'context.traits of an identified track or page go to Heap as user properties beside the event; an anonymous event’s are said not sent',
+    events: [
+      { event: 'Plan Viewed', userId: 'u-9', messageId: 'm-ctx-traits', properties: { plan: 'pro' }, context: { traits: { email: 'jane@example.com', company: { name: 'Acme' }, id: 7 } } },
+      { type: 'page', name: 'Pricing', anonymousId: 'anon-1', messageId: 'm-ctx-anon', context: { traits: { plan: 'free' } } },
+    ],
+    requests: [
+      {
+        path: '/api/track',
+        body: {
+          app_id: APP_ID,
+          events: [
+            { identity: 'u-9', event: 'Plan Viewed', properties: { plan: 'pro' }, idempotency_key: 'm-ctx-traits', timestamp: TS },
+            { user_id: ANON_1, event: 'pageview', properties: { name: 'Pricing' }, idempotency_key: 'm-ctx-anon', timestamp: TS },
+          ],
+        },
+      },
+      { path: '/api/add_user_properties', body: { app_id: APP_ID, users: [{ identity: 'u-9', properties: { email: 'jane@example.com', 'company.name': 'Acme' } }] } },
+    ],
+    results: [
+      { status: 'delivered', requests: 2, warnings: ['context.traits: dropped user property "id": Heap does not allow "id" as a user property name'] },
+      { status: 'delivered', requests: 1, warnings: ['context.traits were not sent: Heap keeps user properties for identified users only, and the event has no userId'] },
+    ],
+  },
+  {
+    name: 'options.identity.context_traits "ignore": the event alone, and its result says the traits were not sent',
+    options: { identity: { context_traits: 'ignore' } },
+    events: [{ event: 'Plan Viewed', userId: 'u-9', messageId: 'm-ctx-ignored', context: { traits: { plan: 'pro' } } }],
+    requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-9', event: 'Plan Viewed', properties: {}, idempotency_key: 'm-ctx-ignored', timestamp: TS }] } }],
+    results: [{ status: 'delivered', requests: 1, warnings: ['context.traits were not sent: the blueprint sets options.identity.context_traits to "ignore"'] }],
+  },
+  {
     name: 'a value to_number cannot read is sent as given, and the warning says so (the properties → * rule copied it)',
     events: [{ event: 'Product Viewed', userId: 'u-10', messageId: 'm-nan-price', properties: { sku: 'S-1', price: 'call us' } }],
     requests: [{ path: '/api/track', body: { app_id: APP_ID, events: [{ identity: 'u-10', event: 'Product Viewed', properties: { sku: 'S-1', price: 'call us' }, idempotency_key: 'm-nan-price', timestamp: TS }] } }],
@@ -496,13 +529,21 @@ describe('conformance: canonical events → exact Heap requests', () => {
   beforeEach(() => sandbox.reset());
 
   it.each(table.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-    const results = await adapter.deliver(row.events.map((e) => event(e)));
+    const rowAdapter = row.options ? heapAdapter(sandbox, { blueprint: withOptions(row.options) }) : adapter;
+    const results = await rowAdapter.deliver(row.events.map((e) => event(e))).finally(() => rowAdapter !== adapter && rowAdapter.close());
     expect(results).toHaveLength(row.events.length);
     results.forEach((result, i) => expect(result).toMatchObject(row.results[i]));
     expect(sortByPath(requestsOf(sandbox))).toEqual(sortByPath(row.requests));
     expect(sandbox.recordedRequests().every((r) => r.status === 200)).toBe(true);
   });
 });
+
+/** The default blueprint with some of its Heap options changed. */
+function withOptions(options: Record<string, Record<string, unknown>>): Blueprint {
+  const blueprint = heapPlugin().defaultBlueprint();
+  for (const [group, values] of Object.entries(options)) Object.assign(blueprint.options[group] as object, values);
+  return blueprint;
+}
 
 function sortByPath(requests: { path: string; body: unknown }[]) {
   return [...requests].sort((a, b) => a.path.localeCompare(b.path));

@@ -90,7 +90,7 @@ describe('blueprints/heap/default.json', () => {
   it('validates, with Heap options that validate', () => {
     const parsed = BlueprintSchema.parse(blueprint);
     expect(HeapBlueprintOptionsSchema.parse(parsed.options)).toEqual({
-      identity: { anonymous: 'user_id_hash', merge_on_identify: true },
+      identity: { anonymous: 'user_id_hash', merge_on_identify: true, context_traits: 'user_properties' },
       properties: { arrays: 'join' },
     });
   });

@@ -129,8 +129,10 @@ function checkEventRules(event: RuleFields, ctx: z.RefinementCtx) {
     ctx.addIssue({ code: 'custom', path: ['groupId'], message: `a group event needs a groupId (the account it describes)${hint('groupId')}` });
   }
   if (!hasId(event.userId) && !hasId(event.anonymousId)) {
-    const placeholder = placeholderMessage('userId', event.userId) ?? placeholderMessage('anonymousId', event.anonymousId);
-    const path = placeholderMessage('userId', event.userId) ? 'userId' : 'anonymousId';
+    // A placeholder that was sent is named: the sender meant an id there.
+    const userPlaceholder = placeholderMessage('userId', event.userId);
+    const placeholder = userPlaceholder ?? placeholderMessage('anonymousId', event.anonymousId);
+    const path = userPlaceholder ? 'userId' : 'anonymousId';
     ctx.addIssue({ code: 'custom', path: [path], message: `${placeholder ? `${placeholder}: ` : ''}an event needs a userId or an anonymousId${hint('userId', 'anonymousId')}` });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTemplate } from './mapping/template.js';
 
 export const TRANSFORMS = ['to_string', 'to_number', 'lowercase', 'uppercase', 'trim', 'date_format', 'sha256'] as const;
 export type Transform = (typeof TRANSFORMS)[number];
@@ -7,22 +8,31 @@ export const DATE_FORMATS = ['iso', 'unix', 'unix_ms', 'date'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
 /**
- * One field of the vendor payload: read `source` (a dot path into the event, or `parameters.x`)
- * or take the literal `value`, then apply `value_map`, `transform` and `format`. A `target` of `*`
- * spreads an object's fields into the payload instead of nesting it.
+ * One field of the vendor payload: read `source` (a dot path into the event, or `parameters.x`),
+ * take the literal `value`, or fill a `template` (`Order {{properties.order_id}}`), then apply
+ * `value_map`, `transform` and `format`. A `target` of `*` spreads an object's fields into the
+ * payload instead of nesting it.
  */
 export const MappingSchema = z
   .strictObject({
     source: z.string().min(1).optional(),
     value: z.unknown().optional(),
+    template: z
+      .string()
+      .min(1)
+      .superRefine((template, ctx) => {
+        const parsed = parseTemplate(template);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+      })
+      .optional(),
     target: z.string().min(1),
     transform: z.enum(TRANSFORMS).optional(),
     format: z.enum(DATE_FORMATS).optional(),
     value_map: z.record(z.string(), z.unknown()).optional(),
     default: z.unknown().optional(),
   })
-  .refine((m) => (m.source === undefined) !== (m.value === undefined), {
-    message: 'a mapping needs exactly one of source or value',
+  .refine((m) => [m.source, m.value, m.template].filter((v) => v !== undefined).length === 1, {
+    message: 'a mapping needs exactly one of source, value or template',
     path: ['source'],
   })
   .refine((m) => m.transform !== 'date_format' || m.format !== undefined, {

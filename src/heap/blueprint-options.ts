@@ -15,6 +15,12 @@ export const HeapBlueprintOptionsSchema = z.strictObject({
       anonymous: z.enum(['user_id_hash', 'identity', 'drop']).default('user_id_hash'),
       /** On identify with both ids, call /api/v1/identify so prior anonymous activity moves over. */
       merge_on_identify: z.boolean().default(true),
+      /**
+       * `context.traits` of an event Heap records as a track event (track, page, screen): `user_properties`
+       * sends them as the user's properties beside the event, as the Segment spec means them and as the
+       * peer Heap destinations do; `ignore` leaves them out. Either way a result says when they were not sent.
+       */
+      context_traits: z.enum(['user_properties', 'ignore']).default('user_properties'),
     })
     .prefault({}),
   properties: z
@@ -27,6 +33,7 @@ export const HeapBlueprintOptionsSchema = z.strictObject({
 export type HeapBlueprintOptions = z.infer<typeof HeapBlueprintOptionsSchema>;
 export type AnonymousStrategy = HeapBlueprintOptions['identity']['anonymous'];
 export type ArrayMode = HeapBlueprintOptions['properties']['arrays'];
+export type ContextTraitsMode = HeapBlueprintOptions['identity']['context_traits'];
 
 /** The blueprint's Heap options, parsed with the schema the plugin offers hosts (`blueprintOptionsSchema`). */
 export function heapOptions(blueprint: Blueprint): HeapBlueprintOptions {

@@ -7,9 +7,11 @@ export const HEAP_LIMITS = {
   /** Items in one bulk track, add_user_properties or add_account_properties request. */
   bulkItems: 1000,
   identityLength: 255,
+  /** Event names: at most 1024 characters. */
   eventNameLength: 1024,
-  propertyKeyLength: 1024,
-  propertyValueLength: 1024,
+  /** Property keys and values: fewer than 1024 characters, so at most 1023. */
+  propertyKeyLength: 1023,
+  propertyValueLength: 1023,
   /** user_id is an integer in 0 .. 2^53 - 1, sent as a decimal string. */
   maxUserId: 2n ** 53n - 1n,
   /** Users in one user_deletion request. */

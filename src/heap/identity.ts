@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { idText, isPlaceholderId, placeholderMessage, userKeyOf } from '../contract/index.js';
 import type { AnonymousStrategy } from './blueprint-options.js';
 import { HEAP_LIMITS } from './constants.js';
 
@@ -22,19 +23,15 @@ export function anonymousUserId(anonymousId: string): string {
 const RECENT_IDS_MAX = 10_000;
 const recentIds = new Map<string, string>();
 
-/** Values a broken client sends for "no user"; Heap would merge all of them into one user. */
-const PLACEHOLDER_KEYS = new Set(['', 'null', 'undefined', 'nan', '[object object]']);
-
-/** A user key as Heap should see it, or undefined when there is none worth sending. */
+/**
+ * An id Heap could have received from this plugin, for deletions: every placeholder but `0`, which was
+ * sent as an identity before the contract counted it as a placeholder, so such a user can still be erased.
+ */
 export function userKey(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && !isUnsafeNumber(value) ? String(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  // Only a short value can be a placeholder (padding aside): skip the trim and case fold for the rest.
-  if (value.length > PLACEHOLDER_MAX_LENGTH && value.trim().length > PLACEHOLDER_MAX_LENGTH) return value;
-  return PLACEHOLDER_KEYS.has(value.trim().toLowerCase()) ? undefined : value;
+  const text = idText(value);
+  if (text === undefined) return undefined;
+  return isPlaceholderId(text) && text.trim() !== '0' ? undefined : text;
 }
-
-const PLACEHOLDER_MAX_LENGTH = Math.max(...[...PLACEHOLDER_KEYS].map((k) => k.length));
 
 /** A number past 2^53 lost digits when it was parsed: two users could become one. Never sent. */
 function isUnsafeNumber(value: unknown): boolean {
@@ -52,23 +49,36 @@ export function unsafeIdField(event: { userId?: unknown; anonymousId?: unknown; 
 export type HeapUser = { identity: string } | { user_id: string };
 
 export type UserResolution =
-  | { kind: 'user'; user: HeapUser; identified: boolean }
+  /** `note`: a placeholder userId was set aside (the event went as anonymous). */
+  | { kind: 'user'; user: HeapUser; identified: boolean; note?: string }
   | { kind: 'invalid'; field: string; message: string }
   | { kind: 'dropped'; message: string };
 
-/** Who an event belongs to in Heap, following the blueprint's anonymous strategy. */
+/**
+ * Who an event belongs to in Heap, following the blueprint's anonymous strategy. A placeholder id
+ * (`0`, `"null"`, the contract's list) is no id: Heap merges cannot be undone, so one would make every
+ * such visitor one user. It is set aside with a note, or fails the event when it is the only id.
+ */
 export function resolveUser(event: { userId?: unknown; anonymousId?: unknown }, strategy: AnonymousStrategy): UserResolution {
-  const userId = userKey(event.userId);
+  const userId = userKeyOf(event.userId);
   if (userId !== undefined) {
     if (userId.length > HEAP_LIMITS.identityLength) {
       return { kind: 'invalid', field: 'userId', message: `userId is ${userId.length} characters; Heap accepts an identity of at most ${HEAP_LIMITS.identityLength}` };
     }
     return { kind: 'user', user: { identity: userId }, identified: true };
   }
-  const anonymousId = userKey(event.anonymousId);
+  const placeholder = placeholderMessage('userId', event.userId);
+  const anonymousId = userKeyOf(event.anonymousId);
   if (anonymousId === undefined) {
-    return { kind: 'invalid', field: 'userId', message: 'the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user' };
+    const why = placeholder ?? placeholderMessage('anonymousId', event.anonymousId);
+    return { kind: 'invalid', field: 'userId', message: `${why ? `${why}: ` : ''}the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user` };
   }
+  const note = placeholder ? `${placeholder}: sent as the anonymous user of anonymousId` : undefined;
+  const user = anonymousUser(anonymousId, strategy);
+  return user.kind === 'user' && note ? { ...user, note } : user;
+}
+
+function anonymousUser(anonymousId: string, strategy: AnonymousStrategy): UserResolution {
   switch (strategy) {
     case 'user_id_hash':
       return { kind: 'user', user: { user_id: anonymousUserId(anonymousId) }, identified: false };

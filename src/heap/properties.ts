@@ -1,7 +1,7 @@
+import type { MappingHooks } from '../contract/index.js';
+import { jsonText, setOwn } from '../contract/index.js';
 import type { ArrayMode } from './blueprint-options.js';
-import { HEAP_LIMITS } from './constants.js';
-import { setOwn } from './records.js';
-import { jsonText } from './text.js';
+import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 
 export type PropertyTarget = 'event' | 'user' | 'account';
 export type HeapValue = string | number;
@@ -16,9 +16,12 @@ const JOIN = '||';
 /** Deeper than this, a value is kept as a JSON string rather than exploded into more keys. */
 const MAX_DEPTH = 16;
 
+/** Heap's words for its length limits, said in every warning that applies one. */
+const LENGTH_RULE = `Heap takes fewer than ${HEAP_LIMITS.propertyValueLength + 1} characters`;
+
 /**
  * Turns arbitrary JSON-ish properties into what Heap takes: flat keys, string or number values,
- * each within 1024 characters. Nothing is changed silently: every truncation or dropped key is a warning.
+ * each of fewer than 1024 characters. Nothing is changed silently: every truncation or dropped key is a warning.
  */
 export function shapeProperties(input: unknown, mode: ArrayMode, target: PropertyTarget): ShapedProperties {
   const shaper = new Shaper(mode, target);
@@ -47,13 +50,13 @@ class Shaper {
   put(key: string, value: HeapValue): void {
     if (key === '') return void this.warnings.push('dropped a property with an empty name');
     if (key.length > HEAP_LIMITS.propertyKeyLength) {
-      return void this.warnings.push(`dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters, Heap's limit is ${HEAP_LIMITS.propertyKeyLength}`);
+      return void this.warnings.push(`dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters; ${LENGTH_RULE} in a name`);
     }
     if (this.target === 'user' && key.length === 2 && key.toLowerCase() === 'id') {
       return void this.warnings.push(`dropped user property "${key}": Heap does not allow "id" as a user property name`);
     }
     if (typeof value === 'string' && value.length > HEAP_LIMITS.propertyValueLength) {
-      this.warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters`);
+      this.warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters (${LENGTH_RULE} in a value)`);
       value = truncate(value, HEAP_LIMITS.propertyValueLength);
     }
     setOwn(this.out, key, value);
@@ -63,8 +66,7 @@ class Shaper {
     const scalar = toScalar(value);
     if (scalar !== undefined) return this.put(key, scalar);
     if (value === null || value === undefined) return;
-    if (typeof value === 'number') return void this.warnings.push(`dropped property "${key}": ${value} is not a finite number`);
-    if (typeof value !== 'object') return void this.warnings.push(`dropped property "${key}": a ${typeof value} cannot be sent to Heap`);
+    if (typeof value !== 'object') return void this.warnings.push(`dropped property "${key}": ${unsendable(value)}`);
     if (depth >= MAX_DEPTH) {
       this.warnings.push(`property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`);
       return this.put(key, jsonText(value));
@@ -80,12 +82,17 @@ class Shaper {
       return;
     }
     if (items.length > 0 && items.every(isPlainObject)) return this.joinObjectFields(key, items as object[]);
+    // A null keeps its place as an empty value (`a||||true`), as a missing field does in an array of
+    // objects: positions are what tie joined values together. Only nulls: nothing to send, like [].
+    if (items.every((item) => item === null || item === undefined)) return;
     const parts: HeapValue[] = [];
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       const part = isPlainObject(item) || Array.isArray(item) ? jsonText(item) : toScalar(item);
-      if (part !== undefined) parts.push(part);
+      if (part === undefined && item !== null && item !== undefined) this.warnings.push(`property "${key}" item ${i}: ${unsendable(item)}, sent as an empty value`);
+      parts.push(part ?? '');
     }
-    if (parts.length > 0) this.put(key, parts.join(JOIN));
+    this.put(key, parts.join(JOIN));
   }
 
   /** `products: [{sku: A}, {sku: B}]` → `products.sku = "A||B"`; positions stay aligned across fields. */
@@ -114,6 +121,36 @@ class Shaper {
     }
     for (const [field, column] of columns) this.put(`${key}.${field}`, column.join(JOIN));
   }
+}
+
+/** Why a value that is not an object cannot be sent. */
+function unsendable(value: unknown): string {
+  if (typeof value === 'number') return `${value} is not a finite number`;
+  return value instanceof Date ? 'an invalid date cannot be sent to Heap' : `a ${typeof value} cannot be sent to Heap`;
+}
+
+/** Which of Heap's property kinds a vendor call takes. */
+function targetOf(vendorName: string): PropertyTarget {
+  if (vendorName === HEAP_CALLS.addUserProperties) return 'user';
+  if (vendorName === HEAP_CALLS.addAccountProperties) return 'account';
+  return 'event';
+}
+
+const shapings = new Map<ArrayMode, MappingHooks<Record<string, HeapValue>>>();
+
+/** The mapping kit's hook: each mapped payload shaped for the Heap call its vendor name selects. */
+export function heapShaping(mode: ArrayMode): MappingHooks<Record<string, HeapValue>> {
+  let hooks = shapings.get(mode);
+  if (!hooks) {
+    hooks = {
+      shape(payload, vendorName) {
+        const shaped = shapeProperties(payload, mode, targetOf(vendorName));
+        return { payload: shaped.properties, warnings: shaped.warnings };
+      },
+    };
+    shapings.set(mode, hooks);
+  }
+  return hooks;
 }
 
 function toScalar(value: unknown): HeapValue | undefined {

@@ -268,8 +268,8 @@ describe('preview and the calls of each result', () => {
           warnings: [],
           requests: [],
         },
-        { messageId: 'p-alias', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, identify or group', warnings: [], requests: [] },
-        { messageId: 'p-long', status: 'send', warnings: ['truncated property "text" from 2000 to 1024 characters'], requests: [0] },
+        { messageId: 'p-alias', status: 'failed', code: 'invalid_event', message: 'type: unknown event type "alias"; expected track, page, screen, identify or group', warnings: [], requests: [] },
+        { messageId: 'p-long', status: 'send', warnings: ['truncated property "text" from 2000 to 1023 characters (Heap takes fewer than 1024 characters in a value)'], requests: [0] },
       ]);
       expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'filtered', 'failed', 'delivered']);
 

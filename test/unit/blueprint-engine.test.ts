@@ -1,12 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { BlueprintSchema, type BlueprintInput } from '../../src/contract/index.js';
-import { mapEvent } from '../../src/heap/blueprint-engine.js';
+import { BlueprintSchema, mapEvent, type BlueprintInput } from '../../src/contract/index.js';
 
 const base: BlueprintInput = { version: 2, delivery_mode: 'server_side', defaults: { action: 'passthrough', mappings: [] }, events: {} };
 const blueprint = (over: Partial<BlueprintInput>) => BlueprintSchema.parse({ ...base, ...over });
 
-describe('blueprint engine', () => {
+describe('the mapping kit (contract): a blueprint applied to an event', () => {
   it('applies sources, literal values, parameters, value_map and transforms', () => {
     const bp = blueprint({
       parameters: { brand: 'Acme' },
@@ -51,10 +50,85 @@ describe('blueprint engine', () => {
 
   it('warns and leaves the property out when a transform cannot apply', () => {
     const bp = blueprint({ events: { X: { mappings: [{ source: 'properties.n', target: 'n', transform: 'to_number' }] } } });
-    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { n: 'abc' } })).toMatchObject({
+    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { n: 'abc' } })).toEqual({
       action: 'send',
-      warnings: ['mapping properties.n → n: "abc" is not a number; the property was not sent'],
+      vendorName: 'X',
+      payload: {},
+      warnings: ['mapping properties.n → n: "abc" is not a number; this mapping set nothing ("n" is not sent unless a later mapping sets it)'],
     });
+  });
+
+  it('says what is sent when a transform fails after an earlier mapping set the target (the warning and the payload agree)', () => {
+    const bp = blueprint({ events: { X: { mappings: [{ source: 'properties', target: '*' }, { source: 'properties.price', target: 'price', transform: 'to_number' }] } } });
+    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { price: 'n/a', sku: 'A' } })).toEqual({
+      action: 'send',
+      vendorName: 'X',
+      payload: { price: 'n/a', sku: 'A' },
+      warnings: ['mapping properties.price → price: "n/a" is not a number; "price" keeps "n/a", set by an earlier mapping'],
+    });
+  });
+
+  it('fills a template from the event; a path without a value is left empty and said, none at all lets default apply', () => {
+    const bp = blueprint({
+      events: {
+        X: {
+          mappings: [
+            { template: 'Order {{properties.order_id}} ({{ properties.currency }})', target: 'label' },
+            { template: '{{properties.missing}}', target: 'fallback', default: 'none' },
+            { template: '{{context.page}}', target: 'page' },
+          ],
+        },
+      },
+    });
+    expect(mapEvent(bp, { type: 'track', event: 'X', properties: { order_id: 50314 }, context: { page: { path: '/' } } })).toEqual({
+      action: 'send',
+      vendorName: 'X',
+      payload: { label: 'Order 50314 ()', fallback: 'none', page: '{"path":"/"}' },
+      warnings: ['mapping "Order {{properties.order_id}} ({{ properties.currency }})" → label: properties.currency had no value and was left empty'],
+    });
+  });
+
+  it('refuses a template that is not one, naming the mapping', () => {
+    const issues = (template: string) => {
+      const result = BlueprintSchema.safeParse({ ...base, events: { X: { mappings: [{ template, target: 't' }] } } });
+      return result.success ? [] : result.error.issues.map((i) => [i.path.join('.'), i.message]);
+    };
+    expect(issues('Order {{properties.order_id')).toEqual([['events.X.mappings.0.template', 'has a {{ or }} without its partner']]);
+    expect(issues('Order {{ }}')).toEqual([['events.X.mappings.0.template', 'has an empty {{ }}']]);
+    expect(issues('Order {{properties..id}}')).toEqual([['events.X.mappings.0.template', '{{properties..id}}: "properties..id" is not a dot path such as properties.order_id']]);
+    expect(issues('Order')).toEqual([['events.X.mappings.0.template', 'has no {{path}}; fixed text is a "value"']]);
+    expect(issues('Order {{properties.order_id}}')).toEqual([]);
+  });
+
+  it('reads a null object as absent and says so once per event; a null property is just absent', () => {
+    const bp = blueprint({
+      defaults: { action: 'passthrough', mappings: [{ source: 'properties', target: '*' }, { source: 'properties.price', target: 'price' }, { source: 'context.page.url', target: 'url' }, { source: 'properties.note', target: 'note' }] },
+    });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: null, context: null })).toEqual({
+      action: 'send',
+      vendorName: 'E',
+      payload: {},
+      warnings: ['properties is null: read as absent', 'context is null: read as absent'],
+    });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: { note: null }, context: { page: null } })).toMatchObject({ payload: { note: null }, warnings: ['context.page is null: read as absent'] });
+  });
+
+  it('hands the mapped payload to the vendor’s shape hook, with the vendor name, and keeps its warnings', () => {
+    const bp = blueprint({ events: { page: { vendor_event_name: 'pageview', mappings: [{ source: 'properties', target: '*' }] } } });
+    const seen: string[] = [];
+    const mapped = mapEvent(bp, { type: 'page', properties: { a: 1, b: 'x' } }, {
+      shape(payload, vendorName) {
+        seen.push(vendorName);
+        return { payload: Object.keys(payload), warnings: ['shaped'] };
+      },
+    });
+    expect(mapped).toEqual({ action: 'send', vendorName: 'pageview', payload: ['a', 'b'], warnings: ['shaped'] });
+    expect(seen).toEqual(['pageview']);
+  });
+
+  it('keys screen rules by type, like page', () => {
+    const bp = blueprint({ events: { screen: { vendor_event_name: 'screenview', mappings: [{ source: 'name', target: 'name' }] } } });
+    expect(mapEvent(bp, { type: 'screen', name: 'Home' })).toEqual({ action: 'send', vendorName: 'screenview', payload: { name: 'Home' }, warnings: [] });
   });
 
   it('drops disabled rules and, with defaults.action drop, unlisted events', () => {
@@ -75,9 +149,10 @@ describe('blueprint engine', () => {
     expect(mapped).toMatchObject({ action: 'send', vendorName: 'Page Viewed', payload: { url: 'https://a.example/' } });
   });
 
-  it('rejects a mapping with both or neither of source and value, naming the field', () => {
-    const result = BlueprintSchema.safeParse({ ...base, events: { X: { mappings: [{ target: 't' }] } } });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['events.X.mappings.0.source', 'a mapping needs exactly one of source or value']]);
+  it('rejects a mapping with none or several of source, value and template, naming the field', () => {
+    for (const mapping of [{ target: 't' }, { source: 'a', value: 1, target: 't' }, { value: 1, template: '{{a}}', target: 't' }]) {
+      const result = BlueprintSchema.safeParse({ ...base, events: { X: { mappings: [mapping] } } });
+      expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['events.X.mappings.0.source', 'a mapping needs exactly one of source, value or template']]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { userKeyOf } from '../../src/contract/index.js';
 import { anonymousUserId, resolveUser, userKey } from '../../src/heap/identity.js';
 
 describe('anonymous user_id', () => {
@@ -26,14 +27,42 @@ describe('user keys', () => {
   it.each([
     ['user-1', 'user-1'],
     [42, '42'],
+    [0, undefined],
+    ['0', undefined],
+    [' 0 ', undefined],
+    [-0, undefined],
+    ['00', '00'],
+    ['', undefined],
+    ['NULL', undefined],
+    [null, undefined],
+    [Number.NaN, undefined],
+  ])('the contract reads %p as the user key %p (placeholders such as 0 are no user)', (value, expected) => {
+    expect(userKeyOf(value)).toBe(expected);
+  });
+
+  it.each([
+    ['user-1', 'user-1'],
+    [42, '42'],
     ['', undefined],
     ['null', undefined],
     [' Undefined ', undefined],
     [null, undefined],
     [Number.NaN, undefined],
     [{}, undefined],
-  ])('%p → %p', (value, expected) => {
+    ['0', '0'],
+  ])('deletion still reaches %p as %p (identity "0" was sent before 0 became a placeholder)', (value, expected) => {
     expect(userKey(value)).toBe(expected);
+  });
+
+  it('sets a placeholder userId aside with a note, and fails an event with no other id', () => {
+    const note = 'userId "0" is a placeholder for no user (like "", "null", "undefined", "0"), not an id: sent as the anonymous user of anonymousId';
+    expect(resolveUser({ userId: '0', anonymousId: 'anon-1' }, 'user_id_hash')).toEqual({ kind: 'user', user: { user_id: '1639105742322265' }, identified: false, note });
+    expect(resolveUser({ userId: 0 }, 'user_id_hash')).toEqual({
+      kind: 'invalid',
+      field: 'userId',
+      message: 'userId 0 is a placeholder for no user (like "", "null", "undefined", "0"), not an id: the event has neither a userId nor an anonymousId, so Heap cannot attribute it to a user',
+    });
+    expect(resolveUser({ userId: null, anonymousId: 'anon-1' }, 'user_id_hash')).toEqual({ kind: 'user', user: { user_id: '1639105742322265' }, identified: false });
   });
 
   it('follows the anonymous strategy', () => {

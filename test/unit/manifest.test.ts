@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { BlueprintSchema, CatalogManifestSchema, configJsonSchema, fieldIssues } from '../../src/contract/index.js';
+import { BlueprintSchema, CatalogManifestSchema, configJsonSchema, EVENT_TYPES, fieldIssues } from '../../src/contract/index.js';
+import { heapOptions } from '../../src/heap/blueprint-options.js';
 import { HEAP_LIMITS, HeapBlueprintOptionsSchema, HeapConfigSchema } from '../../src/heap/index.js';
+import { prepareEvent } from '../../src/heap/prepare.js';
 
 const manifest = JSON.parse(readFileSync('catalog/heap.json', 'utf8'));
 const blueprint = JSON.parse(readFileSync('blueprints/heap/default.json', 'utf8'));
@@ -66,13 +68,29 @@ describe('catalog/heap.json', () => {
       ['identity', 'requests', 30, 30000],
     ]);
   });
+
+  it('counts every event type of the contract against the limits of the Heap call the default blueprint makes of it (a new type fails here)', () => {
+    const parsed = CatalogManifestSchema.parse(manifest);
+    const bp = BlueprintSchema.parse(blueprint);
+    const callsOf = (type: string) => {
+      const sample = { type, event: 'Sample', name: 'Sample', userId: 'u-1', anonymousId: 'a-1', groupId: 'g-1', messageId: `m-${type}`, timestamp: '2026-02-25T14:30:00.000Z', traits: { plan: 'pro' } };
+      const prepared = prepareEvent(sample, bp, heapOptions(bp));
+      return prepared.kind === 'send' ? prepared.parts.map((p) => p.kind) : [];
+    };
+    const typesMaking = (kind: string) => EVENT_TYPES.filter((type) => callsOf(type).includes(kind as never));
+    const limited = (name: string) => parsed.rate_limits.find((l) => l.name === name)?.event_types;
+    expect(EVENT_TYPES.filter((type) => callsOf(type).length === 0)).toEqual([]);
+    expect(limited('events_per_app')).toEqual(typesMaking('track'));
+    expect(limited('events_per_identity')).toEqual(typesMaking('track'));
+    expect(limited('user_property_calls_per_identity')).toEqual(typesMaking('user'));
+  });
 });
 
 describe('blueprints/heap/default.json', () => {
   it('validates, with Heap options that validate', () => {
     const parsed = BlueprintSchema.parse(blueprint);
     expect(HeapBlueprintOptionsSchema.parse(parsed.options)).toEqual({
-      identity: { anonymous: 'user_id_hash', merge_on_identify: true },
+      identity: { anonymous: 'user_id_hash', merge_on_identify: true, context_traits: 'user_properties' },
       properties: { arrays: 'join' },
     });
   });
@@ -81,6 +99,7 @@ describe('blueprints/heap/default.json', () => {
     const parsed = BlueprintSchema.parse(blueprint);
     expect(Object.fromEntries(Object.entries(parsed.events).map(([k, r]) => [k, r.vendor_event_name]))).toEqual({
       page: 'pageview',
+      screen: 'screenview',
       'Product Viewed': 'Product Viewed',
       'Product Added': 'Product Added',
       'Order Completed': 'Order Completed',

@@ -42,7 +42,7 @@ describe('heapModule', () => {
     expect(() => plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint })).toThrow(
       'Blueprint options is invalid: options.identity.anonymous: must be one of "user_id_hash", "identity", "drop"',
     );
-    expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true }, properties: { arrays: 'join' } });
+    expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true, context_traits: 'user_properties' }, properties: { arrays: 'join' } });
   });
 
   it('offers user deletion, as its manifest declares', async () => {

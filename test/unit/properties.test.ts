@@ -26,6 +26,26 @@ describe('property shaping', () => {
     expect(shapeProperties({ tags: ['a', 'b'] }, 'json', 'event').properties).toEqual({ tags: '["a","b"]' });
   });
 
+  it('cuts values to 1023 characters and drops names of 1024 or more: Heap takes fewer than 1024', () => {
+    const shaped = shapeProperties({ at: 'a'.repeat(1023), over: 'b'.repeat(1024), ['k'.repeat(1023)]: 1, ['n'.repeat(1024)]: 2 }, 'join', 'event');
+    expect(Object.keys(shaped.properties).map((k) => k.length)).toEqual([2, 4, 1023]);
+    expect(shaped.properties.at).toBe('a'.repeat(1023));
+    expect(shaped.properties.over).toBe('b'.repeat(1023));
+    expect(shaped.warnings).toEqual([
+      'truncated property "over" from 1024 to 1023 characters (Heap takes fewer than 1024 characters in a value)',
+      `dropped property "${'n'.repeat(40)}…": its name is 1024 characters; Heap takes fewer than 1024 characters in a name`,
+    ]);
+  });
+
+  it('keeps the positions of nulls in a joined array as empty values; an unsendable item is empty and said', () => {
+    expect(shapeProperties({ tags: ['a', null, true], tail: ['a', null], only: [null, null], odd: [1, Number.NaN, 2] }, 'join', 'event')).toEqual({
+      properties: { tags: 'a||||true', tail: 'a||', odd: '1||||2' },
+      warnings: ['property "odd" item 1: NaN is not a finite number, sent as an empty value'],
+    });
+    expect(shapeProperties({ tags: ['a', null, true] }, 'index', 'event').properties).toEqual({ 'tags.0': 'a', 'tags.2': 'true' });
+    expect(shapeProperties({ tags: ['a', null, true] }, 'json', 'event').properties).toEqual({ tags: '["a",null,true]' });
+  });
+
   it('reports non-finite numbers and functions instead of sending them', () => {
     expect(shapeProperties({ a: Number.POSITIVE_INFINITY, b: () => 1, c: 1 }, 'join', 'event')).toEqual({
       properties: { c: 1 },
@@ -48,10 +68,10 @@ describe('property shaping', () => {
     const shaped = shapeProperties({ deep }, 'join', 'event');
     const [[key, value]] = Object.entries(shaped.properties);
     expect(key).toBe(`deep${'.n'.repeat(16)}`);
-    expect(String(value)).toHaveLength(1024);
+    expect(String(value)).toHaveLength(1023);
     expect(shaped.warnings).toEqual([
       `property "${key}" is nested deeper than 16 levels and was sent as a JSON string`,
-      `truncated property "${key}" from ${keptAsJson.length} to 1024 characters`,
+      `truncated property "${key}" from ${keptAsJson.length} to 1023 characters (Heap takes fewer than 1024 characters in a value)`,
     ]);
   });
 

@@ -40,7 +40,7 @@ export interface IngestResult {
 }
 
 export interface IngestOptions {
-  /** `/v1/t|p|i|g`: the type the path implies; fields are named as sent (`event`, not `batch.0.event`). */
+  /** `/v1/t|p|s|i|g`: the type the path implies; fields are named as sent (`event`, not `batch.0.event`). */
   impliedType?: EventType;
 }
 
@@ -85,7 +85,8 @@ export class IngestionService {
         rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });
         return;
       }
-      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: () => (acceptedAt ??= new Date(now).toISOString()) });
+      const acceptance = () => (acceptedAt ??= new Date(now).toISOString());
+      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: acceptance, receivedAt: acceptance });
       if (!checked.ok) {
         for (const issue of checked.issues) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
         return;
@@ -146,17 +147,27 @@ export class IngestionService {
 /** How missing ids are filled: ingestion uses a random UUID and the time of acceptance. */
 export interface Fill {
   messageId(): string;
+  /** For an event with no time of its own (neither `timestamp` nor `originalTimestamp`). */
   timestamp(): string;
+  /**
+   * When the event arrived, for an event that has only the sender's clock (`originalTimestamp` and
+   * `sentAt`): with it, a plugin corrects that clock's skew. Only a live receiver knows it; a file
+   * read later does not, and leaves it out.
+   */
+  receivedAt?(): string;
 }
 
 export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[]; unread: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
 
 /**
  * One event checked as ingestion checks it (a JSON object, nested at most MAX_EVENT_DEPTH, the event
- * schema), its missing `messageId` and `timestamp` filled in. The input itself becomes the event, not
- * zod's copy of it: a copy rebuilt by assignment would turn a "__proto__" key into a prototype and lose
- * it (validation has no defaults, so nothing else differs); it was parsed for this check alone, so it
- * is filled in place. Fields are named relative to the event. The command line checks with it too.
+ * schema), its missing `messageId` and `timestamp` filled in: `timestamp` only when the event has no
+ * time at all, so an `originalTimestamp` is never hidden behind the time of acceptance (the contract's
+ * `eventTime` reads it, skew-corrected with `receivedAt`, stamped here when missing). The input
+ * itself becomes the event, not zod's copy of it: a copy rebuilt by assignment would turn a "__proto__"
+ * key into a prototype and lose it (validation has no defaults, so nothing else differs); it was parsed
+ * for this check alone, so it is filled in place. Fields are named relative to the event. The command
+ * line checks with it too.
  */
 export function checkIncoming(value: unknown, fill: Fill): Incoming {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
@@ -170,9 +181,11 @@ export function checkIncoming(value: unknown, fill: Fill): Incoming {
     event.messageId = fill.messageId();
     filled.push('messageId');
   }
-  if (parsed.data.timestamp === undefined) {
+  if (parsed.data.timestamp === undefined && parsed.data.originalTimestamp === undefined) {
     event.timestamp = fill.timestamp();
     filled.push('timestamp');
+  } else if (parsed.data.timestamp === undefined && parsed.data.sentAt !== undefined && parsed.data.receivedAt === undefined && fill.receivedAt) {
+    event.receivedAt = fill.receivedAt();
   }
   return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };
 }

@@ -9,8 +9,9 @@ export const SANDBOX_LIMITS = {
   bulkItems: 1000,
   identityLength: 255,
   eventNameLength: 1024,
-  propertyKeyLength: 1024,
-  propertyValueLength: 1024,
+  /** Keys and values: fewer than 1024 characters. */
+  propertyKeyLength: 1023,
+  propertyValueLength: 1023,
   deletionUsers: 10_000,
   maxUserId: 2n ** 53n - 1n,
 } as const;
@@ -90,7 +91,7 @@ export function checkProperties(value: unknown, field: string, options: { arrays
   const checked: TrackEvent['properties'] = {};
   for (const [key, v] of Object.entries(value)) {
     const at = `${field}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`;
-    if (key.length > SANDBOX_LIMITS.propertyKeyLength) problem(at, `property names must be at most ${SANDBOX_LIMITS.propertyKeyLength} characters (got ${key.length})`);
+    if (key.length > SANDBOX_LIMITS.propertyKeyLength) problem(at, `property names must be fewer than ${SANDBOX_LIMITS.propertyKeyLength + 1} characters (got ${key.length})`);
     if (options.forbidId && key.toLowerCase() === 'id') problem(at, '"id" is not allowed as a user property name');
     if (Array.isArray(v) && options.arrays) {
       v.forEach((el, i) => checkScalar(el, `${at}[${i}]`));
@@ -108,7 +109,7 @@ function checkScalar(v: unknown, at: string): string | number {
     return v;
   }
   if (typeof v === 'string') {
-    if (v.length > SANDBOX_LIMITS.propertyValueLength) problem(at, `values must be at most ${SANDBOX_LIMITS.propertyValueLength} characters (got ${v.length})`);
+    if (v.length > SANDBOX_LIMITS.propertyValueLength) problem(at, `values must be fewer than ${SANDBOX_LIMITS.propertyValueLength + 1} characters (got ${v.length})`);
     return v;
   }
   return problem(at, `must be a string or a number (got ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v})`);

@@ -73,7 +73,7 @@ describe('Blueprint editor', () => {
 
     await eventText().fill('{\n  "type": "signup",\n  "userId": "u-1"\n}');
     await seeText(s.page.locator('#event-check'), 'would refuse');
-    expect(await s.page.locator('#event-check li').allInnerTexts()).toEqual(['Line 2: type must be one of track, page, identify, group']);
+    expect(await s.page.locator('#event-check li').allInnerTexts()).toEqual(['Line 2: type must be one of track, page, screen, identify, group']);
 
     await eventText().fill('{\n  "type": "track",\n  "event": "Signed Up"\n  "userId": "u-1"\n}');
     await seeText(s.page.locator('#event-check'), 'not valid JSON');
@@ -120,7 +120,7 @@ describe('Blueprint editor', () => {
     const now = await text();
     const mappingLine = lineOf(now, '"target": "total"', '"Order.Done Now"') - 1;
     expect(await check().locator('li').allInnerTexts()).toEqual([
-      `Line ${mappingLine}: events.Order.Done Now.mappings.1.source a mapping needs exactly one of source or value (missing; shown at events.Order.Done Now.mappings.1)`,
+      `Line ${mappingLine}: events.Order.Done Now.mappings.1.source a mapping needs exactly one of source, value or template (missing; shown at events.Order.Done Now.mappings.1)`,
     ]);
     await s.page.getByRole('button', { name: 'Discard changes' }).click();
     await seeText(check(), 'The host accepts this blueprint.');

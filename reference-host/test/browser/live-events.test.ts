@@ -117,8 +117,8 @@ describe('Live events', () => {
     expect(await attempts.nth(1).innerText()).toMatch(/^DELIVERED Attempt 2 · HTTP 200 · \d+ ms · .+\n\nHeap answered 200 in \d+ ms with no message \(its body: \{\}\)\.$/);
     const reasons = await s.page.locator('#pane-reasons li').allInnerTexts();
     expect(reasons.filter((r) => r.startsWith('Warning (attempt 2)')).sort()).toEqual([
-      `Warning (attempt 2): dropped property "${'k'.repeat(40)}…": its name is 1100 characters, Heap's limit is 1024`,
-      'Warning (attempt 2): truncated property "note" from 1100 to 1024 characters',
+      `Warning (attempt 2): dropped property "${'k'.repeat(40)}…": its name is 1100 characters; Heap takes fewer than 1024 characters in a name`,
+      'Warning (attempt 2): truncated property "note" from 1100 to 1023 characters (Heap takes fewer than 1024 characters in a value)',
     ]);
 
     // Heap answers account properties with a bare OK: the status and the time say more.

@@ -1,38 +1,68 @@
 import { createHmac } from 'node:crypto';
 import { ContainerModule, injectable } from 'inversify';
 import { z } from 'zod';
-import type { AdapterContext, Blueprint, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, IntegrationPlugin } from '@datafly/heap-integration/contract';
-import { INTEGRATION_PLUGIN } from '@datafly/heap-integration/contract';
+import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
+import { BlueprintSchema, INTEGRATION_PLUGIN, mapEvent } from '@datafly/heap-integration/contract';
 
-/** A second destination written only against src/contract: each event POSTed as JSON to a URL, signed. */
+/**
+ * A second destination written only against src/contract: each event mapped by its blueprint with the
+ * contract's mapping kit, POSTed as JSON to a URL, signed. Manifest, config schema, blueprint options
+ * and the calls; nothing of the mapping is its own.
+ */
 const manifest: CatalogManifest = {
   key: 'webhook', name: 'Webhook', description: 'POSTs each event as JSON to a URL of yours, signed with a shared secret.', website: 'https://example.com/webhook',
   category: 'other', status: 'beta', delivery_modes: ['server_side'], consent_categories: [], rate_limits: [], capabilities: [],
   config_fields: [{ key: 'url', label: 'URL', type: 'url', required: true }, { key: 'secret', label: 'Signing secret', type: 'secret', required: true }],
-  variants: [{ key: 'default', name: 'Default', description: 'Every event, as received', default_config: {} }],
+  variants: [{ key: 'default', name: 'Default', description: 'Every event: its ids, time and objects; orders with a summary line', default_config: {} }],
   batching: { max_events: 100, max_wait_ms: 0, max_bytes: 1_000_000 },
 };
 const WebhookConfigSchema = z.object({ url: z.url({ message: 'must be an http(s) URL' }), secret: z.string().min(8, 'must be at least 8 characters') });
 const WebhookOptionsSchema = z.object({ method: z.enum(['POST', 'PUT']).default('POST'), signature_header: z.string().min(1).default('x-webhook-signature') });
 export type WebhookConfig = z.infer<typeof WebhookConfigSchema>;
 
+/** The webhook's own blueprint: ids and time as received, the event's objects under their names; orders get a summary. */
+const DEFAULT_BLUEPRINT: BlueprintInput = {
+  version: 2, integration: 'webhook', variant: 'default', delivery_mode: 'server_side',
+  global: { mappings: ['messageId', 'type', 'userId', 'anonymousId', 'timestamp'].map((field) => ({ source: field, target: field })) },
+  defaults: { action: 'passthrough', mappings: ['properties', 'traits', 'context'].map((field) => ({ source: field, target: field })) },
+  events: {
+    'Order Completed': {
+      vendor_event_name: 'order.completed',
+      mappings: [
+        { source: 'properties.order_id', target: 'order_id', transform: 'to_string' },
+        { source: 'properties.revenue', target: 'revenue', transform: 'to_number' },
+        { template: 'Order {{properties.order_id}} for {{properties.revenue}}', target: 'summary' },
+      ],
+    },
+  },
+};
+
+/** One event as the webhook sends it: the blueprint's payload under the event's name, or why it is not sent. */
+type WebhookCall = { send: true; body: string; warnings: string[] } | { send: false; reason: string };
+
 /** How many adapters were built: the host must check a blueprint's options without building one. */
 export const webhookAdapters = { built: 0 };
 
 class WebhookAdapter implements DeliveryAdapter {
   private readonly options: z.infer<typeof WebhookOptionsSchema>;
-  constructor(private readonly config: WebhookConfig, blueprint: Blueprint) {
+  constructor(private readonly config: WebhookConfig, private readonly blueprint: Blueprint) {
     this.options = WebhookOptionsSchema.parse(blueprint.options);
     webhookAdapters.built++;
   }
-  private request(event: DataflyEvent) {
-    const body = JSON.stringify(event);
+  private call(event: DataflyEvent): WebhookCall {
+    const mapped = mapEvent(this.blueprint, event);
+    if (mapped.action === 'drop') return { send: false, reason: mapped.reason };
+    return { send: true, body: JSON.stringify({ event: mapped.vendorName, ...mapped.payload }), warnings: mapped.warnings };
+  }
+  private request(body: string) {
     return { method: this.options.method, url: this.config.url, body, headers: { 'content-type': 'application/json', [this.options.signature_header]: createHmac('sha256', this.config.secret).update(body).digest('hex') } };
   }
   async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
     return Promise.all(events.map(async (event): Promise<DeliveryResult> => {
-      const { method, url, body, headers } = this.request(event);
-      const base = { messageId: event.messageId, warnings: [], requests: 1, calls: [{ method, url, body, items: 1 }] };
+      const call = this.call(event);
+      if (!call.send) return { messageId: event.messageId, status: 'filtered', code: 'not_mapped', message: call.reason, warnings: [] };
+      const { method, url, body, headers } = this.request(call.body);
+      const base = { messageId: event.messageId, warnings: call.warnings, requests: 1, calls: [{ method, url, body, items: 1 }] };
       try {
         const answer = await fetch(url, { method, headers, body });
         const response = (await answer.text()).slice(0, 1024);
@@ -45,7 +75,15 @@ class WebhookAdapter implements DeliveryAdapter {
     }));
   }
   preview(events: readonly DataflyEvent[]) {
-    return { requests: events.map((e) => { const { method, url, body } = this.request(e); return { method, url, body }; }), results: events.map((e, i) => ({ messageId: e.messageId, status: 'send' as const, warnings: [], requests: [i] })) };
+    const requests: { method: string; url: string; body: string }[] = [];
+    const results = events.map((event): PreviewResult => {
+      const call = this.call(event);
+      if (!call.send) return { messageId: event.messageId, status: 'filtered', code: 'not_mapped', message: call.reason, warnings: [], requests: [] };
+      const { method, url, body } = this.request(call.body);
+      requests.push({ method, url, body });
+      return { messageId: event.messageId, status: 'send', warnings: call.warnings, requests: [requests.length - 1] };
+    });
+    return { requests, results };
   }
   rateLimitKey() { return undefined; }
   async testConnection() {
@@ -65,7 +103,7 @@ export class WebhookPlugin implements IntegrationPlugin<WebhookConfig, z.infer<t
   readonly configSchema = WebhookConfigSchema;
   readonly blueprintOptionsSchema = WebhookOptionsSchema;
   defaultBlueprint(): Blueprint {
-    return { version: 2, integration: 'webhook', variant: 'default', delivery_mode: 'server_side', parameters: {}, options: {}, global: { mappings: [] }, defaults: { action: 'passthrough', mappings: [] }, events: {} };
+    return BlueprintSchema.parse(DEFAULT_BLUEPRINT);
   }
   createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
     return new WebhookAdapter(WebhookConfigSchema.parse(context.config), context.blueprint);

@@ -119,13 +119,13 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
           message: 'No event in the request was valid; see rejected',
           fields: [
             { field: 'batch.0.event', message: 'a track event needs a non-empty event name' },
-            { field: 'batch.1.type', message: 'must be one of track, page, identify, group' },
+            { field: 'batch.1.type', message: 'must be one of track, page, screen, identify, group' },
           ],
         },
         accepted: 0,
         rejected: [
           { index: 0, field: 'batch.0.event', reason: 'a track event needs a non-empty event name' },
-          { index: 1, field: 'batch.1.type', reason: 'must be one of track, page, identify, group' },
+          { index: 1, field: 'batch.1.type', reason: 'must be one of track, page, screen, identify, group' },
         ],
         duplicates: [],
         events: [],

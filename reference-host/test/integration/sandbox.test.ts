@@ -27,7 +27,7 @@ describe('Heap sandbox', () => {
     [{ app_id: APP_ID, event: 'E', identity: 'u'.repeat(256) }, 'identity: must be at most 255 characters (got 256)'],
     [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { ok: true } }, 'properties.ok: must be a string or a number (got boolean)'],
     [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { n: { a: 1 } } }, 'properties.n: must be a string or a number (got object)'],
-    [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { v: 'x'.repeat(1025) } }, 'properties.v: values must be at most 1024 characters (got 1025)'],
+    [{ app_id: APP_ID, event: 'E', identity: 'u', properties: { v: 'x'.repeat(1024) } }, 'properties.v: values must be fewer than 1024 characters (got 1024)'],
     [{ app_id: APP_ID, event: 'E', identity: 'u', timestamp: 'yesterday' }, 'timestamp: must be an ISO 8601 date-time such as 2017-03-10T22:21:56+00:00'],
   ])('single track %j → 400 %s', async (body, message) => {
     expect(await post('/api/track', body)).toMatchObject({ status: 400, text: error(message) });

@@ -158,7 +158,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         title: 'Datafly reference host: Management API and ingestion',
         version: options.version,
         description:
-          'Install and watch integrations (`/v1/admin`, admin token) and send events (`/v1/batch`, `/v1/t|p|i|g`, pipeline key). Errors are `{"error": {"code", "message", "fields"?}}`; lists are `{data, next_cursor, has_more}`.',
+          'Install and watch integrations (`/v1/admin`, admin token) and send events (`/v1/batch`, `/v1/t|p|s|i|g`, pipeline key). Errors are `{"error": {"code", "message", "fields"?}}`; lists are `{data, next_cursor, has_more}`.',
       },
       components: {
         securitySchemes: {

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { EventType } from '@datafly/heap-integration/contract';
+import { EVENT_TYPES, type EventType } from '@datafly/heap-integration/contract';
 import { ApiError, badRequest } from '../errors.js';
 import type { IngestionService, IngestResult } from '../ingest.js';
 import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from './schemas.js';
 
 const docs = { security: [{ pipelineKey: [] }], tags: ['ingestion'] };
+
+/** The collector's one-event shorthands, one per event type of the contract (a type without one does not compile). */
+export const SINGLE_EVENT_PATHS: Readonly<Record<EventType, string>> = { track: '/v1/t', page: '/v1/p', screen: '/v1/s', identify: '/v1/i', group: '/v1/g' };
 const responses = { 200: IngestAnswerSchema, 400: IngestAnswerSchema.extend({ error: ErrorSchema.shape.error }), 401: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };
 
 /** `POST /v1/batch` and the one-event shorthands of the collector. */
@@ -47,8 +50,5 @@ export function ingestRoutes(app: FastifyInstance, ingestion: IngestionService, 
         return answer(reply, await ingestion.ingest([req.body], { impliedType: type }));
       },
     );
-  single('/v1/t', 'track');
-  single('/v1/p', 'page');
-  single('/v1/i', 'identify');
-  single('/v1/g', 'group');
+  for (const type of EVENT_TYPES) single(SINGLE_EVENT_PATHS[type], type);
 }

@@ -176,7 +176,7 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
       const events: { index: number; event: DataflyEvent; unread: string[] }[] = [];
       body.events.forEach((input, index) => {
         // Checked as ingestion checks it (depth, schema, misspelled fields), ids and time filled in.
-        const checked = checkIncoming(input, { messageId: () => `preview-${index + 1}`, timestamp: () => now });
+        const checked = checkIncoming(input, { messageId: () => `preview-${index + 1}`, timestamp: () => now, receivedAt: () => now });
         if (!checked.ok) {
           for (const issue of checked.issues) rejected.push({ index, field: issue.field === '(root)' ? `events.${index}` : `events.${index}.${issue.field}`, reason: issue.message });
           return;

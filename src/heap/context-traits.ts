@@ -1,0 +1,25 @@
+import { ownValue } from '../contract/index.js';
+import type { ArrayMode, ContextTraitsMode } from './blueprint-options.js';
+import type { HeapUser } from './identity.js';
+import { shapeProperties } from './properties.js';
+import type { UserPropertiesItem } from './wire.js';
+
+/**
+ * What becomes of an event's `context.traits` (the user's traits at the time of the event, which
+ * mobile libraries send with every event) when Heap records the event as a track event: the user's
+ * properties beside the event, or a warning that says why they were not sent. Pure.
+ */
+export function contextTraits(event: Record<string, unknown>, user: HeapUser, mode: ContextTraitsMode, arrays: ArrayMode): { item?: UserPropertiesItem; warnings: string[] } {
+  const traits = ownValue(ownValue(event, 'context'), 'traits');
+  if (!traits || typeof traits !== 'object' || Array.isArray(traits) || !hasKeys(traits)) return { warnings: [] };
+  if (mode === 'ignore') return { warnings: ['context.traits were not sent: the blueprint sets options.identity.context_traits to "ignore"'] };
+  if (!('identity' in user)) return { warnings: ['context.traits were not sent: Heap keeps user properties for identified users only, and the event has no userId'] };
+  const shaped = shapeProperties(traits, arrays, 'user');
+  const warnings = shaped.warnings.map((w) => `context.traits: ${w}`);
+  return hasKeys(shaped.properties) ? { item: { identity: user.identity, properties: shaped.properties }, warnings } : { warnings };
+}
+
+function hasKeys(record: object): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
 import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
+import { NOT_UTF8_REASON } from '../../src/host/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
@@ -250,6 +251,21 @@ describe('heap-integration backfill', () => {
     expect(resumed.code).toBe(0);
     expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
   }, 120_000);
+
+  it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
+    const garbled = (messageId: string, byte: number) =>
+      Buffer.concat([Buffer.from(`{"type": "track", "event": "Imported", "messageId": "${messageId}", "timestamp": "${TS}", "userId": "user`), Buffer.from([byte]), Buffer.from('"}')]);
+    const path = join(dir, 'events.ndjson');
+    writeFileSync(path, Buffer.concat([Buffer.from(`${track('utf8-ok-1', 'u-1')}\n`), garbled('utf8-bad-1', 0xc3), Buffer.from('\n'), garbled('utf8-bad-2', 0xc4), Buffer.from(`\n${track('utf8-ok-2', 'Zürich')}\n`)]));
+    const run = await runCli(args(path, '--rate-limits', 'off'), withKey);
+    expect(run).toMatchObject({ code: 1, stderr: '' });
+    expect(run.stdout).toMatch(/^ {2}delivered +2$/m);
+    const quoted = (messageId: string) => JSON.stringify(`{"type": "track", "event": "Imported", "messageId": "${messageId}", "timestamp": "${TS}", "userId": "user\uFFFD"}`);
+    expect(readFileSync(join(dir, 'events.rejects.ndjson'), 'utf8')).toBe(
+      [`{"line":2,"reason":${JSON.stringify(`userId: ${NOT_UTF8_REASON}`)},"event":${quoted('utf8-bad-1')}}`, `{"line":3,"reason":${JSON.stringify(`userId: ${NOT_UTF8_REASON}`)},"event":${quoted('utf8-bad-2')}}`, ''].join('\n'),
+    );
+    expect(sandbox.recordedEvents().map((e) => e.identity)).toEqual(['u-1', 'Zürich']);
+  });
 
   describe('refuses to start, in one line that says what to do', () => {
     it('without HEAP_API_KEY (exit 2), and with a key Heap does not accept (exit 1, nothing sent, no checkpoint)', async () => {

@@ -49,6 +49,14 @@ describe('reading NDJSON lines with their byte offsets', () => {
     expect(await countLines(path)).toBe(3);
   });
 
+  it('marks a line that holds bytes that are not UTF-8', async () => {
+    const path = file('latin1.ndjson', Buffer.concat([Buffer.from('{"u":"user'), Buffer.from([0xc3]), Buffer.from('"}\n{"u":"üser"}\n')]));
+    expect(await all(path)).toEqual([
+      { number: 1, text: '{"u":"user\uFFFD"}', end: 14, notUtf8: true },
+      { number: 2, text: '{"u":"üser"}', end: 28 },
+    ]);
+  });
+
   it('cuts a line longer than the limit to its first kilobyte, without holding the rest, and reads on after it', async () => {
     const path = file('too-long.ndjson', `${'y'.repeat(3_000_000)}\n{"next":1}\n`);
     expect((await all(path, undefined, 1_000_000)).map((l) => [l.number, l.text.length, l.end, l.tooLong ?? false])).toEqual([

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataflyEvent } from '../../contract/index.js';
 import { errorText } from '../failures.js';
 import { acceptEvent } from '../events.js';
+import { NOT_UTF8_REASON, replacementPath } from '../../host/utf8.js';
 import { consentDenied } from '../installation.js';
 import type { Line, Position } from './lines.js';
 import type { Reject } from './rejects.js';
@@ -77,8 +78,10 @@ function take(batch: Batch, line: Line, limits: BatchLimits): void {
   try {
     value = JSON.parse(line.text);
   } catch (error) {
-    return reject(`not valid JSON (${errorText(error)})`, false);
+    return reject(`${line.notUtf8 ? 'not UTF-8, and ' : ''}not valid JSON (${errorText(error)})`, false);
   }
+  // Quoted as a string: the event as it parsed holds U+FFFD, not what the line holds.
+  if (line.notUtf8) return reject(notUtf8Reason(value), false);
   const accepted = acceptEvent(value, { messageId: () => lineMessageId(line), timestamp: () => new Date().toISOString() });
   if (!accepted.ok) return reject(`invalid event: ${accepted.reason}`, true);
   for (const field of accepted.filled) batch.filled[field]++;
@@ -87,6 +90,11 @@ function take(batch: Batch, line: Line, limits: BatchLimits): void {
     return;
   }
   batch.events.push({ line: line.number, text: line.text, event: accepted.event });
+}
+
+function notUtf8Reason(value: unknown): string {
+  const path = replacementPath(value);
+  return path ? `${path}: ${NOT_UTF8_REASON}` : `the line ${NOT_UTF8_REASON}`;
 }
 
 /**

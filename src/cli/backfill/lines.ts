@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 /** One line of the input. */
@@ -10,6 +11,8 @@ export interface Line {
   end: number;
   /** The line was longer than the limit: `text` holds its first kilobyte only. */
   tooLong?: boolean;
+  /** The line holds bytes that are not UTF-8: `text` holds U+FFFD in their place. */
+  notUtf8?: boolean;
 }
 
 /** Where a read starts: a byte offset and the number of the line before it. */
@@ -40,8 +43,14 @@ export async function* readLines(path: string, start: Position, maxLineBytes: nu
   const line = (last: Buffer, breakBytes: number): Line => {
     const bytes = carriedBytes + last.length;
     let text: string;
+    let notUtf8 = false;
     if (tooLong || bytes > maxLineBytes) text = Buffer.concat([...carried, last]).subarray(0, TOO_LONG_KEEPS).toString('utf8');
-    else text = (carried.length === 0 ? last : Buffer.concat([...carried, last])).toString('utf8');
+    else {
+      const raw = carried.length === 0 ? last : Buffer.concat([...carried, last]);
+      // Decoding alone would turn each stray byte into U+FFFD, and different ids into one.
+      notUtf8 = !isUtf8(raw);
+      text = raw.toString('utf8');
+    }
     // A carriage return before the newline is part of the break (Windows files), not of the text.
     if (breakBytes > 0 && text.endsWith('\r')) text = text.slice(0, -1);
     if (offset === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -49,6 +58,7 @@ export async function* readLines(path: string, start: Position, maxLineBytes: nu
     offset += bytes + breakBytes;
     const result: Line = { number, text, end: offset };
     if (tooLong || bytes > maxLineBytes) result.tooLong = true;
+    if (notUtf8) result.notUtf8 = true;
     carried = [];
     carriedBytes = 0;
     tooLong = false;

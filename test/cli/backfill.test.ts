@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
@@ -7,8 +8,9 @@ import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
 import { NOT_UTF8_REASON } from '../../src/host/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor } from '../helpers/figures.js';
+import { startGate, type Gate } from '../helpers/gate.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
-import { runCli, spawnCli, withoutTimings } from './cli.js';
+import { runCli, spawnCli, withoutTimings, type RunningCli } from './cli.js';
 
 /**
  * `heap-integration backfill` as a process against the sandbox over HTTP: every event once per
@@ -251,6 +253,87 @@ describe('heap-integration backfill', () => {
     expect(resumed.code).toBe(0);
     expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
   }, 120_000);
+
+  describe('behind a gate that holds Heap\'s answers at a chosen step', () => {
+    let gate: Gate;
+    let running: RunningCli[] = [];
+    beforeEach(async () => {
+      gate = await startGate(sandbox.url);
+    });
+    afterEach(async () => {
+      // A run a failed expectation left waiting at the gate ends with the test.
+      for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      running = [];
+      await gate.stop();
+    });
+    const spawnThrough = (args: string[], env: Record<string, string>) => {
+      const started = spawnCli(args, env);
+      running.push(started);
+      return started;
+    };
+
+    const TRACK = '/api/track';
+    const through = (file: string, ...extra: string[]) => ['backfill', file, '--app-id', APP_ID, '--endpoint', gate.url, '--rate-limits', 'off', ...extra];
+    /** One batch at a time: when the second batch's request is held, the first is settled and in the checkpoint. */
+    const oneAtATime = { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '1' };
+
+    const refusal = (path: string, what: string, role: string, kind = 'file') =>
+      `error: ${path} is ${what}: the backfill keeps its ${role} there and uses only a plain ${kind} of its own; move it away and run again\n`;
+
+    /** A run stopped by SIGTERM with its second batch in flight: the checkpoint stands after the first batch or the second. */
+    const interrupted = async (file: string) => {
+      gate.close(TRACK, 1);
+      const run = spawnThrough(through(file), oneAtATime);
+      await waitFor(() => gate.held(TRACK) === 1, 60_000, 'the second batch held');
+      run.child.kill('SIGTERM');
+      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), 60_000, 'the stop heard');
+      gate.open();
+      expect((await run.exited).code).toBe(130);
+      return JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
+    };
+
+    it('refuses links and special files where it keeps its own (rejects file, checkpoint\'s temporary file, pacing folder), naming the path, and writes through none', async () => {
+      const file = write('events.ndjson', [track('own-1', 'u-1'), '{not json', track('own-3', 'u-1')]);
+      const precious = join(dir, 'precious.txt');
+      writeFileSync(precious, 'kept as it is\n');
+      const elsewhere = join(dir, 'elsewhere');
+      mkdirSync(elsewhere);
+      const rejects = join(dir, 'events.rejects.ndjson');
+      const cases: [string, (path: string) => void, string, string[]][] = [
+        [rejects, (path) => symlinkSync(precious, path), refusal(rejects, 'a symbolic link', 'rejects file'), through(file)],
+        [rejects, (path) => execFileSync('mkfifo', [path]), refusal(rejects, 'a named pipe, not a regular file', 'rejects file'), through(file)],
+        [rejects, (path) => linkSync(precious, path), refusal(rejects, 'a file with 2 hard links (another name for a file elsewhere)', 'rejects file'), through(file)],
+        [`${file}.checkpoint.tmp`, (path) => symlinkSync(precious, path), refusal(`${file}.checkpoint.tmp`, 'a symbolic link', "checkpoint's temporary file"), through(file)],
+        // Pacing by Heap's limits keeps its store there.
+        [`${file}.pacing`, (path) => symlinkSync(elsewhere, path), refusal(`${file}.pacing`, 'a symbolic link', 'pacing folder', 'folder'), ['backfill', file, '--app-id', APP_ID, '--endpoint', gate.url]],
+      ];
+      for (const [path, plant, stderr, args] of cases) {
+        plant(path);
+        expect(await runCli(args, withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr });
+        rmSync(path);
+      }
+      expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n');
+      expect(readdirSync(elsewhere)).toEqual([]);
+      expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'events.ndjson', 'precious.txt']);
+      expect(sandbox.stats().events_accepted).toBe(0);
+    }, 120_000);
+
+    it('a resumed run refuses a rejects file that is a link: the file it points to keeps every byte (it was cut to the checkpoint\'s length)', async () => {
+      const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => (i === 1 ? '{not json' : track(`own-${i}`, `u-${i % 7}`))));
+      const checkpoint = await interrupted(file);
+      expect(checkpoint.rejects_bytes).toBeGreaterThan(0);
+      const sent = sandbox.stats().unique_idempotency_keys;
+      const precious = join(dir, 'precious.txt');
+      writeFileSync(precious, 'kept as it is\n'.repeat(100));
+      const rejects = join(dir, 'events.rejects.ndjson');
+      rmSync(rejects);
+      symlinkSync(precious, rejects);
+      expect(await runCli(through(file, '--resume'), withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr: refusal(rejects, 'a symbolic link', 'rejects file') });
+      expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n'.repeat(100));
+      expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
+      expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
+    }, 120_000);
+  });
 
   it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
     const garbled = (messageId: string, byte: number) =>

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fsyncSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues, fieldIssues } from '../../contract/index.js';
 import { errorText, UsageError } from '../failures.js';
+import { ensureOwn, openOwn } from './beside.js';
 
 const whole = z.number().int().nonnegative();
 
@@ -27,6 +28,11 @@ export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
 export function checkpointPath(input: string): string {
   return `${input}.checkpoint`;
+}
+
+/** Where the next checkpoint is written before it is renamed over the last one. */
+export function checkpointTemporaryPath(checkpoint: string): string {
+  return `${checkpoint}.tmp`;
 }
 
 /** The input's identity as a checkpoint records it. */
@@ -57,10 +63,13 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
 /**
  * Replaces the checkpoint atomically: the new one is written beside it, flushed to disk, then
  * renamed over it, so a crash at any moment leaves the old checkpoint or the new one, never half.
+ * The temporary file is created anew (O_EXCL, no link followed): one a crash left is removed first.
  */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
+  const temporary = checkpointTemporaryPath(path);
+  ensureOwn(temporary, "checkpoint's temporary file");
+  rmSync(temporary, { force: true });
+  const { fd } = openOwn(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, "checkpoint's temporary file")!;
   try {
     writeSync(fd, `${JSON.stringify(checkpoint, null, 2)}\n`);
     fsyncSync(fd);

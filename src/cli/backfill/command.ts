@@ -3,11 +3,12 @@ import { RetryPolicy } from '../../host/delivery/retry-policy.js';
 import { errorText, EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from '../installation.js';
 import { batchesOf } from './batches.js';
-import { checkpointPath, inputIdentity } from './checkpoint.js';
+import { ensureOwn } from './beside.js';
+import { checkpointPath, checkpointTemporaryPath, inputIdentity } from './checkpoint.js';
 import { Ledger } from './ledger.js';
 import { countLines, readLines, type Position } from './lines.js';
 import { heapKeeper } from './memory.js';
-import { openPacing, pacingPath } from './pacing.js';
+import { ensurePacingOwn, openPacing, pacingPath } from './pacing.js';
 import { startProgress } from './progress.js';
 import { RejectsFile, rejectsPath } from './rejects.js';
 import { startingPoint } from './resume.js';
@@ -48,6 +49,7 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
   const config = heapConfig({ app_id: options.appId ?? PLACEHOLDER_APP_ID, region: options.region, endpoint: options.endpoint }, apiKey, (field) => OPTION_OF[field] ?? field);
   const blueprint = readBlueprint(options.blueprint);
   const paths = { checkpoint: checkpointPath(file), rejects: rejectsPath(file), pacing: pacingPath(file) };
+  if (!dryRun) ensureFilesOwn(paths, options.rateLimits === 'on');
   const earlier = dryRun ? undefined : startingPoint({ file, checkpointPath: paths.checkpoint, rejectsPath: paths.rejects, resume: options.resume === true, input, appId: config.app_id });
 
   const adapter = heapAdapter(config, blueprint);
@@ -126,6 +128,14 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
   } finally {
     for (const step of cleanup.reverse()) await step();
   }
+}
+
+/** Refuses links and special files where the run keeps its own, before anything is written (beside.ts). */
+function ensureFilesOwn(paths: { checkpoint: string; rejects: string; pacing: string }, pacing: boolean): void {
+  ensureOwn(paths.checkpoint, 'checkpoint');
+  ensureOwn(checkpointTemporaryPath(paths.checkpoint), "checkpoint's temporary file");
+  ensureOwn(paths.rejects, 'rejects file');
+  if (pacing) ensurePacingOwn(paths.pacing);
 }
 
 function inputStats(file: string): Stats {

@@ -333,6 +333,46 @@ describe('heap-integration backfill', () => {
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
       expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
     }, 120_000);
+    it('refuses a checkpoint that does not fit the input (offset past its end, moved to another line, bytes before it changed, an older version), or is a link, a pipe or too large, without reading it whole', async () => {
+      const lines = Array.from({ length: 5000 }, (_, i) => track(`fit-${i}`, `u-${i % 7}`));
+      const file = write('events.ndjson', lines);
+      const size = statSync(file).size;
+      const endOf = (line: number) => lines.slice(0, line).reduce((bytes, text) => bytes + Buffer.byteLength(text) + 1, 0);
+      const checkpoint = await interrupted(file);
+      expect(checkpoint.offset).toBe(endOf(checkpoint.line));
+      const path = `${file}.checkpoint`;
+      const startOver = `delete ${path} (and ${join(dir, 'events.rejects.ndjson')}) to start over`;
+      const notFit = (why: string) => `error: --resume: ${path} does not fit ${file}: ${why}; ${startOver}\n`;
+      const later = checkpoint.line + 2000;
+      const cases: [() => void, string][] = [
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: size + 10 })), notFit(`its offset ${size + 10} is past the end of the file (${size} bytes)`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later) })), notFit(`its offset ${endOf(later)} is not where line ${checkpoint.line} ends`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later) - 5 })), notFit(`its offset ${endOf(later) - 5} is not where line ${checkpoint.line} ends`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later), line: later })), notFit(`the file's ${endOf(later)} bytes before its offset are not the ones the run read (another SHA-256)`)],
+        [
+          () => writeFileSync(path, JSON.stringify({ ...checkpoint, version: 1, prefix_sha256: undefined })),
+          `error: ${path} was written by an earlier version of heap-integration, which recorded no digest of the input to check it against: delete it to start over (Heap deduplicates the events sent again by their messageId)\n`,
+        ],
+        [() => symlinkSync('/dev/zero', path), `error: ${path} is a symbolic link: the backfill keeps its checkpoint there and uses only a plain file of its own; move it away and run again\n`],
+        [() => execFileSync('mkfifo', [path]), `error: ${path} is a named pipe, not a regular file: the backfill keeps its checkpoint there and uses only a plain file of its own; move it away and run again\n`],
+        [() => writeFileSync(path, ' '.repeat(100 * 1024)), `error: ${path} holds ${100 * 1024} bytes, more than a checkpoint ever does (65536): it is not one; move it away to start over\n`],
+      ];
+      const sent = sandbox.stats().unique_idempotency_keys;
+      for (const [plant, stderr] of cases) {
+        rmSync(path, { force: true });
+        plant();
+        expect(await runCli(through(file, '--resume'), withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr });
+      }
+      expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
+
+      // The checkpoint as the run wrote it resumes where it stood.
+      rmSync(path);
+      writeFileSync(path, JSON.stringify(checkpoint));
+      const resumed = await runCli(through(file, '--resume'), withKey);
+      expect(resumed).toMatchObject({ code: 0, stderr: '' });
+      expect(resumed.stdout).toMatch(new RegExp(`^ {2}read +${5000 - checkpoint.line} +5000$`, 'm'));
+      expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
+    }, 240_000);
   });
 
   it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {

@@ -5,18 +5,20 @@ import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from
 import { batchesOf } from './batches.js';
 import { ensureOwn } from './beside.js';
 import { checkpointPath, checkpointTemporaryPath, inputIdentity } from './checkpoint.js';
+import { PrefixDigest } from './digest.js';
 import { Ledger } from './ledger.js';
-import { countLines, readLines, type Position } from './lines.js';
+import { readLines, type Position } from './lines.js';
 import { heapKeeper } from './memory.js';
 import { ensurePacingOwn, openPacing, pacingPath } from './pacing.js';
 import { startProgress } from './progress.js';
 import { RejectsFile, rejectsPath } from './rejects.js';
-import { startingPoint } from './resume.js';
+import { startingPoint, verifyCheckpoint } from './resume.js';
 import { runBatches, type RunEnd } from './run.js';
 import { previewBatch, sendBatch } from './send.js';
 import { backfillSettings } from './settings.js';
 import { onStopSignals } from './signals.js';
 import { summary } from './summary.js';
+import { surveyInput } from './survey.js';
 
 export interface BackfillOptions {
   /** Required unless dryRun. */
@@ -50,7 +52,10 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
   const blueprint = readBlueprint(options.blueprint);
   const paths = { checkpoint: checkpointPath(file), rejects: rejectsPath(file), pacing: pacingPath(file) };
   if (!dryRun) ensureFilesOwn(paths, options.rateLimits === 'on');
-  const earlier = dryRun ? undefined : startingPoint({ file, checkpointPath: paths.checkpoint, rejectsPath: paths.rejects, resume: options.resume === true, input, appId: config.app_id });
+  const facts = { file, checkpointPath: paths.checkpoint, rejectsPath: paths.rejects };
+  const earlier = dryRun ? undefined : startingPoint({ ...facts, resume: options.resume === true, input, appId: config.app_id });
+  const survey = await surveyInput(file, input.size, earlier?.offset ?? 0);
+  if (earlier) verifyCheckpoint(facts, earlier, survey);
 
   const adapter = heapAdapter(config, blueprint);
   const cleanup: (() => unknown)[] = [() => adapter.close()];
@@ -60,7 +65,7 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
       const check = await adapter.testConnection();
       if (!check.ok) throw new RunFailure(`Heap did not confirm the App ID and API key, so nothing was sent: ${check.message}`);
     }
-    const totalLines = await countLines(file);
+    const totalLines = survey.totalLines;
     const start: Position = earlier ? { offset: earlier.offset, line: earlier.line } : { offset: 0, line: 0 };
     if (!dryRun && !earlier && existsSync(paths.rejects)) process.stderr.write(`replacing ${paths.rejects}, left by an earlier run\n`);
     const rejects = dryRun ? undefined : RejectsFile.open(paths.rejects, earlier?.rejects_bytes ?? 0);
@@ -73,7 +78,9 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
     cleanup.push(() => stop.dispose());
 
     const clock = Date.now;
-    const ledger = new Ledger({ files: rejects && { checkpoint: paths.checkpoint, rejects }, earlier, input: inputIdentity(input), appId: config.app_id, start, clock });
+    const digest = dryRun ? undefined : new PrefixDigest(survey.hash, start.offset);
+    const startDigest = digest ? digest.before(start.offset) : '';
+    const ledger = new Ledger({ files: rejects && { checkpoint: paths.checkpoint, rejects }, earlier, input: inputIdentity(input), appId: config.app_id, start, startDigest, clock });
     // The run has begun: from now on a start without --resume is refused.
     ledger.write(false);
     const progress = startProgress({ out: process.stdout, tty: process.stdout.isTTY === true, totalLines, startLine: start.line, intervalMs: settings.progressIntervalMs, dryRun, clock });
@@ -83,11 +90,12 @@ export async function runBackfill(file: string, options: BackfillOptions, argv: 
     let end: RunEnd;
     try {
       end = await runBatches({
-        batches: batchesOf(readLines(file, start, settings.maxLineBytes), start, {
-          maxLines: heap.manifest.batching.max_events,
-          maxBytes: heap.manifest.batching.max_bytes,
-          maxLineBytes: settings.maxLineBytes,
-        }),
+        batches: batchesOf(
+          readLines(file, start, { maxLineBytes: settings.maxLineBytes, end: Number.POSITIVE_INFINITY, digest }),
+          start,
+          { maxLines: heap.manifest.batching.max_events, maxBytes: heap.manifest.batching.max_bytes, maxLineBytes: settings.maxLineBytes },
+          digest,
+        ),
         send: dryRun
           ? async (batch) => previewBatch(adapter, batch.events)
           : (batch, signal) => sendBatch(batch.events, { adapter, pacing, retry, stop: signal, clock, notice: (text) => progress.notice(text) }),

@@ -273,7 +273,9 @@ describe('heap-integration backfill', () => {
     };
 
     const TRACK = '/api/track';
+    const AUTH = '/api/public/v0/auth_token';
     const through = (file: string, ...extra: string[]) => ['backfill', file, '--app-id', APP_ID, '--endpoint', gate.url, '--rate-limits', 'off', ...extra];
+    const command = (file: string, ...extra: string[]) => ['heap-integration', ...through(file, ...extra)].join(' ');
     /** One batch at a time: when the second batch's request is held, the first is settled and in the checkpoint. */
     const oneAtATime = { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '1' };
 
@@ -333,6 +335,7 @@ describe('heap-integration backfill', () => {
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
       expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
     }, 120_000);
+
     it('refuses a checkpoint that does not fit the input (offset past its end, moved to another line, bytes before it changed, an older version), or is a link, a pipe or too large, without reading it whole', async () => {
       const lines = Array.from({ length: 5000 }, (_, i) => track(`fit-${i}`, `u-${i % 7}`));
       const file = write('events.ndjson', lines);
@@ -373,6 +376,59 @@ describe('heap-integration backfill', () => {
       expect(resumed.stdout).toMatch(new RegExp(`^ {2}read +${5000 - checkpoint.line} +5000$`, 'm'));
       expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
     }, 240_000);
+
+    it('Ctrl-C before anything is sent says there is nothing to resume; on a resumed run, that the checkpoint still stands; a second Ctrl-C prints how to resume', async () => {
+      const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => track(`ctrl-c-${i}`, `u-${i % 7}`)));
+      const checkpoint = `${file}.checkpoint`;
+      const stopWhileHeld = async (prefix: string, args: string[]) => {
+        gate.close(prefix);
+        const run = spawnThrough(args, withKey);
+        await waitFor(() => gate.held(prefix) > 0, 60_000, `a request to ${prefix} held`);
+        run.child.kill('SIGINT');
+        return run;
+      };
+
+      // Waiting for Heap to confirm the credentials: nothing was sent, and nothing is written.
+      const early = await (await stopWhileHeld(AUTH, through(file))).exited;
+      expect(early).toEqual({
+        code: 130,
+        signal: null,
+        stdout: `backfill of ${file} to Heap app ${APP_ID}: stopped before anything was sent, so there is nothing to resume; start again with:\n  ${command(file)}\n`,
+        stderr: 'SIGINT: stopping; nothing was sent\n',
+      });
+      expect(readdirSync(dir)).toEqual(['events.ndjson']);
+      gate.open();
+
+      // A first batch in flight: the first Ctrl-C waits for it, the second stops at once and says how to go on.
+      const inFlight = await stopWhileHeld(TRACK, through(file));
+      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), 60_000, 'the first stop heard');
+      inFlight.child.kill('SIGINT');
+      const stopped = await inFlight.exited;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toBe(
+        [
+          'SIGINT: finishing the batches in flight, then writing the checkpoint (SIGINT again stops at once)',
+          `SIGINT again: stopping now; the checkpoint ${checkpoint} is at line 0 (the last settled batch); continue with:`,
+          `  ${command(file, '--resume')}`,
+          '',
+        ].join('\n'),
+      );
+      const written = readFileSync(checkpoint, 'utf8');
+      expect(JSON.parse(written)).toMatchObject({ line: 0, complete: false });
+      gate.open();
+
+      // A resumed run stopped as early leaves the checkpoint as it was.
+      const resumedEarly = await (await stopWhileHeld(AUTH, through(file, '--resume'))).exited;
+      expect(resumedEarly).toMatchObject({
+        code: 130,
+        stdout: `backfill of ${file} to Heap app ${APP_ID}: stopped before anything was sent; the checkpoint ${checkpoint} is still at line 0; continue with:\n  ${command(file, '--resume')}\n`,
+        stderr: 'SIGINT: stopping; nothing was sent\n',
+      });
+      expect(readFileSync(checkpoint, 'utf8')).toBe(written);
+      gate.open();
+      expect(await runCli(through(file, '--resume'), withKey)).toMatchObject({ code: 0, stderr: '' });
+      expect(sandbox.stats().unique_idempotency_keys).toBe(3000);
+    }, 120_000);
   });
 
   it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
@@ -441,7 +497,7 @@ describe('heap-integration backfill', () => {
         stderr: `error: --resume: ${file} is not the file the checkpoint was written for (its size was ${was.size} bytes and is ${now.size}; it was modified at ${new Date(was.mtimeMs).toISOString()} and is now at ${new Date(now.mtimeMs).toISOString()}); delete ${checkpoint} (and ${rejects}) to start over\n`,
       });
       expect(await runCli(args(file, '--dry-run', '--resume'))).toMatchObject({ code: 2, stderr: 'error: --dry-run checks the whole file from its first line: leave out --resume\n' });
-    });
+    }, 120_000);
   });
 });
 

@@ -26,6 +26,8 @@ export interface LedgerOptions {
  */
 export class Ledger {
   position: Position;
+  /** Where the checkpoint on disk stands; undefined until one is written. */
+  recorded?: Position;
   private digest: string;
   thisRun: Counters = noCounters();
   readonly filled = { messageId: 0, timestamp: 0 };
@@ -82,5 +84,6 @@ export class Ledger {
       counters: this.allRuns,
       updated_at: new Date(this.o.clock()).toISOString(),
     });
+    this.recorded = this.position;
   }
 }

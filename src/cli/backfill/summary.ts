@@ -59,6 +59,14 @@ export function summary(f: SummaryFacts): string {
   return `${out.join('\n')}\n`;
 }
 
+/** What a run stopped before it sent anything says: where things stand, and how to go on. */
+export function stoppedEarly(f: Pick<SummaryFacts, 'file' | 'appId' | 'dryRun' | 'checkpointPath' | 'resumeCommand'> & { line?: number }): string {
+  if (f.dryRun) return `dry run of ${f.file} for Heap app ${f.appId}: stopped before it was done\n`;
+  const what = `backfill of ${f.file} to Heap app ${f.appId}: stopped before anything was sent`;
+  if (f.line === undefined) return `${what}, so there is nothing to resume; start again with:\n  ${f.resumeCommand}\n`;
+  return `${what}; the checkpoint ${f.checkpointPath} is still at line ${f.line}; continue with:\n  ${f.resumeCommand}\n`;
+}
+
 function headline(f: SummaryFacts): string {
   const what = f.dryRun ? `dry run of ${f.file} for Heap app ${f.appId}` : `backfill of ${f.file} to Heap app ${f.appId}`;
   switch (f.end.kind) {

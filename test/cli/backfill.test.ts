@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
@@ -428,6 +428,26 @@ describe('heap-integration backfill', () => {
       gate.open();
       expect(await runCli(through(file, '--resume'), withKey)).toMatchObject({ code: 0, stderr: '' });
       expect(sandbox.stats().unique_idempotency_keys).toBe(3000);
+    }, 120_000);
+
+    it('reads the input as it was when the run began: lines added during the run are left for later and said so, and progress never passes 100 %', async () => {
+      const file = write('events.ndjson', Array.from({ length: 5000 }, (_, i) => track(`grow-${i}`, `u-${i % 7}`)));
+      const before = statSync(file).size;
+      gate.close(TRACK);
+      const growing = spawnThrough(through(file), { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '2', HEAP_BACKFILL_PROGRESS_MS: '0' });
+      // Two batches in flight, none settled: the run is far from the end of the file.
+      await waitFor(() => gate.held(TRACK) === 2, 60_000, 'two batches held');
+      appendFileSync(file, `${Array.from({ length: 5000 }, (_, i) => track(`added-${i}`, 'u-1')).join('\n')}\n`);
+      const after = statSync(file).size;
+      gate.open();
+      const run = await growing.exited;
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      const progress = run.stdout.split('\n').filter((line) => line.startsWith('line '));
+      expect(progress.map((line) => /^line (\d+) of (\d+) \((\d+)%\)/.exec(line)!.slice(1).map(Number))).toEqual([1, 2, 3, 4, 5].map((k) => [k * 1000, 5000, k * 20]));
+      expect(run.stdout).toContain(`backfill of ${file} to Heap app ${APP_ID}: complete\n`);
+      expect(run.stdout.endsWith(`${file} grew during the run (from ${before} to ${after} bytes): only the 5000 lines it held when the run began were read; the lines added since were not sent; to send them, delete ${file}.checkpoint and run again (Heap deduplicates the events sent again by their messageId)\n`)).toBe(true);
+      expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
+      expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: before, line: 5000, complete: true });
     }, 120_000);
   });
 

@@ -169,6 +169,7 @@ async function execute(p: Prepared, stop: AbortSignal, cleanup: (() => unknown)[
       filled: ledger.filled,
       resumeCommand: standing.resumeCommand,
       sampleRejects: ledger.sample,
+      input: { before: inputIdentity(p.input), after: inputNow(file) },
     }),
   );
   if (end.kind === 'interrupted') return EXIT.interrupted;
@@ -176,13 +177,13 @@ async function execute(p: Prepared, stop: AbortSignal, cleanup: (() => unknown)[
   return ledger.allRuns.rejected > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** The backfill loop over the file's lines from the starting point. */
+/** The backfill loop over the file's lines from the starting point, to the size the input had at the start. */
 async function sendAll(p: Prepared, run: { ledger: Ledger; progress: Progress; pacing?: Pacing; digest?: PrefixDigest }, stop: AbortSignal): Promise<RunEnd> {
   const { settings, adapter, dryRun, start } = p;
   const { ledger, progress, pacing, digest } = run;
   const retry = new RetryPolicy(settings.retryScheduleMs, Math.random, settings.retryAfterCapMs);
   const keepHeapSmall = heapKeeper();
-  const lines = readLines(p.file, start, { maxLineBytes: settings.maxLineBytes, end: Number.POSITIVE_INFINITY, digest });
+  const lines = readLines(p.file, start, { maxLineBytes: settings.maxLineBytes, end: p.input.size, digest });
   try {
     return await runBatches({
       batches: batchesOf(lines, start, { maxLines: heap.manifest.batching.max_events, maxBytes: heap.manifest.batching.max_bytes, maxLineBytes: settings.maxLineBytes }, digest),
@@ -231,6 +232,15 @@ function inputStats(file: string): Stats {
   }
   if (!stats.isFile()) throw new UsageError(`${file} is not a file`);
   return stats;
+}
+
+/** The input's identity now, to tell whether it changed while it was read; undefined when it is gone. */
+function inputNow(file: string): Checkpoint['input'] | undefined {
+  try {
+    return inputIdentity(statSync(file));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The command as it was given, with --resume (what continues the run) or without (what starts it again). */

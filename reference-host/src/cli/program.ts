@@ -20,7 +20,7 @@ Exit codes:
   1    some event was rejected (or would fail), or the run could not finish (Heap refused the credentials, for one)
   2    a usage error: a bad option or value, an unreadable file, a checkpoint that does not fit; nothing was done`;
 const EXIT_CODES = `${GENERAL_EXIT_CODES}
-  130  interrupted (SIGINT, SIGTERM): the checkpoint says where --resume continues`;
+  130  interrupted (SIGINT, SIGTERM): the checkpoint says where --resume continues (a stop before anything was sent says so)`;
 
 /** The command line: `preview` and `backfill`, each with --help; a bad option is one line and exit 2. */
 export function cliProgram(argv: readonly string[], done: (code: number) => void): Command {
@@ -61,7 +61,7 @@ Environment:
   DATAFLY_RETRY_AFTER_MAX_MS   the longest Retry-After honoured, as the host reads it
   HEAP_BACKFILL_PROGRESS_MS    how often a progress line is printed when stdout is not a terminal (default 5000)
 
-Files beside the input:
+Files beside the input (a link, pipe or device in their place is refused):
   <events.ndjson>.checkpoint   where the run is (written after every settled batch); --resume continues from it
   <events>.rejects.ndjson      lines that could not be sent: {"line": n, "reason": "...", "event": ...}
   <events.ndjson>.pacing/      Heap's rate-limit buckets as the last run left them (removed once the file is done)

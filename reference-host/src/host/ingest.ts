@@ -8,6 +8,7 @@ import type { Routes } from './store/integrations.js';
 import type { QueueItem } from './store/queue.js';
 import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
+import { NOT_UTF8_REASON, replacementPath } from './utf8.js';
 
 /** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
 export const MAX_EVENT_DEPTH = 64;
@@ -42,6 +43,8 @@ export interface IngestResult {
 export interface IngestOptions {
   /** `/v1/t|p|s|i|g`: the type the path implies; fields are named as sent (`event`, not `batch.0.event`). */
   impliedType?: EventType;
+  /** The body held bytes that are not UTF-8: the events that hold U+FFFD are refused (see utf8.ts). */
+  notUtf8?: boolean;
 }
 
 /**
@@ -80,6 +83,11 @@ export class IngestionService {
     const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
 
     items.forEach((item, index) => {
+      const garbled = options.notUtf8 ? replacementPath(item) : undefined;
+      if (garbled !== undefined) {
+        rejected.push({ index, field: at(index, garbled), reason: NOT_UTF8_REASON });
+        return;
+      }
       const input = options.impliedType && item && typeof item === 'object' && !Array.isArray(item) && !('type' in item) ? { ...item, type: options.impliedType } : item;
       if (options.impliedType && input && typeof input === 'object' && (input as { type?: unknown }).type !== options.impliedType) {
         rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });

@@ -1,13 +1,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
 import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
+import { NOT_UTF8_REASON } from '../../src/host/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor } from '../helpers/figures.js';
+import { startGate, type Gate } from '../helpers/gate.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
-import { runCli, spawnCli, withoutTimings } from './cli.js';
+import { runCli, spawnCli, withoutTimings, type RunningCli } from './cli.js';
 
 /**
  * `heap-integration backfill` as a process against the sandbox over HTTP: every event once per
@@ -251,6 +254,218 @@ describe('heap-integration backfill', () => {
     expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
   }, 120_000);
 
+  describe('behind a gate that holds Heap\'s answers at a chosen step', () => {
+    let gate: Gate;
+    let running: RunningCli[] = [];
+    beforeEach(async () => {
+      gate = await startGate(sandbox.url);
+    });
+    afterEach(async () => {
+      // A run a failed expectation left waiting at the gate ends with the test.
+      for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      running = [];
+      await gate.stop();
+    });
+    const spawnThrough = (args: string[], env: Record<string, string>) => {
+      const started = spawnCli(args, env);
+      running.push(started);
+      return started;
+    };
+
+    const TRACK = '/api/track';
+    const AUTH = '/api/public/v0/auth_token';
+    const through = (file: string, ...extra: string[]) => ['backfill', file, '--app-id', APP_ID, '--endpoint', gate.url, '--rate-limits', 'off', ...extra];
+    const command = (file: string, ...extra: string[]) => ['heap-integration', ...through(file, ...extra)].join(' ');
+    /** One batch at a time: when the second batch's request is held, the first is settled and in the checkpoint. */
+    const oneAtATime = { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '1' };
+
+    const refusal = (path: string, what: string, role: string, kind = 'file') =>
+      `error: ${path} is ${what}: the backfill keeps its ${role} there and uses only a plain ${kind} of its own; move it away and run again\n`;
+
+    /** A run stopped by SIGTERM with its second batch in flight: the checkpoint stands after the first batch or the second. */
+    const interrupted = async (file: string) => {
+      gate.close(TRACK, 1);
+      const run = spawnThrough(through(file), oneAtATime);
+      await waitFor(() => gate.held(TRACK) === 1, 60_000, 'the second batch held');
+      run.child.kill('SIGTERM');
+      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), 60_000, 'the stop heard');
+      gate.open();
+      expect((await run.exited).code).toBe(130);
+      return JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
+    };
+
+    it('refuses links and special files where it keeps its own (rejects file, checkpoint\'s temporary file, pacing folder), naming the path, and writes through none', async () => {
+      const file = write('events.ndjson', [track('own-1', 'u-1'), '{not json', track('own-3', 'u-1')]);
+      const precious = join(dir, 'precious.txt');
+      writeFileSync(precious, 'kept as it is\n');
+      const elsewhere = join(dir, 'elsewhere');
+      mkdirSync(elsewhere);
+      const rejects = join(dir, 'events.rejects.ndjson');
+      const cases: [string, (path: string) => void, string, string[]][] = [
+        [rejects, (path) => symlinkSync(precious, path), refusal(rejects, 'a symbolic link', 'rejects file'), through(file)],
+        [rejects, (path) => execFileSync('mkfifo', [path]), refusal(rejects, 'a named pipe, not a regular file', 'rejects file'), through(file)],
+        [rejects, (path) => linkSync(precious, path), refusal(rejects, 'a file with 2 hard links (another name for a file elsewhere)', 'rejects file'), through(file)],
+        [`${file}.checkpoint.tmp`, (path) => symlinkSync(precious, path), refusal(`${file}.checkpoint.tmp`, 'a symbolic link', "checkpoint's temporary file"), through(file)],
+        // Pacing by Heap's limits keeps its store there.
+        [`${file}.pacing`, (path) => symlinkSync(elsewhere, path), refusal(`${file}.pacing`, 'a symbolic link', 'pacing folder', 'folder'), ['backfill', file, '--app-id', APP_ID, '--endpoint', gate.url]],
+      ];
+      for (const [path, plant, stderr, args] of cases) {
+        plant(path);
+        expect(await runCli(args, withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr });
+        rmSync(path);
+      }
+      expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n');
+      expect(readdirSync(elsewhere)).toEqual([]);
+      expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'events.ndjson', 'precious.txt']);
+      expect(sandbox.stats().events_accepted).toBe(0);
+    }, 120_000);
+
+    it('a resumed run refuses a rejects file that is a link: the file it points to keeps every byte (it was cut to the checkpoint\'s length)', async () => {
+      const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => (i === 1 ? '{not json' : track(`own-${i}`, `u-${i % 7}`))));
+      const checkpoint = await interrupted(file);
+      expect(checkpoint.rejects_bytes).toBeGreaterThan(0);
+      const sent = sandbox.stats().unique_idempotency_keys;
+      const precious = join(dir, 'precious.txt');
+      writeFileSync(precious, 'kept as it is\n'.repeat(100));
+      const rejects = join(dir, 'events.rejects.ndjson');
+      rmSync(rejects);
+      symlinkSync(precious, rejects);
+      expect(await runCli(through(file, '--resume'), withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr: refusal(rejects, 'a symbolic link', 'rejects file') });
+      expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n'.repeat(100));
+      expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
+      expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
+    }, 120_000);
+
+    it('refuses a checkpoint that does not fit the input (offset past its end, moved to another line, bytes before it changed, an older version), or is a link, a pipe or too large, without reading it whole', async () => {
+      const lines = Array.from({ length: 5000 }, (_, i) => track(`fit-${i}`, `u-${i % 7}`));
+      const file = write('events.ndjson', lines);
+      const size = statSync(file).size;
+      const endOf = (line: number) => lines.slice(0, line).reduce((bytes, text) => bytes + Buffer.byteLength(text) + 1, 0);
+      const checkpoint = await interrupted(file);
+      expect(checkpoint.offset).toBe(endOf(checkpoint.line));
+      const path = `${file}.checkpoint`;
+      const startOver = `delete ${path} (and ${join(dir, 'events.rejects.ndjson')}) to start over`;
+      const notFit = (why: string) => `error: --resume: ${path} does not fit ${file}: ${why}; ${startOver}\n`;
+      const later = checkpoint.line + 2000;
+      const cases: [() => void, string][] = [
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: size + 10 })), notFit(`its offset ${size + 10} is past the end of the file (${size} bytes)`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later) })), notFit(`its offset ${endOf(later)} is not where line ${checkpoint.line} ends`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later) - 5 })), notFit(`its offset ${endOf(later) - 5} is not where line ${checkpoint.line} ends`)],
+        [() => writeFileSync(path, JSON.stringify({ ...checkpoint, offset: endOf(later), line: later })), notFit(`the file's ${endOf(later)} bytes before its offset are not the ones the run read (another SHA-256)`)],
+        [
+          () => writeFileSync(path, JSON.stringify({ ...checkpoint, version: 1, prefix_sha256: undefined })),
+          `error: ${path} was written by an earlier version of heap-integration, which recorded no digest of the input to check it against: delete it to start over (Heap deduplicates the events sent again by their messageId)\n`,
+        ],
+        [() => symlinkSync('/dev/zero', path), `error: ${path} is a symbolic link: the backfill keeps its checkpoint there and uses only a plain file of its own; move it away and run again\n`],
+        [() => execFileSync('mkfifo', [path]), `error: ${path} is a named pipe, not a regular file: the backfill keeps its checkpoint there and uses only a plain file of its own; move it away and run again\n`],
+        [() => writeFileSync(path, ' '.repeat(100 * 1024)), `error: ${path} holds ${100 * 1024} bytes, more than a checkpoint ever does (65536): it is not one; move it away to start over\n`],
+      ];
+      const sent = sandbox.stats().unique_idempotency_keys;
+      for (const [plant, stderr] of cases) {
+        rmSync(path, { force: true });
+        plant();
+        expect(await runCli(through(file, '--resume'), withKey)).toEqual({ code: 2, signal: null, stdout: '', stderr });
+      }
+      expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
+
+      // The checkpoint as the run wrote it resumes where it stood.
+      rmSync(path);
+      writeFileSync(path, JSON.stringify(checkpoint));
+      const resumed = await runCli(through(file, '--resume'), withKey);
+      expect(resumed).toMatchObject({ code: 0, stderr: '' });
+      expect(resumed.stdout).toMatch(new RegExp(`^ {2}read +${5000 - checkpoint.line} +5000$`, 'm'));
+      expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
+    }, 240_000);
+
+    it('Ctrl-C before anything is sent says there is nothing to resume; on a resumed run, that the checkpoint still stands; a second Ctrl-C prints how to resume', async () => {
+      const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => track(`ctrl-c-${i}`, `u-${i % 7}`)));
+      const checkpoint = `${file}.checkpoint`;
+      const stopWhileHeld = async (prefix: string, args: string[]) => {
+        gate.close(prefix);
+        const run = spawnThrough(args, withKey);
+        await waitFor(() => gate.held(prefix) > 0, 60_000, `a request to ${prefix} held`);
+        run.child.kill('SIGINT');
+        return run;
+      };
+
+      // Waiting for Heap to confirm the credentials: nothing was sent, and nothing is written.
+      const early = await (await stopWhileHeld(AUTH, through(file))).exited;
+      expect(early).toEqual({
+        code: 130,
+        signal: null,
+        stdout: `backfill of ${file} to Heap app ${APP_ID}: stopped before anything was sent, so there is nothing to resume; start again with:\n  ${command(file)}\n`,
+        stderr: 'SIGINT: stopping; nothing was sent\n',
+      });
+      expect(readdirSync(dir)).toEqual(['events.ndjson']);
+      gate.open();
+
+      // A first batch in flight: the first Ctrl-C waits for it, the second stops at once and says how to go on.
+      const inFlight = await stopWhileHeld(TRACK, through(file));
+      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), 60_000, 'the first stop heard');
+      inFlight.child.kill('SIGINT');
+      const stopped = await inFlight.exited;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toBe(
+        [
+          'SIGINT: finishing the batches in flight, then writing the checkpoint (SIGINT again stops at once)',
+          `SIGINT again: stopping now; the checkpoint ${checkpoint} is at line 0 (the last settled batch); continue with:`,
+          `  ${command(file, '--resume')}`,
+          '',
+        ].join('\n'),
+      );
+      const written = readFileSync(checkpoint, 'utf8');
+      expect(JSON.parse(written)).toMatchObject({ line: 0, complete: false });
+      gate.open();
+
+      // A resumed run stopped as early leaves the checkpoint as it was.
+      const resumedEarly = await (await stopWhileHeld(AUTH, through(file, '--resume'))).exited;
+      expect(resumedEarly).toMatchObject({
+        code: 130,
+        stdout: `backfill of ${file} to Heap app ${APP_ID}: stopped before anything was sent; the checkpoint ${checkpoint} is still at line 0; continue with:\n  ${command(file, '--resume')}\n`,
+        stderr: 'SIGINT: stopping; nothing was sent\n',
+      });
+      expect(readFileSync(checkpoint, 'utf8')).toBe(written);
+      gate.open();
+      expect(await runCli(through(file, '--resume'), withKey)).toMatchObject({ code: 0, stderr: '' });
+      expect(sandbox.stats().unique_idempotency_keys).toBe(3000);
+    }, 120_000);
+
+    it('reads the input as it was when the run began: lines added during the run are left for later and said so, and progress never passes 100 %', async () => {
+      const file = write('events.ndjson', Array.from({ length: 5000 }, (_, i) => track(`grow-${i}`, `u-${i % 7}`)));
+      const before = statSync(file).size;
+      gate.close(TRACK);
+      const growing = spawnThrough(through(file), { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '2', HEAP_BACKFILL_PROGRESS_MS: '0' });
+      // Two batches in flight, none settled: the run is far from the end of the file.
+      await waitFor(() => gate.held(TRACK) === 2, 60_000, 'two batches held');
+      appendFileSync(file, `${Array.from({ length: 5000 }, (_, i) => track(`added-${i}`, 'u-1')).join('\n')}\n`);
+      const after = statSync(file).size;
+      gate.open();
+      const run = await growing.exited;
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      const progress = run.stdout.split('\n').filter((line) => line.startsWith('line '));
+      expect(progress.map((line) => /^line (\d+) of (\d+) \((\d+)%\)/.exec(line)!.slice(1).map(Number))).toEqual([1, 2, 3, 4, 5].map((k) => [k * 1000, 5000, k * 20]));
+      expect(run.stdout).toContain(`backfill of ${file} to Heap app ${APP_ID}: complete\n`);
+      expect(run.stdout.endsWith(`${file} grew during the run (from ${before} to ${after} bytes): only the 5000 lines it held when the run began were read; the lines added since were not sent; to send them, delete ${file}.checkpoint and run again (Heap deduplicates the events sent again by their messageId)\n`)).toBe(true);
+      expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
+      expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: before, line: 5000, complete: true });
+    }, 120_000);
+  });
+
+  it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
+    const garbled = (messageId: string, byte: number) =>
+      Buffer.concat([Buffer.from(`{"type": "track", "event": "Imported", "messageId": "${messageId}", "timestamp": "${TS}", "userId": "user`), Buffer.from([byte]), Buffer.from('"}')]);
+    const path = join(dir, 'events.ndjson');
+    writeFileSync(path, Buffer.concat([Buffer.from(`${track('utf8-ok-1', 'u-1')}\n`), garbled('utf8-bad-1', 0xc3), Buffer.from('\n'), garbled('utf8-bad-2', 0xc4), Buffer.from(`\n${track('utf8-ok-2', 'Zürich')}\n`)]));
+    const run = await runCli(args(path, '--rate-limits', 'off'), withKey);
+    expect(run).toMatchObject({ code: 1, stderr: '' });
+    expect(run.stdout).toMatch(/^ {2}delivered +2$/m);
+    const quoted = (messageId: string) => JSON.stringify(`{"type": "track", "event": "Imported", "messageId": "${messageId}", "timestamp": "${TS}", "userId": "user\uFFFD"}`);
+    expect(readFileSync(join(dir, 'events.rejects.ndjson'), 'utf8')).toBe(
+      [`{"line":2,"reason":${JSON.stringify(`userId: ${NOT_UTF8_REASON}`)},"event":${quoted('utf8-bad-1')}}`, `{"line":3,"reason":${JSON.stringify(`userId: ${NOT_UTF8_REASON}`)},"event":${quoted('utf8-bad-2')}}`, ''].join('\n'),
+    );
+    expect(sandbox.recordedEvents().map((e) => e.identity)).toEqual(['u-1', 'Zürich']);
+  });
+
   describe('refuses to start, in one line that says what to do', () => {
     it('without HEAP_API_KEY (exit 2), and with a key Heap does not accept (exit 1, nothing sent, no checkpoint)', async () => {
       const file = write('events.ndjson', [track('a', 'u')]);
@@ -302,7 +517,7 @@ describe('heap-integration backfill', () => {
         stderr: `error: --resume: ${file} is not the file the checkpoint was written for (its size was ${was.size} bytes and is ${now.size}; it was modified at ${new Date(was.mtimeMs).toISOString()} and is now at ${new Date(now.mtimeMs).toISOString()}); delete ${checkpoint} (and ${rejects}) to start over\n`,
       });
       expect(await runCli(args(file, '--dry-run', '--resume'))).toMatchObject({ code: 2, stderr: 'error: --dry-run checks the whole file from its first line: leave out --resume\n' });
-    });
+    }, 120_000);
   });
 });
 

@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countLines, readLines, type Line } from '../../src/cli/backfill/lines.js';
+import { PrefixDigest } from '../../src/cli/backfill/digest.js';
+import { readLines, type Line } from '../../src/cli/backfill/lines.js';
+import { surveyInput } from '../../src/cli/backfill/survey.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'heap-cli-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,9 +18,11 @@ function file(name: string, content: string | Buffer): string {
 
 async function all(path: string, start = { offset: 0, line: 0 }, max = 1 << 20): Promise<Line[]> {
   const lines: Line[] = [];
-  for await (const chunk of readLines(path, start, max)) lines.push(...chunk);
+  for await (const chunk of readLines(path, start, { maxLineBytes: max, end: statSync(path).size })) lines.push(...chunk);
   return lines;
 }
+
+const countLines = async (path: string) => (await surveyInput(path, statSync(path).size, 0)).totalLines;
 
 /** The checkpoint stores byte offsets: they must be exact whatever the line breaks and characters. */
 describe('reading NDJSON lines with their byte offsets', () => {
@@ -47,6 +52,33 @@ describe('reading NDJSON lines with their byte offsets', () => {
       [3, 700_000, 2_100_003],
     ]);
     expect(await countLines(path)).toBe(3);
+  });
+
+  it('gives the SHA-256 of the bytes before any line end as it reads, across chunks, from the start or from an offset', async () => {
+    const long = 'z'.repeat(700_000);
+    const path = file('digest.ndjson', `${long}\n{"a":1}\n${long}\n${long}`);
+    const bytes = readFileSync(path);
+    const sha = (end: number) => createHash('sha256').update(bytes.subarray(0, end)).digest('hex');
+    const digests = async (start: { offset: number; line: number }) => {
+      const survey = await surveyInput(path, bytes.length, start.offset);
+      const digest = new PrefixDigest(survey.hash, start.offset);
+      const seen: [number, string][] = [];
+      for await (const chunk of readLines(path, start, { maxLineBytes: 1 << 20, end: bytes.length, digest })) for (const line of chunk) seen.push([line.end, digest.before(line.end)]);
+      return seen;
+    };
+    const ends = [700_001, 700_009, 1_400_010, 2_100_010];
+    expect(await digests({ offset: 0, line: 0 })).toEqual(ends.map((end) => [end, sha(end)]));
+    expect(await digests({ offset: 700_009, line: 2 })).toEqual(ends.slice(2).map((end) => [end, sha(end)]));
+  });
+
+  it('marks a line that holds bytes that are not UTF-8, and reads no further than the end it is given', async () => {
+    const path = file('latin1.ndjson', Buffer.concat([Buffer.from('{"u":"user'), Buffer.from([0xc3]), Buffer.from('"}\n{"u":"üser"}\n{"u":"later"}\n')]));
+    const lines: Line[] = [];
+    for await (const chunk of readLines(path, { offset: 0, line: 0 }, { maxLineBytes: 1 << 20, end: 28 })) lines.push(...chunk);
+    expect(lines).toEqual([
+      { number: 1, text: '{"u":"user\uFFFD"}', end: 14, notUtf8: true },
+      { number: 2, text: '{"u":"üser"}', end: 28 },
+    ]);
   });
 
   it('cuts a line longer than the limit to its first kilobyte, without holding the rest, and reads on after it', async () => {

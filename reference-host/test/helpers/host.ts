@@ -9,7 +9,7 @@ import { freshLocation, type EngineName } from './engines.js';
 export interface TestHost extends Host {
   engine: EngineName;
   logLines: string[];
-  /** Calls the host over HTTP; `token` defaults to the admin token. */
+  /** Calls the host over HTTP (a string or bytes are sent as they are); `token` defaults to the admin token. */
   call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   /** Events waiting (pending or in flight) and dead, read through the queue repository. */
   queued(integrationId?: string): Promise<{ waiting: number; dead: number }>;
@@ -58,7 +58,7 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
       const response = await fetch(`${host.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body),
       });
       const text = await response.text();
       let parsed: unknown;

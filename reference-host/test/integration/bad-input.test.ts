@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UNSAFE_ID_MESSAGE } from '@datafly/heap-integration/contract';
 import { routesOf } from '../../src/host/http/app.js';
+import { NOT_UTF8_REASON } from '../../src/host/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';
@@ -239,6 +240,36 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       const single = await ingest('/v1/t', deep);
       expect(single.status).toBe(400);
       expect(single.body.rejected).toEqual([{ index: 0, field: 'properties.n.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' }]);
+    });
+
+    it('refuses an event holding bytes that are not UTF-8, naming the field; its neighbours are accepted, and ids that differ only there are not merged', async () => {
+      await install();
+      // Sent as bytes: "user\xc3" and "user\xc4" would both decode to "user\uFFFD", one identity at Heap.
+      const bytes = (...parts: (string | number | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : Buffer.from(p))));
+      const garbled = (messageId: string, byte: number) => bytes(`{"type": "track", "event": "Checked", "messageId": "${messageId}", "userId": "user`, byte, '"}');
+      const body = bytes('{"batch": [', JSON.stringify(track('utf8-ok-1')), ', ', garbled('utf8-bad-1', 0xc3), ', ', garbled('utf8-bad-2', 0xc4), ', ', JSON.stringify(track('utf8-ok-2', { properties: { city: 'Zürich' } })), ']}');
+      const answer = await ingest('/v1/batch', body);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        accepted: 2,
+        rejected: [
+          { index: 1, field: 'batch.1.userId', reason: NOT_UTF8_REASON },
+          { index: 2, field: 'batch.2.userId', reason: NOT_UTF8_REASON },
+        ],
+        events: [
+          { index: 0, messageId: 'utf8-ok-1' },
+          { index: 3, messageId: 'utf8-ok-2' },
+        ],
+      });
+      const single = await ingest('/v1/t', bytes('{"event": "Checked", "userId": "u-2", "messageId": "utf8-bad-3", "properties": {"plan": "pro", "na', 0xe9, 'me": "Jos', 0xe9, '"}}'));
+      expect(single.status).toBe(400);
+      expect(single.body.rejected).toEqual([{ index: 0, field: 'properties.na\uFFFDme', reason: NOT_UTF8_REASON }]);
+      expect(NOT_UTF8_REASON).toMatch(/not UTF-8.*send the text as UTF-8$/);
+      await waitFor(() => sandbox.recordedEvents().length === 2);
+      expect(sandbox.recordedEvents().map((e) => [e.idempotency_key, e.identity, e.properties?.city])).toEqual([
+        ['utf8-ok-1', 'u-1', undefined],
+        ['utf8-ok-2', 'u-1', 'Zürich'],
+      ]);
     });
   });
 

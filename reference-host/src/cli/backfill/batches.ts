@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { errorText } from '../failures.js';
 import { acceptEvent } from '../events.js';
+import { NOT_UTF8_REASON, replacementPath } from '../../host/utf8.js';
 import { consentDenied } from '../installation.js';
+import type { PrefixDigest } from './digest.js';
 import type { Line, Position } from './lines.js';
 import type { Reject } from './rejects.js';
 
@@ -18,6 +20,8 @@ export interface Batch {
   seq: number;
   /** Where the next batch starts: the checkpoint once this batch and every earlier one settled. */
   end: Position;
+  /** SHA-256 of the input's bytes before `end` (empty when nothing keeps a digest: a dry run). */
+  endDigest: string;
   events: LineEvent[];
   /** Lines refused before sending: not JSON, not a valid event. */
   rejects: Reject[];
@@ -43,7 +47,7 @@ export interface BatchLimits {
  * resumed run that reads a line again sends it under the same idempotency key. A missing timestamp
  * is the time the line is read, as ingestion stamps the time of acceptance.
  */
-export async function* batchesOf(lines: AsyncIterable<Line[]>, start: Position, limits: BatchLimits): AsyncGenerator<Batch> {
+export async function* batchesOf(lines: AsyncIterable<Line[]>, start: Position, limits: BatchLimits, digest?: PrefixDigest): AsyncGenerator<Batch> {
   let seq = 0;
   let batch = emptyBatch(seq, start);
   let lineCount = 0;
@@ -55,6 +59,7 @@ export async function* batchesOf(lines: AsyncIterable<Line[]>, start: Position, 
       bytes += line.text.length; // characters: a bound on memory, not a wire size
       if (line.text.trim() !== '') take(batch, line, limits);
       if (lineCount >= limits.maxLines || bytes >= limits.maxBytes) {
+        batch.endDigest = digest?.before(batch.end.offset) ?? '';
         yield batch;
         batch = emptyBatch(++seq, batch.end);
         lineCount = 0;
@@ -62,11 +67,14 @@ export async function* batchesOf(lines: AsyncIterable<Line[]>, start: Position, 
       }
     }
   }
-  if (lineCount > 0) yield batch;
+  if (lineCount > 0) {
+    batch.endDigest = digest?.before(batch.end.offset) ?? '';
+    yield batch;
+  }
 }
 
 function emptyBatch(seq: number, end: Position): Batch {
-  return { seq, end, events: [], rejects: [], filtered: 0, read: 0, filled: { messageId: 0, timestamp: 0 } };
+  return { seq, end, endDigest: '', events: [], rejects: [], filtered: 0, read: 0, filled: { messageId: 0, timestamp: 0 } };
 }
 
 function take(batch: Batch, line: Line, limits: BatchLimits): void {
@@ -77,8 +85,10 @@ function take(batch: Batch, line: Line, limits: BatchLimits): void {
   try {
     value = JSON.parse(line.text);
   } catch (error) {
-    return reject(`not valid JSON (${errorText(error)})`, false);
+    return reject(`${line.notUtf8 ? 'not UTF-8, and ' : ''}not valid JSON (${errorText(error)})`, false);
   }
+  // Quoted as a string: the event as it parsed holds U+FFFD, not what the line holds.
+  if (line.notUtf8) return reject(notUtf8Reason(value), false);
   const accepted = acceptEvent(value, { messageId: () => lineMessageId(line), timestamp: () => new Date().toISOString() });
   if (!accepted.ok) return reject(`invalid event: ${accepted.reason}`, true);
   for (const field of accepted.filled) batch.filled[field]++;
@@ -87,6 +97,11 @@ function take(batch: Batch, line: Line, limits: BatchLimits): void {
     return;
   }
   batch.events.push({ line: line.number, text: line.text, event: accepted.event });
+}
+
+function notUtf8Reason(value: unknown): string {
+  const path = replacementPath(value);
+  return path ? `${path}: ${NOT_UTF8_REASON}` : `the line ${NOT_UTF8_REASON}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Batch } from './batches.js';
-import { writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CHECKPOINT_VERSION, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { addCounters, noCounters, type Counters } from './counters.js';
 import type { Position } from './lines.js';
 import type { Reject, RejectsFile } from './rejects.js';
@@ -14,6 +14,8 @@ export interface LedgerOptions {
   input: Checkpoint['input'];
   appId: string;
   start: Position;
+  /** SHA-256 of the input's bytes before `start`. */
+  startDigest: string;
   clock: () => number;
 }
 
@@ -24,6 +26,9 @@ export interface LedgerOptions {
  */
 export class Ledger {
   position: Position;
+  /** Where the checkpoint on disk stands; undefined until one is written. */
+  recorded?: Position;
+  private digest: string;
   thisRun: Counters = noCounters();
   readonly filled = { messageId: 0, timestamp: 0 };
   /** A dry run's first rejects (it writes no rejects file). */
@@ -32,6 +37,7 @@ export class Ledger {
 
   constructor(private readonly o: LedgerOptions) {
     this.position = o.start;
+    this.digest = o.startDigest;
     this.startedAt = o.clock();
   }
 
@@ -52,6 +58,7 @@ export class Ledger {
     this.filled.messageId += batch.filled.messageId;
     this.filled.timestamp += batch.filled.timestamp;
     this.position = batch.end;
+    this.digest = batch.endDigest;
     if (this.o.files) {
       this.o.files.rejects.append(rejected);
       this.o.files.rejects.sync();
@@ -66,15 +73,17 @@ export class Ledger {
     this.thisRun.seconds = (this.o.clock() - this.startedAt) / 1000;
     if (!this.o.files) return;
     writeCheckpoint(this.o.files.checkpoint, {
-      version: 1,
+      version: CHECKPOINT_VERSION,
       input: this.o.input,
       app_id: this.o.appId,
       offset: this.position.offset,
       line: this.position.line,
+      prefix_sha256: this.digest,
       rejects_bytes: this.o.files.rejects.bytes,
       complete,
       counters: this.allRuns,
       updated_at: new Date(this.o.clock()).toISOString(),
     });
+    this.recorded = this.position;
   }
 }

@@ -1,14 +1,23 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { InstallationLimiter } from '../../host/delivery/rate-limits.js';
+import { SQLITE_FILE } from '../../host/store/engine.js';
 import { Store } from '../../host/store/store.js';
 import { heap } from '../installation.js';
+import { ensureOwn } from './beside.js';
 import type { Pacing } from './send.js';
 
 /** Where a backfill of `input` keeps Heap's buckets between runs. */
 export function pacingPath(input: string): string {
   return `${input}.pacing`;
+}
+
+/** Refuses a pacing folder that is a link or not a folder, or store files in it that are links or not regular files. */
+export function ensurePacingOwn(dir: string): void {
+  ensureOwn(dir, 'pacing folder', 'folder');
+  for (const suffix of ['', '-wal', '-shm', '-journal']) ensureOwn(join(dir, SQLITE_FILE + suffix), 'pacing store');
 }
 
 /**
@@ -18,6 +27,7 @@ export function pacingPath(input: string): string {
  * a minute's wait). `close(true)` once the file is done removes them.
  */
 export async function openPacing(adapter: Pick<DeliveryAdapter, 'rateLimitKey'>, scale: number, holdMaxMs: number, dir: string): Promise<Pacing & { close(done: boolean): Promise<void> }> {
+  ensurePacingOwn(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store = await Store.open({ engine: 'sqlite', dataDir: dir }, silentLogger);
   return {

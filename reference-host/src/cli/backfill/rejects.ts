@@ -1,5 +1,8 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, ftruncateSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { ensureOwn, openOwn } from './beside.js';
+
+const ROLE = 'rejects file';
 
 /** A line that could not be sent, and why. */
 export interface Reject {
@@ -28,7 +31,8 @@ export function rejectRecord(reject: Reject): string {
 /**
  * The rejects file of a run: appended batch by batch, before the checkpoint that counts those
  * batches. A resumed run cuts it back to the length its checkpoint recorded, so the rejects of a
- * batch read again are not written twice. Created at the first reject.
+ * batch read again are not written twice. Created at the first reject. Only ever a regular file of
+ * its own: never through a link (see beside.ts).
  */
 export class RejectsFile {
   private fd?: number;
@@ -42,14 +46,15 @@ export class RejectsFile {
   /** Keeps the first `keepBytes` of an existing file (those a checkpoint counts); with 0, removes it. */
   static open(path: string, keepBytes: number): RejectsFile {
     if (keepBytes === 0) {
+      ensureOwn(path, ROLE);
       rmSync(path, { force: true });
       return new RejectsFile(path, 0);
     }
     const file = new RejectsFile(path, keepBytes);
-    file.fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600);
-    const size = fstatSync(file.fd).size;
-    if (size > keepBytes) ftruncateSync(file.fd, keepBytes);
-    file.size = Math.min(size, keepBytes);
+    const { fd, stats } = openOwn(path, constants.O_RDWR | constants.O_CREAT, ROLE)!;
+    file.fd = fd;
+    if (stats.size > keepBytes) ftruncateSync(fd, keepBytes);
+    file.size = Math.min(stats.size, keepBytes);
     return file;
   }
 
@@ -60,7 +65,7 @@ export class RejectsFile {
 
   append(rejects: readonly Reject[]): void {
     if (rejects.length === 0) return;
-    this.fd ??= openSync(this.path, 'w', 0o600);
+    this.fd ??= openOwn(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ROLE)!.fd;
     const text = Buffer.from(rejects.map(rejectRecord).join(''));
     writeSync(this.fd, text, 0, text.length, this.size);
     this.size += text.length;

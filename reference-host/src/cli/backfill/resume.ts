@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { UsageError } from '../failures.js';
 import { readCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { Survey } from './survey.js';
 
 export interface StartFacts {
   file: string;
@@ -18,7 +19,7 @@ export interface StartFacts {
  */
 export function startingPoint(f: StartFacts): Checkpoint | undefined {
   const checkpoint = readCheckpoint(f.checkpointPath);
-  const startOver = `delete ${f.checkpointPath} (and ${f.rejectsPath}) to start over`;
+  const startOver = startOverText(f);
   if (!f.resume) {
     if (checkpoint === undefined) return undefined;
     if (checkpoint.complete) {
@@ -35,6 +36,24 @@ export function startingPoint(f: StartFacts): Checkpoint | undefined {
     throw new UsageError(`--resume: the checkpoint is of a backfill to Heap app ${checkpoint.app_id}, not ${f.appId}; resume with --app-id ${checkpoint.app_id}, or ${startOver}`);
   }
   return checkpoint;
+}
+
+/**
+ * Refuses a checkpoint whose offset does not fall after its line in the input as it is, or whose
+ * digest is not that of the input's bytes before it: resuming there would skip lines, or send
+ * lines again under other derived ids, without a word.
+ */
+export function verifyCheckpoint(f: Pick<StartFacts, 'file' | 'checkpointPath' | 'rejectsPath'>, checkpoint: Checkpoint, survey: Survey): void {
+  const { offset, line } = checkpoint;
+  let problem: string | undefined;
+  if (offset > survey.bytes) problem = `its offset ${offset} is past the end of the file (${survey.bytes} bytes)`;
+  else if (!survey.atLineStart || survey.linesBefore !== line) problem = `its offset ${offset} is not where line ${line} ends`;
+  else if (survey.hash.copy().digest('hex') !== checkpoint.prefix_sha256) problem = `the file's ${offset} bytes before its offset are not the ones the run read (another SHA-256)`;
+  if (problem !== undefined) throw new UsageError(`--resume: ${f.checkpointPath} does not fit ${f.file}: ${problem}; ${startOverText(f)}`);
+}
+
+function startOverText(f: Pick<StartFacts, 'checkpointPath' | 'rejectsPath'>): string {
+  return `delete ${f.checkpointPath} (and ${f.rejectsPath}) to start over`;
 }
 
 function iso(ms: number): string {

@@ -1,3 +1,4 @@
+import type { Checkpoint } from './checkpoint.js';
 import type { Counters } from './counters.js';
 import { rejectRecord, type Reject } from './rejects.js';
 import type { RunEnd } from './run.js';
@@ -20,6 +21,8 @@ export interface SummaryFacts {
   resumeCommand: string;
   /** A dry run's first rejects (it writes no file). */
   sampleRejects: Reject[];
+  /** The input as the run began, and as it is at the end. */
+  input: { before: Checkpoint['input']; after?: Checkpoint['input'] };
 }
 
 /** How many rejects a dry run quotes. */
@@ -55,8 +58,33 @@ export function summary(f: SummaryFacts): string {
   } else if (totals.rejected > 0) {
     out.push(`rejected lines are in ${f.rejectsPath}`);
   }
-  if (f.end.kind !== 'complete' && !f.dryRun) out.push(`the checkpoint ${f.checkpointPath} is at line ${f.line}; continue with:`, `  ${f.resumeCommand}`);
+  const changed = inputChange(f);
+  if (changed !== undefined) out.push(changed);
+  // A changed input is refused by --resume: the note above says how to go on instead.
+  else if (f.end.kind !== 'complete' && !f.dryRun) out.push(`the checkpoint ${f.checkpointPath} is at line ${f.line}; continue with:`, `  ${f.resumeCommand}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Said when the input changed while it was read: the run read the bytes it had at the start, no more. */
+function inputChange(f: SummaryFacts): string | undefined {
+  const { before, after } = f.input;
+  if (after === undefined || (after.size === before.size && after.mtime_ms === before.mtime_ms)) return undefined;
+  const grew = after.size > before.size;
+  const what = grew
+    ? `${f.file} grew during the run (from ${before.size} to ${after.size} bytes): only the ${f.totalLines} lines it held when the run began were read; the lines added since were not sent`
+    : `${f.file} was modified during the run: the lines read may mix its old and new content`;
+  if (f.dryRun) return what;
+  const again = `delete ${f.checkpointPath} and run again (Heap deduplicates the events sent again by their messageId)`;
+  if (f.end.kind !== 'complete') return `${what}; --resume refuses a file whose size or modification time changed: ${again}`;
+  return `${what}; to send ${grew ? 'them' : 'the file as it is now'}, ${again}`;
+}
+
+/** What a run stopped before it sent anything says: where things stand, and how to go on. */
+export function stoppedEarly(f: Pick<SummaryFacts, 'file' | 'appId' | 'dryRun' | 'checkpointPath' | 'resumeCommand'> & { line?: number }): string {
+  if (f.dryRun) return `dry run of ${f.file} for Heap app ${f.appId}: stopped before it was done\n`;
+  const what = `backfill of ${f.file} to Heap app ${f.appId}: stopped before anything was sent`;
+  if (f.line === undefined) return `${what}, so there is nothing to resume; start again with:\n  ${f.resumeCommand}\n`;
+  return `${what}; the checkpoint ${f.checkpointPath} is still at line ${f.line}; continue with:\n  ${f.resumeCommand}\n`;
 }
 
 function headline(f: SummaryFacts): string {

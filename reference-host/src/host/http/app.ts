@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { fieldIssues } from '@datafly/heap-integration/contract';
 import { ApiError } from '../errors.js';
+import { decodeUtf8 } from '../utf8.js';
 import { BodyGate, discardRest, parseJsonBody, readWithin } from './body.js';
 
 export type Auth = 'admin' | 'pipeline' | 'public';
@@ -110,10 +111,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const gate = new BodyGate(options.maxConcurrentBodies);
   app.removeAllContentTypeParsers();
+  app.decorateRequest('bodyNotUtf8', false);
   // Any content type is read as JSON: `curl -d` without a header sends form-encoded JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      const { text, valid } = decodeUtf8(body as Buffer);
+      // Ingestion refuses the events that hold the bytes (see utf8.ts); their neighbours go on.
+      req.bodyNotUtf8 = !valid;
+      done(null, parseJsonBody(text));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -3,6 +3,13 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body held bytes that are not UTF-8: U+FFFD stands in for them in what was parsed. */
+    bodyNotUtf8: boolean;
+  }
+}
+
 /**
  * Deeper than this, a body is refused before `JSON.parse` sees it: parsing and then walking a body
  * of five million `[` blocks the event loop for seconds. Events themselves are held to a much lower

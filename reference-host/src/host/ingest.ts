@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataflyEvent, EventType, FieldIssue, Logger } from '@datafly/heap-integration/contract';
-import { fieldIssues, IncomingEventSchema, unreadFields } from '@datafly/heap-integration/contract';
+import { deeperThan, fieldIssues, IncomingEventSchema, unreadFields } from '@datafly/heap-integration/contract';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -196,24 +196,6 @@ export function checkIncoming(value: unknown, fill: Fill): Incoming {
     event.receivedAt = fill.receivedAt();
   }
   return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };
-}
-
-/**
- * The path to the first value nested deeper than `max` (objects and arrays count a level each), or
- * undefined. Iterative, so a hostile depth cannot overflow the stack that measures it.
- */
-export function deeperThan(root: object, max: number): string | undefined {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 1, path: '' }];
-  while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return path;
-    for (const key of Object.keys(value)) {
-      const child = (value as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: path && path.split('.').length >= 3 ? path : path ? `${path}.${key}` : key });
-    }
-  }
-  return undefined;
 }
 
 function idText(value: unknown): string | null {

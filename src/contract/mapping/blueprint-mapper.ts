@@ -58,6 +58,12 @@ function compile(blueprint: Blueprint): CompiledBlueprint {
   return ready;
 }
 
+/** The key of the blueprint rule an event falls under: its type, or a track event's name. */
+export function ruleKeyOf(event: Record<string, unknown>): string | undefined {
+  const type = asText(event.type);
+  return TYPE_KEYED.has(type) ? type : typeof event.event === 'string' ? event.event : undefined;
+}
+
 /**
  * Applies a Datafly v2 blueprint to one event: finds its rule (keyed by type, or a track event's name)
  * or the defaults, then applies `global.mappings` and the rule's mappings in order, later targets
@@ -68,7 +74,7 @@ export function mapEvent<P>(blueprint: Blueprint, event: Record<string, unknown>
 export function mapEvent<P>(blueprint: Blueprint, event: Record<string, unknown>, hooks?: MappingHooks<P>): MappedEvent<P | Record<string, unknown>> {
   const type = asText(event.type);
   const name = typeof event.event === 'string' ? event.event : undefined;
-  const ruleKey = TYPE_KEYED.has(type) ? type : name;
+  const ruleKey = ruleKeyOf(event);
   const { rules, defaults } = compile(blueprint);
   const entry = ruleKey !== undefined ? rules.get(ruleKey) : undefined;
   const rule = entry?.rule;

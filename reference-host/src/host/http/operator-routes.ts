@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/heap-integration/contract';
-import { DELIVERY_STATUSES } from '@datafly/heap-integration/contract';
+import { DELIVERY_STATUSES, previewWorkIssue } from '@datafly/heap-integration/contract';
 import { bucketKey } from '../delivery/rate-limits.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
 import { checkIncoming } from '../ingest.js';
 import { validateBlueprint } from '../integrations/config.js';
 import { toIntegration, toStatus, type Integration } from '../integrations/model.js';
@@ -183,6 +183,8 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
         }
         events.push({ index, event: checked.event, unread: checked.unread.map((u) => `${u.field} ${u.message}`) });
       });
+      const tooMuch = previewWorkIssue(blueprint, events.map((e) => e.event));
+      if (tooMuch) throw badRequest(`The preview is too large: ${tooMuch.field} ${tooMuch.message}`, [tooMuch]);
       const adapter = deps.adapterFor(integration, blueprint);
       try {
         const preview = adapter.preview(events.map((e) => e.event));

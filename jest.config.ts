@@ -13,7 +13,7 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 60_000,
-  // One PostgreSQL per run (test/helpers/test-run.ts).
+  // One PostgreSQL and one Chromium check per run (test/helpers/test-run.ts).
   globalSetup: '<rootDir>/test/helpers/global-setup.mjs',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.mjs',
 };

@@ -17,6 +17,9 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 60_000,
+  // One PostgreSQL and one Chromium check per run (reference-host/test/helpers/test-run.ts).
+  globalSetup: '<rootDir>/reference-host/test/helpers/global-setup.mjs',
+  globalTeardown: '<rootDir>/reference-host/test/helpers/global-teardown.mjs',
 };
 
 export default config;

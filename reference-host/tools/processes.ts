@@ -42,7 +42,10 @@ export async function startNodeProcess(args: string[], env: Record<string, strin
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`node ${args.join(' ')} did not start:\n${output.join('')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`node ${args.join(' ')} did not start:\n${output.join('')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

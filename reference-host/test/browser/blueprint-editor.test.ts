@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import { artifactPath } from '../helpers/browser.js';
 import { lineOf, openSession, overflowing, seeText, unlabelled, type Session } from './support.js';
 
@@ -8,7 +9,7 @@ import { lineOf, openSession, overflowing, seeText, unlabelled, type Session } f
  * and the integration's last real events), the Heap requests before saving; saving makes a revision,
  * the revisions list shows a line diff and restores.
  */
-describe('Blueprint editor', () => {
+describeInChromium('Blueprint editor', () => {
   let s: Session;
   let id: string;
   const editor = () => s.page.getByLabel('Blueprint JSON');

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import type { Browser, Page } from 'playwright-core';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { artifactPath, launchChromium } from '../helpers/browser.js';
@@ -10,7 +11,7 @@ import { seeText, unlabelled } from './support.js';
  * The guide's Management UI setup, as a person does it, in a real headless Chromium against a real
  * host and the Heap sandbox. The steps build on each other, in order.
  */
-describe('Integration Library page', () => {
+describeInChromium('Integration Library page', () => {
   let sandbox: HeapSandbox;
   let host: TestHost;
   let browser: Browser;

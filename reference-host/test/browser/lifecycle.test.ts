@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import { createServer } from 'node:net';
 import { artifactPath } from '../helpers/browser.js';
 import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
@@ -23,7 +24,7 @@ async function closedPort(): Promise<number> {
  * why delivery is paused and Test connection resuming it, a hint when a local sandbox is not
  * running, delete after a confirmation naming the app id and what goes.
  */
-describe('Integration lifecycle', () => {
+describeInChromium('Integration lifecycle', () => {
   let s: Session;
   let production: string;
   let local: string;

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import { artifactPath } from '../helpers/browser.js';
 import { API_KEY } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
@@ -9,7 +10,7 @@ import { column, openSession, overflowing, seeText, unlabelled, type Session, ty
  * cut off and when it is back, pause and resume lose nothing, filters by status, event name and
  * user, and one event opens in four panes.
  */
-describe('Live events', () => {
+describeInChromium('Live events', () => {
   let s: Session;
   let id: string;
   let port: number;

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import { artifactPath } from '../helpers/browser.js';
 import { openSession, overflowing, seeText, unlabelled, type Session } from './support.js';
 
@@ -10,7 +11,7 @@ type Counts = Record<(typeof OUTCOMES)[number], number>;
  * beside them, the queue and its oldest waiting event, Heap's per-app allowance. Every number on the
  * page is the overview endpoint's, read again on a timer and on demand.
  */
-describe('Delivery overview', () => {
+describeInChromium('Delivery overview', () => {
   let s: Session;
   let id: string;
   const total = (buckets: Counts[]) => Object.fromEntries(OUTCOMES.map((o) => [o, buckets.reduce((n, b) => n + b[o], 0)])) as Counts;

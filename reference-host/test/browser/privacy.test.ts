@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeInChromium } from '../helpers/browser-suite.js';
 import { ContainerModule } from 'inversify';
 import { INTEGRATION_PLUGIN, type IntegrationPlugin } from '@datafly/heap-integration/contract';
 import { artifactPath } from '../helpers/browser.js';
@@ -21,7 +22,7 @@ const withoutDeletion: IntegrationPlugin = {
  * user_deletion, a confirmation naming the user and the Heap environment, and the deletion requests
  * with their status, followed until Heap says they are complete.
  */
-describe('Privacy: delete a user', () => {
+describeInChromium('Privacy: delete a user', () => {
   let s: Session;
   let id: string;
   const dialog = () => s.page.getByRole('dialog');

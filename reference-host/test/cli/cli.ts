@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stopAfterFile } from '../helpers/leftovers.js';
 import { hostPath } from '../helpers/paths.js';
 
 /** How a run of the CLI ended, and everything it printed. */
@@ -34,6 +35,11 @@ export function spawnCli(args: string[], env: Record<string, string> = {}, input
   child.stdin!.end(input);
   const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
   const exited = new Promise<CliRun>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout: text(out), stderr: text(err) })));
+  // Killed after the file if a failing test left it running.
+  stopAfterFile(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
   return { child, stdout: () => text(out), stderr: () => text(err), exited };
 }
 

@@ -6,6 +6,8 @@ import { hostPath } from './paths.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
+  // Known unusable since the run's global setup: say so at once, not after a launch timeout.
+  if (process.env.TEST_CHROMIUM_PROBLEM) throw new Error(process.env.TEST_CHROMIUM_PROBLEM);
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`);
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { freePort, startNodeProcess, type NodeProcess } from '../../tools/processes.js';
+import { stopAfterFile } from './leftovers.js';
 import { hostPath } from './paths.js';
+
+/** A process the file kills after itself if its test did not (kill does nothing to one that exited). */
+function killedAfterFile(child: NodeProcess): NodeProcess {
+  stopAfterFile(() => child.kill());
+  return child;
+}
 
 /** Tokens every instance of a test cluster shares (PostgreSQL mode takes them from the environment). */
 export const CLUSTER_TOKENS = { admin: 'cluster-admin-token-0123456789', pipeline: 'cluster-pipeline-key-0123456789', secretKey: 'd'.repeat(64) };
@@ -15,7 +22,7 @@ export async function startSandboxProcess(options: { scale?: number; limits?: bo
   const port = await freePort();
   const args = [hostPath('dist/sandbox/cli.js'), '--port', String(port), '--max-recorded', '500000', '--max-raw-body-bytes', '0'];
   if (options.limits === false) args.push('--no-limits');
-  const sandbox = await startNodeProcess(args, { HEAP_SANDBOX_API_KEY: options.apiKey ?? 'cluster-sandbox-key' }, `http://127.0.0.1:${port}`, '/__sandbox/stats');
+  const sandbox = killedAfterFile(await startNodeProcess(args, { HEAP_SANDBOX_API_KEY: options.apiKey ?? 'cluster-sandbox-key' }, `http://127.0.0.1:${port}`, '/__sandbox/stats'));
   if (options.scale !== undefined) {
     const answer = await fetch(`${sandbox.url}/__sandbox/limits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scale: options.scale }) });
     if (!answer.ok) throw new Error(`the sandbox refused its limits: ${await answer.text()}`);
@@ -27,7 +34,7 @@ export async function startSandboxProcess(options: { scale?: number; limits?: bo
 export async function startInstance(databaseUrl: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   requireBuild();
   const port = await freePort();
-  return startNodeProcess(
+  const instance = await startNodeProcess(
     [hostPath('dist/start.js')],
     {
       HEAP_SANDBOX: 'off',
@@ -42,6 +49,7 @@ export async function startInstance(databaseUrl: string, env: Record<string, str
     `http://127.0.0.1:${port}`,
     '/health',
   );
+  return killedAfterFile(instance);
 }
 
 /** Calls an instance over HTTP with the cluster's admin token (or the pipeline key). */

@@ -3,19 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { StoreLocation } from '../../src/host/store/engine.js';
+import { describePostgres, givenDatabaseUrl, LOCAL_POSTGRES_URL } from './test-database.js';
 
 /** Every suite that touches the store runs on both engines: one suite, parametrised. */
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** The server the tests create their databases on (.ci/run makes sure it answers). */
-export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The server the tests create their databases on: the run's, chosen or started by global-setup.ts. */
+export const POSTGRES_ADMIN_URL = givenDatabaseUrl() ?? LOCAL_POSTGRES_URL;
+
+/** A connection to the server, or one line saying it did not answer (in seconds, never a test's whole timeout). */
+async function connectAdmin(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const failure = new Error(`PostgreSQL for the tests at ${describePostgres(POSTGRES_ADMIN_URL)} did not answer (${e.code ?? e.message}): see the README's test lines`);
+    failure.stack = failure.message;
+    throw failure;
+  }
+}
 
 /** A database of its own for one test file or case, dropped after. */
 export async function createPostgresDatabase(prefix = 'datafly_test'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
+  const admin = await connectAdmin();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
@@ -27,8 +41,7 @@ export async function createPostgresDatabase(prefix = 'datafly_test'): Promise<{
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
+      const client = await connectAdmin();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {

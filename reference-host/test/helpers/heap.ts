@@ -4,13 +4,17 @@ import type { Blueprint, DataflyEvent, DeliveryAdapter, IntegrationPlugin } from
 import { INTEGRATION_PLUGIN } from '@datafly/heap-integration/contract';
 import { heapModule, type HeapConfigInput } from '@datafly/heap-integration';
 import { HeapSandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { once, stopAfterFile } from './leftovers.js';
 
 export const APP_ID = '1234567890';
 export const API_KEY = 'test-secret-key-7f3a9c';
 export const TS = '2026-02-25T14:30:00.000Z';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<HeapSandbox> {
-  return new HeapSandbox({ credentials: [{ app_id: APP_ID, api_key: API_KEY }], limits: { enabled: false }, ...options }).start();
+  const sandbox = await new HeapSandbox({ credentials: [{ app_id: APP_ID, api_key: API_KEY }], limits: { enabled: false }, ...options }).start();
+  // stop() does nothing on a stopped sandbox, and stops one a test restarted.
+  stopAfterFile(() => sandbox.stop());
+  return sandbox;
 }
 
 /** The plugin as a host gets it: from a container loaded with heapModule. */
@@ -67,13 +71,13 @@ export async function startCaptureServer(answer: { status?: number; body?: strin
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as import('node:net').AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    captured,
-    stop: () =>
+  const stop = once(
+    () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
+  );
+  stopAfterFile(stop);
+  return { url: `http://127.0.0.1:${port}`, captured, stop };
 }

@@ -1,4 +1,5 @@
 import { freePort, startNodeProcess, type NodeProcess } from '../../tools/processes.js';
+import { stopAfterFile } from './leftovers.js';
 import { hostPath } from './paths.js';
 
 export const PROCESS_TOKENS = { admin: 'crash-admin-token', pipeline: 'crash-pipeline-key', secretKey: 'b'.repeat(64) };
@@ -6,7 +7,7 @@ export const PROCESS_TOKENS = { admin: 'crash-admin-token', pipeline: 'crash-pip
 /** `npm start`'s entry point in its own process (through tsx, so no build is needed), without the embedded sandbox. */
 export async function startHostProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
-  return startNodeProcess(
+  const host = await startNodeProcess(
     ['--import', 'tsx', hostPath('src/start.ts')],
     {
       HEAP_SANDBOX: 'off',
@@ -20,4 +21,7 @@ export async function startHostProcess(dataDir: string, env: Record<string, stri
     `http://127.0.0.1:${port}`,
     '/health',
   );
+  // Killed after the file if its test did not stop it (kill does nothing to one that exited).
+  stopAfterFile(() => host.kill());
+  return host;
 }

@@ -5,6 +5,7 @@ import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
 import { startHost, type Host, type HostOptions } from '../../src/host/host.js';
 import { JsonLogger } from '../../src/host/logger.js';
 import { freshLocation, type EngineName } from './engines.js';
+import { once, stopAfterFile } from './leftovers.js';
 
 export interface TestHost extends Host {
   engine: EngineName;
@@ -36,7 +37,7 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
   const place = reused ?? (await freshLocation(engine));
   const container = new Container();
   container.load(heapModule, ...modules);
-  const host = await startHost({
+  const started = startHost({
     container,
     store: place.location,
     dataDir: place.dataDir,
@@ -50,7 +51,19 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     logger: new JsonLogger((line) => void logLines.push(line), 'debug'),
     ...options,
   });
+  const host = await started.catch(async (error: unknown) => {
+    if (!reused) await place.dispose().catch(() => undefined);
+    throw error;
+  });
+  // Tests stop a host themselves (stop or cleanup), and the file stops whatever they did not.
+  const stop = once(host.stop);
+  const cleanup = once(async () => {
+    await stop();
+    if (!reused) await place.dispose();
+  });
+  stopAfterFile(cleanup);
   const testHost = Object.assign(host, {
+    stop,
     engine,
     place,
     logLines,
@@ -73,10 +86,7 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
       const rows = await host.store.queue.depth(integrationId);
       return { waiting: rows.filter((r) => r.state !== 'dead').reduce((n, r) => n + r.count, 0), dead: rows.filter((r) => r.state === 'dead').reduce((n, r) => n + r.count, 0) };
     },
-    async cleanup() {
-      await host.stop();
-      if (!reused) await place.dispose();
-    },
+    cleanup,
   });
   return testHost;
 }

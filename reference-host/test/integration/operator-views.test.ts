@@ -18,10 +18,11 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     host = await startTestHost({ retry: new RetryPolicy([1000, 2000, 4000, 8000], () => 0.5) }, { engine });
   });
   afterAll(async () => {
-    await host.cleanup();
-    await sandbox.stop();
+    await host?.cleanup();
+    await sandbox?.stop();
   });
   afterEach(async () => {
+    if (!host) return;
     await host.call('DELETE', `/v1/admin/integrations/${id}`);
     sandbox.reset();
   });

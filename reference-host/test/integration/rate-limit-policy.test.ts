@@ -29,10 +29,10 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
     adapter = heapAdapter(sandbox);
   });
   afterAll(async () => {
-    await adapter.close();
-    await sandbox.stop();
-    await store.close();
-    await dispose();
+    await adapter?.close();
+    await sandbox?.stop();
+    await store?.close();
+    await dispose?.();
   });
 
   const buckets = async () => new Map((await store.db.selectFrom('rate_limit_buckets').select(['key', 'tokens', 'capacity']).execute()).map((b) => [b.key, b.capacity - Number(b.tokens)]));

@@ -28,9 +28,9 @@ describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName)
     host = await startTestHost({ rateLimits: false }, { engine, modules: [webhookModule] });
   });
   afterAll(async () => {
-    await host.cleanup();
-    await receiver.stop();
-    await sandbox.stop();
+    await host?.cleanup();
+    await receiver?.stop();
+    await sandbox?.stop();
   });
 
   it('lists both plugins in the catalog, each with its own config schema', async () => {

@@ -27,8 +27,8 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     store = await Store.open(location, silentLogger);
   });
   afterAll(async () => {
-    await store.close();
-    await dispose();
+    await store?.close();
+    await dispose?.();
   });
 
   it('holds the secret key check: the first key seals it, another key is refused; a store from before it is checked against a stored secret', async () => {

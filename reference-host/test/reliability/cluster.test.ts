@@ -24,7 +24,7 @@ describe('cluster', () => {
   });
   afterEach(async () => {
     for (const p of processes) await p.kill();
-    await database.drop();
+    await database?.drop();
   });
   const instances = (n: number, env: Record<string, string> = {}) =>
     Promise.all(Array.from({ length: n }, (_, i) => startInstance(database.url, { DATAFLY_INSTANCE_ID: `host-${i + 1}`, ...env }))).then((started) => {

@@ -17,6 +17,7 @@ export class IntegrationDirectory {
   private readonly listeners = new Set<ChangeListener>();
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  private queued?: Promise<void>;
 
   constructor(
     private readonly store: Store,
@@ -65,8 +66,19 @@ export class IntegrationDirectory {
    * statuses; only changed integrations are read whole) and tells the listeners. Concurrent calls share one pass.
    */
   refresh(): Promise<void> {
-    this.refreshing ??= this.readChanges().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    if (!this.refreshing) {
+      this.refreshing = this.readChanges().finally(() => (this.refreshing = undefined));
+      return this.refreshing;
+    }
+    // The pass under way (a poll, say) may have read the store before the caller's change: one more
+    // pass after it, shared by every caller in the meantime, so a change made here is known on return.
+    this.queued ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
   }
 
   private async readChanges(): Promise<void> {

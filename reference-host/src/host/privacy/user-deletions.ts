@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryAdapter, FieldIssue, Logger, UserDeletionPart } from '@datafly/heap-integration/contract';
-import { fieldIssues, unknownKeys } from '@datafly/heap-integration/contract';
+import { fieldIssues, isPlaceholderId, unknownKeys } from '@datafly/heap-integration/contract';
 import { ApiError, notFound } from '../errors.js';
 import { toIntegration, type Integration } from '../integrations/model.js';
 import type { PluginRegistry } from '../registry.js';
@@ -215,9 +215,21 @@ function parseDeletion(body: unknown): z.output<typeof UserDeletionRequestSchema
   if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length > MAX_USERS_PER_DELETION) {
     fields.push({ field: 'identities', message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });
   }
+  if (parsed.success) fields.push(...placeholderIssues('identities', parsed.data.identities), ...placeholderIssues('anonymous_ids', parsed.data.anonymous_ids));
   if (fields.length > 0) throw new ApiError(400, 'invalid_request', `The deletion request is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}; nothing was deleted`, fields);
   // A user named twice is one user: counted, sent and cleared once.
   return { ...parsed.data!, identities: [...new Set(parsed.data!.identities)], anonymous_ids: [...new Set(parsed.data!.anonymous_ids)] };
+}
+
+/**
+ * Ids that stand for "no user" ("null", "undefined", ...): no event ever went to the vendor under one,
+ * so there is no one to delete, and the vendor would refuse it. "0" is the exception: it was sent as
+ * an id before it was known for a placeholder, so a deletion may still need to reach it.
+ */
+function placeholderIssues(field: string, ids: readonly string[]): FieldIssue[] {
+  return ids.flatMap((id, index) =>
+    isPlaceholderId(id) && id.trim() !== '0' ? [{ field: `${field}.${index}`, message: `${JSON.stringify(id)} is a placeholder for no user, not an id: no event was ever sent under it, so there is nothing to delete` }] : [],
+  );
 }
 
 /** The answer shape of a deletion: counts always, the ids themselves only when asked for one. */

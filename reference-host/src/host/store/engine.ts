@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
-import pg from 'pg';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { StartupError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -129,6 +128,8 @@ export function sqliteOpenProblem(file: string, error: unknown): string {
 
 async function openPostgres(url: string, poolSize: number, logger: Logger): Promise<OpenedDatabase> {
   const target = describePostgres(url);
+  // Loaded only in PostgreSQL mode: the embedded SQLite start does not pay for it.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
-import { errorText } from '../failures.js';
+import { errorText } from '../../shared/error-text.js';
 import { acceptEvent } from '../events.js';
 import { consentDenied } from '../installation.js';
 import type { Line, Position } from './lines.js';

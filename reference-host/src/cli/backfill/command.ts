@@ -1,6 +1,7 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
 import { RetryPolicy } from '../../host/delivery/retry-policy.js';
-import { errorText, EXIT, RunFailure, UsageError } from '../failures.js';
+import { errorText } from '../../shared/error-text.js';
+import { EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from '../installation.js';
 import { batchesOf } from './batches.js';
 import { checkpointPath, inputIdentity } from './checkpoint.js';

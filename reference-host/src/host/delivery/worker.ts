@@ -8,6 +8,7 @@ import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js
 import type { Outcome, QueuedEvent } from '../store/queue.js';
 import type { BucketReturn } from '../store/rate-limit-buckets.js';
 import type { Store } from '../store/store.js';
+import { errorText } from '../../shared/error-text.js';
 import { judgeBatch, logEntry, type BatchVerdict } from './batch-verdict.js';
 import { InstallationLimiter } from './rate-limits.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -263,8 +264,4 @@ export class IntegrationWorker {
       this.wakeUp = done;
     });
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

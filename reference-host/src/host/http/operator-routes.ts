@@ -4,7 +4,7 @@ import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/
 import { DELIVERY_STATUSES } from '@datafly/heap-integration/contract';
 import { bucketKey } from '../delivery/rate-limits.js';
 import { ApiError, notFound } from '../errors.js';
-import { checkIncoming } from '../ingest.js';
+import { checkIncoming } from '../../shared/incoming-event.js';
 import { validateBlueprint } from '../integrations/config.js';
 import { toIntegration, toStatus, type Integration } from '../integrations/model.js';
 import { deliveryState } from '../integrations/presenter.js';

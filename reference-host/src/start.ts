@@ -8,7 +8,7 @@ import { ensureHeapInstalled, sendDemoSession } from './demo.js';
 import { readEnvironment } from './environment.js';
 import { heapModule } from '@datafly/heap-integration';
 import { keepHeapNearLiveSet } from './memory-tuning.js';
-import { RetryPolicy } from './host/delivery/retry-policy.js';
+import { RetryPolicy } from './shared/retry-policy.js';
 import { StartupError } from './host/errors.js';
 import { startHost, type Host } from './host/host.js';
 import { JsonLogger, stdoutSink } from './host/logger.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Container } from 'inversify';
 import { DeliveryScheduler } from './delivery/scheduler.js';
-import { RetryPolicy } from './delivery/retry-policy.js';
+import { RetryPolicy } from '../shared/retry-policy.js';
 import { StartupError } from './errors.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import { heapModule } from '@datafly/heap-integration';
-import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
+import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import { startHost, type Host, type HostOptions } from '../../src/host/host.js';
 import { JsonLogger } from '../../src/host/logger.js';
 import { freshLocation, type EngineName } from './engines.js';

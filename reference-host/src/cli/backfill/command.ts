@@ -1,5 +1,5 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
-import { RetryPolicy } from '../../host/delivery/retry-policy.js';
+import { RetryPolicy } from '../../shared/retry-policy.js';
 import { errorText } from '../../shared/error-text.js';
 import { EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from '../installation.js';

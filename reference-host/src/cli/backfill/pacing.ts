@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
 import { silentLogger } from '@datafly/heap-integration/contract';
-import { InstallationLimiter } from '../../host/delivery/rate-limits.js';
+import { InstallationLimiter } from '../../shared/pacing/rate-limits.js';
 import { Store } from '../../host/store/store.js';
 import { heap } from '../installation.js';
 import type { Pacing } from './send.js';

@@ -3,7 +3,7 @@ import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
 import { eventName } from '../../shared/event-name.js';
-import type { RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from '../../shared/retry-policy.js';
 
 /** Everything a batch's settle writes, and what it says about the integration as a whole. */
 export interface BatchVerdict {

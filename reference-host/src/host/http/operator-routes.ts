@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/heap-integration/contract';
 import { DELIVERY_STATUSES } from '@datafly/heap-integration/contract';
-import { bucketKey } from '../delivery/rate-limits.js';
+import { bucketKey } from '../../shared/pacing/rate-limits.js';
 import { ApiError, notFound } from '../errors.js';
 import { checkIncoming } from '../../shared/incoming-event.js';
 import { validateBlueprint } from '../integrations/config.js';

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
-import type { Engine } from './engine.js';
-import type { HostDatabase } from './schema.js';
+import type { Engine } from '../../host/store/engine.js';
+import type { HostDatabase } from '../../host/store/schema.js';
 
 /** What a batch asks of one bucket: `want` tokens. */
 export interface BucketAsk {

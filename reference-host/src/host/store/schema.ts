@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { RateLimitBucketTable } from '../../shared/pacing/rate-limit-buckets.js';
 
 /** The two databases the host runs on. */
 export type Engine = 'sqlite' | 'postgres';
@@ -122,22 +123,6 @@ export interface DeliveryCountTable {
   minute: number;
   status: string;
   count: number;
-}
-
-/** A token bucket shared by every instance: the vendor's limit, keyed as the adapter keys it. */
-export interface RateLimitBucketTable {
-  key: string;
-  capacity: number;
-  window_ms: number;
-  tokens: number;
-  updated_at: number;
-  /** Scratch of the last statement: what it asked for and what it got. */
-  wanted: number;
-  granted: number;
-  /** Until when tokens are promised to held-back events (they come back then, not all at once). */
-  promised_until: number;
-  /** Set when a take found the bucket full: the vendor starts counting only when the request arrives. */
-  full_take_at: number | null;
 }
 
 export interface UserDeletionTable {

@@ -32,7 +32,7 @@ export class Store {
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
     this.logs = new DeliveryLogs(db);
-    this.buckets = new RateLimitBuckets(db, engine);
+    this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);
   }
 

@@ -16,9 +16,9 @@ const EXEMPT = new Set(['reference-host/src/host/store/migrations.ts']);
 const PENDING: Record<string, number> = {
   'reference-host/src/host/host.ts startHost': 167,
   'reference-host/src/cli/backfill/command.ts runBackfill': 91,
-  'reference-host/src/host/http/admin-routes.ts adminRoutes': 231,
+  'reference-host/src/host/http/routes/integrations.ts adminRoutes': 231,
   'reference-host/src/host/http/app.ts createApp': 120,
-  'reference-host/src/host/http/operator-routes.ts operatorRoutes': 130,
+  'reference-host/src/host/http/routes/overview.ts operatorRoutes': 130,
 };
 
 function sourceFiles(dir: string): string[] {

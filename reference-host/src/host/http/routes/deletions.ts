@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { badRequest, notFound } from '../errors.js';
-import { presentDeletion, UserDeletionRequestSchema, type UserDeletionService } from '../privacy/user-deletions.js';
-import type { Store } from '../store/store.js';
-import { ADMIN } from './admin-routes.js';
-import { checkedByHandler } from './app.js';
-import { errors, IdParams, listOf, PagingQuery } from './schemas.js';
+import { badRequest, notFound } from '../../errors.js';
+import { presentDeletion, UserDeletionRequestSchema, type UserDeletionService } from '../../privacy/user-deletions.js';
+import type { Store } from '../../store/store.js';
+import { ADMIN } from './integrations.js';
+import { checkedByHandler } from '../app.js';
+import { errors, IdParams, listOf, PagingQuery } from '../schemas.js';
 
 const admin = { auth: 'admin' as const };
 const docs = { security: [{ adminToken: [] }], tags: ['privacy'] };

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** The page's files, two levels above `src/host/http/` and `dist/host/http/` alike. */
-const WEB = new URL('../../../web/', import.meta.url);
+/** The page's files, in `web/` of the workspace: reached alike from `src/host/http/routes/` and `dist/host/http/routes/`. */
+const WEB = new URL('../../../../web/', import.meta.url);
 
 /** No inline script, no other origin: the page works offline and reflects nothing unescaped. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

@@ -1,18 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { configJsonSchema } from '@datafly/heap-integration/contract';
-import { ApiError, badRequest, notFound } from '../errors.js';
-import type { ConnectionTestOutcome } from '../integrations/connection-test.js';
-import type { CredentialsCheckResult } from '../integrations/credentials-check.js';
-import type { IntegrationDirectory } from '../integrations/directory.js';
-import type { IntegrationEditor } from '../integrations/editor.js';
-import type { Installer } from '../integrations/installer.js';
-import { toIntegration, toStatus, type Integration } from '../integrations/model.js';
-import { presentIntegration, presentRevision } from '../integrations/presenter.js';
-import type { Metrics } from '../metrics.js';
-import type { PluginRegistry } from '../registry.js';
-import type { SecretBox } from '../secrets.js';
-import type { Store } from '../store/store.js';
+import { ApiError, badRequest, notFound } from '../../errors.js';
+import type { ConnectionTestOutcome } from '../../integrations/connection-test.js';
+import type { CredentialsCheckResult } from '../../integrations/credentials-check.js';
+import type { IntegrationDirectory } from '../../integrations/directory.js';
+import type { IntegrationEditor } from '../../integrations/editor.js';
+import type { Installer } from '../../integrations/installer.js';
+import { toIntegration, toStatus, type Integration } from '../../integrations/model.js';
+import { presentIntegration, presentRevision } from '../../integrations/presenter.js';
+import type { Metrics } from '../../metrics.js';
+import type { PluginRegistry } from '../../registry.js';
+import type { SecretBox } from '../../secrets.js';
+import type { Store } from '../../store/store.js';
 import {
   CatalogEntrySchema,
   ConnectionTestSchema,
@@ -32,7 +32,7 @@ import {
   ReplayRequestSchema,
   RevisionSchema,
   UpdateRequestSchema,
-} from './schemas.js';
+} from '../schemas.js';
 
 export interface AdminDeps {
   registry: PluginRegistry;

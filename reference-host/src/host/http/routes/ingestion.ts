@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventType } from '@datafly/heap-integration/contract';
-import { ApiError, badRequest } from '../errors.js';
-import type { IngestionService, IngestResult } from '../ingest.js';
-import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from './schemas.js';
+import { ApiError, badRequest } from '../../errors.js';
+import type { IngestionService, IngestResult } from '../../ingest.js';
+import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from '../schemas.js';
 
 const docs = { security: [{ pipelineKey: [] }], tags: ['ingestion'] };
 const responses = { 200: IngestAnswerSchema, 400: IngestAnswerSchema.extend({ error: ErrorSchema.shape.error }), 401: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };

@@ -6,12 +6,8 @@ import type { Container } from 'inversify';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { RetryPolicy } from '../shared/retry-policy.js';
 import { StartupError } from './errors.js';
-import { adminRoutes } from './http/routes/integrations.js';
 import { createApp } from './http/app.js';
-import { deletionRoutes } from './http/routes/deletions.js';
-import { ingestRoutes } from './http/routes/ingestion.js';
-import { operatorRoutes } from './http/routes/overview.js';
-import { pageRoutes } from './http/routes/page.js';
+import { registerRoutes } from './http/routes/index.js';
 import { IngestionService } from './ingest.js';
 import { secretKeys } from './integrations/config.js';
 import { ConnectionTests } from './integrations/connection-test.js';
@@ -179,17 +175,22 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger,
       version,
     });
-    adminRoutes(app, {
+    const live = new LiveStreams(store.logs, logger, options.live);
+    registerRoutes(app, {
       registry,
       store,
       box,
-      directory,
       installer: new Installer(registry, store, box, directory, clock),
       editor: new IntegrationEditor(registry, store, box, directory, clock),
       metrics,
       testConnection,
       checkCredentials: (integration) => checkCredentials(testConnection, integration, credentialsWaitMs),
+      adapterFor,
       wake: (ids) => scheduler.notify(ids),
+      live,
+      deletions: userDeletions,
+      ingestion,
+      maxBatchEvents: options.maxBatchEvents ?? 1000,
       clock,
       instance: { id: instanceId, engine, version, startedAt },
       settings: {
@@ -201,11 +202,6 @@ export async function startHost(options: HostOptions): Promise<Host> {
         rateLimitScale: options.rateLimitScale ?? 1,
       },
     });
-    const live = new LiveStreams(store.logs, logger, options.live);
-    operatorRoutes(app, { registry, store, box, clock, rateLimitScale: options.rateLimitScale ?? 1, holdMaxMs: options.leaseMs ?? 30_000, adapterFor, live });
-    deletionRoutes(app, store, userDeletions);
-    ingestRoutes(app, ingestion, options.maxBatchEvents ?? 1000);
-    pageRoutes(app);
 
     const port = options.port ?? 8084;
     const bindHost = options.host ?? '127.0.0.1';

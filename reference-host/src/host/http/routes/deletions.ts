@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
-import { presentDeletion, UserDeletionRequestSchema, type UserDeletionService } from '../../privacy/user-deletions.js';
-import type { Store } from '../../store/store.js';
-import { ADMIN } from './integrations.js';
+import { presentDeletion, UserDeletionRequestSchema } from '../../privacy/user-deletions.js';
 import { checkedByHandler } from '../app.js';
 import { errors, IdParams, listOf, PagingQuery } from '../schemas.js';
+import { ADMIN, admin, adminDocs } from './admin.js';
+import type { RouteDeps } from './deps.js';
+import { loadIntegration } from './load.js';
 
-const admin = { auth: 'admin' as const };
-const docs = { security: [{ adminToken: [] }], tags: ['privacy'] };
+const docs = { ...adminDocs, tags: ['privacy'] };
 
 const DeletionSchema = z
   .object({
@@ -32,7 +32,9 @@ const DeletionSchema = z
 checkedByHandler.add(UserDeletionRequestSchema);
 
 /** GDPR/CCPA user deletion: request, list, follow. */
-export function deletionRoutes(app: FastifyInstance, store: Store, deletions: UserDeletionService): void {
+export function deletionRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'store' | 'box' | 'deletions'>): void {
+  const { store, deletions } = deps;
+
   app.post(
     `${ADMIN}/integrations/:id/user-deletions`,
     {
@@ -56,7 +58,7 @@ export function deletionRoutes(app: FastifyInstance, store: Store, deletions: Us
     { config: admin, schema: { ...docs, summary: 'Deletion requests, newest first', params: IdParams, querystring: PagingQuery, response: { 200: listOf(DeletionSchema), ...errors } } },
     async (req) => {
       const { id } = req.params as { id: string };
-      if (!(await store.integrations.get(id))) throw notFound(`Integration ${id}`);
+      await loadIntegration(deps, id);
       const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
       let after: { requestedAt: string; id: string } | undefined;
       if (cursor) {

@@ -1,38 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/heap-integration/contract';
-import { DELIVERY_STATUSES } from '@datafly/heap-integration/contract';
+import type { IntegrationPlugin } from '@datafly/heap-integration/contract';
 import { bucketKey } from '../../../shared/pacing/rate-limits.js';
-import { ApiError, notFound } from '../../errors.js';
-import { checkIncoming } from '../../../shared/incoming-event.js';
-import { validateBlueprint } from '../../integrations/config.js';
-import { toIntegration, toStatus, type Integration } from '../../integrations/model.js';
+import { toStatus, type Integration } from '../../integrations/model.js';
 import { deliveryState } from '../../integrations/presenter.js';
-import type { PluginRegistry } from '../../registry.js';
-import type { SecretBox } from '../../secrets.js';
-import type { LiveStreams } from '../../live/live-streams.js';
 import { COUNTED_OUTCOMES } from '../../store/delivery-logs.js';
-import type { Store } from '../../store/store.js';
-import { ADMIN } from './integrations.js';
-import { DeliveryLogSchema, DeliveryStateSchema, errors, IdParams } from '../schemas.js';
+import { DeliveryStateSchema, errors, IdParams } from '../schemas.js';
+import { ADMIN, admin, adminDocs } from './admin.js';
+import type { RouteDeps } from './deps.js';
+import { loadWithPlugin } from './load.js';
 
-export interface OperatorDeps {
-  registry: PluginRegistry;
-  store: Store;
-  box: SecretBox;
-  clock: () => number;
-  /** The windows of rate limits are multiplied by this (tests shrink them). */
-  rateLimitScale: number;
-  /** How long a take from a full bucket may freeze it (the claim lease). */
-  holdMaxMs: number;
-  /** An adapter for this integration (with another blueprint, for a preview); the caller closes it. */
-  adapterFor: (integration: Integration, blueprint?: Integration['blueprint']) => DeliveryAdapter;
-  /** The live delivery streams of this instance. */
-  live: LiveStreams;
-}
+type Deps = Pick<RouteDeps, 'registry' | 'store' | 'box' | 'clock' | 'adapterFor' | 'settings'>;
 
-const admin = { auth: 'admin' as const };
-const docs = { security: [{ adminToken: [] }] };
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
@@ -50,41 +29,15 @@ const OverviewSchema = z
   })
   .meta({ id: 'DeliveryOverview' });
 
-const PreviewRequestSchema = z
-  .strictObject({
-    events: z.array(z.unknown()).min(1, 'must hold at least one event').max(100, 'must hold at most 100 events'),
-    blueprint: z.unknown().optional().meta({ description: 'Preview under this blueprint instead of the saved one (checked, never saved)' }),
-  })
-  .meta({ id: 'PreviewRequest' });
-const PreviewSchema = z
-  .object({
-    requests: z.array(z.object({ method: z.string(), url: z.string(), body: z.string().meta({ description: 'Exactly as it would go on the wire' }) })),
-    results: z.array(
-      z.object({ index: z.number().int(), messageId: z.string(), status: z.enum(['send', 'filtered', 'failed']), code: z.string().optional(), message: z.string().optional(), warnings: z.array(z.string()), requests: z.array(z.number().int()) }),
-    ),
-    rejected: z.array(z.object({ index: z.number().int(), field: z.string(), reason: z.string() })),
-  })
-  .meta({ id: 'Preview', description: 'What the vendor would receive, without sending anything' });
-
-/** The operator's views of one integration: overview, live stream, sample events, preview. */
-export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
+/** How delivery of one integration went lately and stands now, from the store every instance shares. */
+export function overviewRoutes(app: FastifyInstance, deps: Deps): void {
   const { store } = deps;
-  // Live streams never end on their own: closing the host ends them, so it does not wait on their readers.
-  app.addHook('preClose', async () => deps.live.close());
-  const load = async (id: string) => {
-    const row = await store.integrations.get(id);
-    if (!row) throw notFound(`Integration ${id}`);
-    const integration = toIntegration(row, deps.box);
-    const plugin = deps.registry.get(integration.catalogKey);
-    if (!plugin) throw new ApiError(409, 'plugin_missing', `No plugin for catalog key "${integration.catalogKey}" is loaded in this host`);
-    return { integration, plugin };
-  };
 
   app.get(
     `${ADMIN}/integrations/:id/overview`,
-    { config: admin, schema: { ...docs, tags: ['delivery'], summary: 'Outcomes per minute and hour, queue depth, oldest waiting event, rate-limit state: all from the shared store', params: IdParams, response: { 200: OverviewSchema, ...errors } } },
+    { config: admin, schema: { ...adminDocs, tags: ['delivery'], summary: 'Outcomes per minute and hour, queue depth, oldest waiting event, rate-limit state: all from the shared store', params: IdParams, response: { 200: OverviewSchema, ...errors } } },
     async (req) => {
-      const { integration, plugin } = await load((req.params as { id: string }).id);
+      const { integration, plugin } = await loadWithPlugin(deps, (req.params as { id: string }).id);
       const now = deps.clock();
       const thisMinute = Math.floor(now / MINUTE) * MINUTE;
       const thisHour = Math.floor(now / HOUR) * HOUR;
@@ -109,97 +62,10 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
       };
     },
   );
-
-  app.get(
-    `${ADMIN}/integrations/:id/delivery-logs/stream`,
-    {
-      config: admin,
-      schema: {
-        ...docs,
-        tags: ['delivery'],
-        summary: 'Server-Sent Events: each new delivery log as it is written, on any instance. Resumes after Last-Event-ID. A reader that falls behind gets `event: dropped` and may resume.',
-        params: IdParams,
-        querystring: z.object({
-          status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
-          event_name: z.string().optional(),
-          user: z.string().optional(),
-          backlog: z.coerce.number({ message: 'must be a whole number from 0 to 200' }).int('must be a whole number from 0 to 200').min(0, 'must be a whole number from 0 to 200').max(200, 'must be a whole number from 0 to 200').default(50),
-        }),
-        response: { 200: DeliveryLogSchema.describe('text/event-stream of `event: delivery` with one log each'), ...errors },
-      },
-    },
-    async (req, reply) => {
-      const { integration } = await load((req.params as { id: string }).id);
-      const q = req.query as { status?: string; event_name?: string; user?: string; backlog: number };
-      const lastEventId = Number(req.headers['last-event-id']);
-      reply.hijack();
-      await deps.live.open(reply.raw, {
-        integrationId: integration.id,
-        filter: { status: q.status, eventName: q.event_name, user: q.user },
-        after: Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : undefined,
-        backlog: q.backlog,
-      });
-    },
-  );
-
-  app.get(
-    `${ADMIN}/integrations/:id/sample-events`,
-    {
-      config: admin,
-      schema: { ...docs, tags: ['delivery'], summary: 'The last 20 distinct events this integration received (for the blueprint tester)', params: IdParams, response: { 200: z.object({ data: z.array(z.record(z.string(), z.unknown())) }), ...errors } },
-    },
-    async (req) => {
-      const { integration } = await load((req.params as { id: string }).id);
-      return { data: await store.logs.recentEvents(integration.id, 20) };
-    },
-  );
-
-  app.post(
-    `${ADMIN}/integrations/:id/preview`,
-    {
-      config: admin,
-      schema: {
-        ...docs,
-        tags: ['delivery'],
-        summary: 'The exact vendor requests these events would become (under the saved blueprint, or one given), with every warning and filter reason; nothing is sent',
-        params: IdParams,
-        body: PreviewRequestSchema,
-        response: { 200: PreviewSchema, ...errors },
-      },
-    },
-    async (req) => {
-      const { integration, plugin } = await load((req.params as { id: string }).id);
-      const body = req.body as z.infer<typeof PreviewRequestSchema>;
-      const blueprint = body.blueprint === undefined ? integration.blueprint : validateBlueprint(plugin, body.blueprint);
-      const now = new Date(deps.clock()).toISOString();
-      const rejected: { index: number; field: string; reason: string }[] = [];
-      const events: { index: number; event: DataflyEvent; unread: string[] }[] = [];
-      body.events.forEach((input, index) => {
-        // Checked as ingestion checks it (depth, schema, misspelled fields), ids and time filled in.
-        const checked = checkIncoming(input, { messageId: () => `preview-${index + 1}`, timestamp: () => now });
-        if (!checked.ok) {
-          for (const issue of checked.issues) rejected.push({ index, field: issue.field === '(root)' ? `events.${index}` : `events.${index}.${issue.field}`, reason: issue.message });
-          return;
-        }
-        events.push({ index, event: checked.event, unread: checked.unread.map((u) => `${u.field} ${u.message}`) });
-      });
-      const adapter = deps.adapterFor(integration, blueprint);
-      try {
-        const preview = adapter.preview(events.map((e) => e.event));
-        return {
-          requests: preview.requests,
-          results: preview.results.map((r, i) => ({ index: events[i].index, ...r, warnings: [...events[i].unread, ...r.warnings] })),
-          rejected,
-        };
-      } finally {
-        await adapter.close();
-      }
-    },
-  );
 }
 
 /** The app-wide allowances: how many tokens each holds now, in the buckets every instance shares. */
-async function rateLimitState(plugin: IntegrationPlugin, integration: Integration, deps: OperatorDeps, now: number) {
+async function rateLimitState(plugin: IntegrationPlugin, integration: Integration, deps: Deps, now: number) {
   const limits = plugin.manifest.rate_limits.filter((l) => l.scope === 'app');
   if (limits.length === 0) return [];
   const adapter = deps.adapterFor(integration);
@@ -208,7 +74,8 @@ async function rateLimitState(plugin: IntegrationPlugin, integration: Integratio
     const held = await deps.store.buckets.peek(
       keyed.flatMap(({ limit, key }) => (key === undefined ? [] : [bucketKey(integration.catalogKey, limit, key)])),
       now,
-      deps.holdMaxMs,
+      // A take from a full bucket freezes it at most a claim's lease.
+      deps.settings.leaseMs,
     );
     return keyed.map(({ limit, key }) => {
       const available = key === undefined ? null : Math.floor(held.get(bucketKey(integration.catalogKey, limit, key)) ?? limit.limit);
@@ -218,7 +85,7 @@ async function rateLimitState(plugin: IntegrationPlugin, integration: Integratio
         scope: limit.scope,
         unit: limit.unit,
         limit: limit.limit,
-        window_ms: limit.window_ms * deps.rateLimitScale,
+        window_ms: limit.window_ms * deps.settings.rateLimitScale,
         available,
         used_fraction: available === null ? null : Math.round((1 - available / limit.limit) * 1000) / 1000,
       };
@@ -227,4 +94,3 @@ async function rateLimitState(plugin: IntegrationPlugin, integration: Integratio
     await adapter.close();
   }
 }
-

@@ -125,14 +125,16 @@ export interface DeliveryCountTable {
   count: number;
 }
 
+/** requested: not yet with the vendor; pending: the vendor is deleting; complete; failed. */
+export type DeletionStatus = 'requested' | 'pending' | 'complete' | 'failed';
+
 export interface UserDeletionTable {
   id: string;
   integration_id: string;
   identities_json: string;
   anonymous_ids_json: string;
   users: number;
-  /** pending | complete | failed */
-  status: string;
+  status: DeletionStatus;
   /** The vendor's deletion requests: [{requestId, users, status}] and failures, JSON. */
   parts_json: string;
   message: string | null;

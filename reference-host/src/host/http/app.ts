@@ -29,11 +29,17 @@ export interface AppOptions {
   version: string;
 }
 
+const handlerChecked = new WeakSet<z.ZodType>();
+
 /**
- * Schemas that document a body the handler checks itself (ingestion answers per item; install and
- * edit name near misses of unknown keys): Fastify passes these bodies through unvalidated.
+ * A schema that documents a body the handler checks itself (ingestion answers per item; install and
+ * edit name near misses of unknown keys): Fastify passes the body through unvalidated, and the
+ * handler sees it as it is, `unknown`.
  */
-export const checkedByHandler = new WeakSet<z.ZodType>();
+export function checkedByHandler(schema: z.ZodType): z.ZodType {
+  handlerChecked.add(schema);
+  return schema;
+}
 
 /** Compares secrets in constant time: both sides are hashed first so their lengths never leak either. */
 export function tokensMatch(given: string, expected: string): boolean {
@@ -97,7 +103,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const zodSchema = schema as unknown as z.ZodType;
     // The handler reads the body as sent. Fastify hands an absent body to a validator as null and
     // stores whatever `value` it answers, so answering no value keeps "no body" apart from `null`.
-    if (checkedByHandler.has(zodSchema)) return () => true;
+    if (handlerChecked.has(zodSchema)) return () => true;
     return (data) => {
       const parsed = zodSchema.safeParse(data);
       if (parsed.success) return { value: parsed.data };

@@ -1,22 +1,21 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
-import { DeadLetterSchema, errors, IdParams, listOf, PagingQuery, ReplayRequestSchema } from '../schemas.js';
+import { DeadLetterSchema, errors, IdParams, listOf, PagingQuery, ReplayBody, ReplayRequestSchema } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 import { loadIntegration } from './load.js';
 import { listPage, numericCursor } from './paging.js';
 
 /** Events that failed for good or ran out of attempts, and their way back to the queue. */
-export function deadLetterRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'store' | 'box' | 'wake' | 'clock'>): void {
+export function deadLetterRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'box' | 'wake' | 'clock'>): void {
   const { store } = deps;
 
   app.get(
     `${ADMIN}/integrations/:id/dead-letters`,
     { config: admin, schema: { ...adminDocs, tags: ['delivery'], summary: 'Events that failed for good or ran out of attempts', params: IdParams, querystring: PagingQuery, response: { 200: listOf(DeadLetterSchema), ...errors } } },
     async (req) => {
-      const integration = await loadIntegration(deps, (req.params as { id: string }).id);
-      const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
+      const integration = await loadIntegration(deps, req.params.id);
+      const { cursor, limit } = req.query;
       const page = await store.queue.deadLetters(integration.id, numericCursor(cursor), limit);
       return listPage(
         page.rows.map(({ id: _id, ...row }) => row),
@@ -34,7 +33,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'st
         tags: ['delivery'],
         summary: 'Back to the queue with a fresh attempt budget: {"message_ids": [...]}, or {"all": true} (or no body) for every dead letter',
         params: IdParams,
-        body: ReplayRequestSchema,
+        body: ReplayBody,
         response: {
           200: z.object({
             replayed: z.number().int(),
@@ -45,7 +44,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'st
       },
     },
     async (req) => {
-      const integration = await loadIntegration(deps, (req.params as { id: string }).id);
+      const integration = await loadIntegration(deps, req.params.id);
       const which = replayTarget(req.body);
       const { replayed, missing } = await store.queue.replay(integration.id, which, deps.clock());
       deps.wake([integration.id]);

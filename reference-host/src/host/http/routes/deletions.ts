@@ -1,11 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
-import { presentDeletion, UserDeletionRequestSchema } from '../../privacy/user-deletions.js';
-import { checkedByHandler } from '../app.js';
-import { errors, IdParams, listOf, PagingQuery } from '../schemas.js';
+import { presentDeletion } from '../../privacy/user-deletions.js';
+import { errors, IdParams, listOf, PagingQuery, UserDeletionBody } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 import { loadIntegration } from './load.js';
 
 const docs = { ...adminDocs, tags: ['privacy'] };
@@ -29,10 +27,8 @@ const DeletionSchema = z
   })
   .meta({ id: 'UserDeletion' });
 
-checkedByHandler.add(UserDeletionRequestSchema);
-
 /** GDPR/CCPA user deletion: request, list, follow. */
-export function deletionRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'store' | 'box' | 'deletions'>): void {
+export function deletionRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'box' | 'deletions'>): void {
   const { store, deletions } = deps;
 
   app.post(
@@ -43,12 +39,12 @@ export function deletionRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'stor
         ...docs,
         summary: "Deletes users at the vendor (by identity and by anonymous id) and drops their waiting events; 202 with the record, followed in the background",
         params: IdParams,
-        body: UserDeletionRequestSchema,
+        body: UserDeletionBody,
         response: { 202: DeletionSchema, 409: errors[400], ...errors },
       },
     },
     async (req, reply) => {
-      const row = await deletions.request((req.params as { id: string }).id, req.body, `admin API from ${req.ip}`);
+      const row = await deletions.request(req.params.id, req.body, `admin API from ${req.ip}`);
       return reply.code(202).send(presentDeletion(row));
     },
   );
@@ -57,9 +53,9 @@ export function deletionRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'stor
     `${ADMIN}/integrations/:id/user-deletions`,
     { config: admin, schema: { ...docs, summary: 'Deletion requests, newest first', params: IdParams, querystring: PagingQuery, response: { 200: listOf(DeletionSchema), ...errors } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       await loadIntegration(deps, id);
-      const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
+      const { cursor, limit } = req.query;
       let after: { requestedAt: string; id: string } | undefined;
       if (cursor) {
         const [requestedAt, deletionId] = cursor.split('|');
@@ -75,7 +71,7 @@ export function deletionRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'stor
     `${ADMIN}/integrations/:id/user-deletions/:deletionId`,
     { config: admin, schema: { ...docs, summary: 'One deletion request, with the ids it names', params: IdParams.extend({ deletionId: z.string() }), response: { 200: DeletionSchema, ...errors } } },
     async (req) => {
-      const { id, deletionId } = req.params as { id: string; deletionId: string };
+      const { id, deletionId } = req.params;
       const row = await store.deletions.get(id, deletionId);
       if (!row) throw notFound(`User deletion ${deletionId} of integration ${id}`);
       return presentDeletion(row, true);

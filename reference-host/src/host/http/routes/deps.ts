@@ -1,3 +1,5 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
 import type { IngestionService } from '../../ingest.js';
 import type { ConnectionTestOutcome } from '../../integrations/connection-test.js';
@@ -11,6 +13,9 @@ import type { UserDeletionService } from '../../privacy/user-deletions.js';
 import type { PluginRegistry } from '../../registry.js';
 import type { SecretBox } from '../../secrets.js';
 import type { Store } from '../../store/store.js';
+
+/** The app as the routes see it: a request's path, query and body typed by the zod schemas that check them. */
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
 /** What the routes work with; each route file takes the part it uses. */
 export interface RouteDeps {

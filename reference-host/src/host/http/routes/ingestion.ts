@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { EventType } from '@datafly/heap-integration/contract';
 import { ApiError, badRequest } from '../../errors.js';
 import type { IngestionService, IngestResult } from '../../ingest.js';
 import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from '../schemas.js';
+import type { Api } from './deps.js';
 
 const docs = { security: [{ pipelineKey: [] }], tags: ['ingestion'] };
 const responses = { 200: IngestAnswerSchema, 400: IngestAnswerSchema.extend({ error: ErrorSchema.shape.error }), 401: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };
 
 /** `POST /v1/batch` and the one-event shorthands of the collector. */
-export function ingestRoutes(app: FastifyInstance, ingestion: IngestionService, maxBatchEvents: number): void {
+export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEvents: number): void {
   const answer = (reply: FastifyReply, result: IngestResult) => {
     const body = {
       accepted: result.accepted.length,

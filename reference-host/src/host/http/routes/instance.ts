@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { ErrorSchema, HealthSchema, HostSchema } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 
 /** This instance: `/health` for load balancers, `/metrics` for Prometheus, `/v1/admin/host` for its settings. */
-export function instanceRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'store' | 'metrics' | 'clock' | 'instance' | 'settings'>): void {
+export function instanceRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'metrics' | 'clock' | 'instance' | 'settings'>): void {
   app.get(
     '/health',
     { config: { auth: 'public' }, schema: { tags: ['host'], summary: 'Is this instance up, on which engine, and does its database answer', response: { 200: HealthSchema, 503: HealthSchema } } },

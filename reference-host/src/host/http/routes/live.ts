@@ -1,13 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '@datafly/heap-integration/contract';
 import { DeliveryLogSchema, errors, IdParams } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 import { loadWithPlugin } from './load.js';
 
 /** The delivery logs of one integration as they are written, on any instance (Server-Sent Events). */
-export function liveRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'registry' | 'store' | 'box' | 'live'>): void {
+export function liveRoutes(app: Api, deps: Pick<RouteDeps, 'registry' | 'store' | 'box' | 'live'>): void {
   // Live streams never end on their own: closing the host ends them, so it does not wait on their readers.
   app.addHook('preClose', async () => deps.live.close());
 
@@ -30,8 +29,8 @@ export function liveRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'registry
       },
     },
     async (req, reply) => {
-      const { integration } = await loadWithPlugin(deps, (req.params as { id: string }).id);
-      const q = req.query as { status?: string; event_name?: string; user?: string; backlog: number };
+      const { integration } = await loadWithPlugin(deps, req.params.id);
+      const q = req.query;
       const lastEventId = Number(req.headers['last-event-id']);
       reply.hijack();
       await deps.live.open(reply.raw, {

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IntegrationPlugin } from '@datafly/heap-integration/contract';
 import { bucketKey } from '../../../shared/pacing/rate-limits.js';
@@ -7,7 +6,7 @@ import { deliveryState } from '../../integrations/presenter.js';
 import { COUNTED_OUTCOMES } from '../../store/delivery-logs.js';
 import { DeliveryStateSchema, errors, IdParams } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 import { loadWithPlugin } from './load.js';
 
 type Deps = Pick<RouteDeps, 'registry' | 'store' | 'box' | 'clock' | 'adapterFor' | 'settings'>;
@@ -30,14 +29,14 @@ const OverviewSchema = z
   .meta({ id: 'DeliveryOverview' });
 
 /** How delivery of one integration went lately and stands now, from the store every instance shares. */
-export function overviewRoutes(app: FastifyInstance, deps: Deps): void {
+export function overviewRoutes(app: Api, deps: Deps): void {
   const { store } = deps;
 
   app.get(
     `${ADMIN}/integrations/:id/overview`,
     { config: admin, schema: { ...adminDocs, tags: ['delivery'], summary: 'Outcomes per minute and hour, queue depth, oldest waiting event, rate-limit state: all from the shared store', params: IdParams, response: { 200: OverviewSchema, ...errors } } },
     async (req) => {
-      const { integration, plugin } = await loadWithPlugin(deps, (req.params as { id: string }).id);
+      const { integration, plugin } = await loadWithPlugin(deps, req.params.id);
       const now = deps.clock();
       const thisMinute = Math.floor(now / MINUTE) * MINUTE;
       const thisHour = Math.floor(now / HOUR) * HOUR;

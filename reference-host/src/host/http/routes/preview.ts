@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { checkIncoming } from '../../../shared/incoming-event.js';
 import { validateBlueprint } from '../../integrations/config.js';
 import { errors, IdParams } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
-import type { RouteDeps } from './deps.js';
+import type { Api, RouteDeps } from './deps.js';
 import { loadWithPlugin } from './load.js';
 
 const PreviewRequestSchema = z
@@ -25,7 +24,7 @@ const PreviewSchema = z
   .meta({ id: 'Preview', description: 'What the vendor would receive, without sending anything' });
 
 /** The blueprint tester's routes: the events an integration received lately, and what events would become, sent nowhere. */
-export function previewRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'registry' | 'store' | 'box' | 'clock' | 'adapterFor'>): void {
+export function previewRoutes(app: Api, deps: Pick<RouteDeps, 'registry' | 'store' | 'box' | 'clock' | 'adapterFor'>): void {
   const { store } = deps;
 
   app.get(
@@ -35,7 +34,7 @@ export function previewRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'regis
       schema: { ...adminDocs, tags: ['delivery'], summary: 'The last 20 distinct events this integration received (for the blueprint tester)', params: IdParams, response: { 200: z.object({ data: z.array(z.record(z.string(), z.unknown())) }), ...errors } },
     },
     async (req) => {
-      const { integration } = await loadWithPlugin(deps, (req.params as { id: string }).id);
+      const { integration } = await loadWithPlugin(deps, req.params.id);
       return { data: await store.logs.recentEvents(integration.id, 20) };
     },
   );
@@ -54,8 +53,8 @@ export function previewRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'regis
       },
     },
     async (req) => {
-      const { integration, plugin } = await loadWithPlugin(deps, (req.params as { id: string }).id);
-      const body = req.body as z.infer<typeof PreviewRequestSchema>;
+      const { integration, plugin } = await loadWithPlugin(deps, req.params.id);
+      const body = req.body;
       const blueprint = body.blueprint === undefined ? integration.blueprint : validateBlueprint(plugin, body.blueprint);
       const now = new Date(deps.clock()).toISOString();
       const rejected: { index: number; field: string; reason: string }[] = [];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CatalogManifestSchema, DELIVERY_CODES, DELIVERY_STATUSES, IncomingEventSchema, SentCallSchema } from '@datafly/heap-integration/contract';
 import { InstallRequestSchema, UpdateRequestSchema } from '../integrations/requests.js';
 import { UserDeletionRequestSchema } from '../privacy/user-deletions.js';
-import { checkedByHandler } from './app.js';
+import { checkedByHandler } from './validation.js';
 
 /**
  * The shapes of the Management API and ingestion, as zod: the routes' query and path checks, and

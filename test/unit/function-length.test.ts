@@ -14,6 +14,7 @@ const EXEMPT = new Set(['reference-host/src/host/store/migrations.ts']);
 
 /** Functions still to split, at most as long as they are now: `file name` → lines. */
 const PENDING: Record<string, number> = {
+  // The backfill command is being reworked; it is split with that work.
   'reference-host/src/cli/backfill/command.ts runBackfill': 91,
 };
 

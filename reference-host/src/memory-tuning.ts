@@ -3,10 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * Under sustained load V8 lets the old space grow to as much as 4× what survived the last full
  * collection. The host's live set is small but its garbage comes in bursts that outlive
- * a scavenge (1 MB request bodies and 1000-event batches held across database and HTTP waits), so at
- * that factor a busy host reached 330 MB at 100k queued, nearly all of it garbage. A factor of 1.5 kept it
- * at 215 MB at the same throughput (the queue-scale benchmark, run with and without); the backfill command
- * streams the same way and gets the same setting. It is headroom, not a cap:
+ * a scavenge (request bodies and 1000-event batches held across database and HTTP waits), so at that
+ * factor a busy host's heap is mostly garbage. A factor of 1.5 keeps it close to what is live at the
+ * same throughput; the backfill command streams the same way and gets the same setting. It is headroom, not a cap:
  * a growing live set still gets the heap it needs. An operator's own --heap-growing-percent (on the
  * command line or in NODE_OPTIONS) wins.
  */

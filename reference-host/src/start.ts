@@ -4,31 +4,23 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Container } from 'inversify';
-import { ensureHeapInstalled, sendDemoSession } from './demo.js';
-import { readEnvironment } from './environment.js';
 import { heapModule } from '@datafly/heap-integration';
-import { keepHeapNearLiveSet } from './memory-tuning.js';
-import { RetryPolicy } from './host/delivery/retry-policy.js';
+import { demoReport, startBanner, USAGE, type Started } from './banner.js';
+import { ensureHeapInstalled, sendDemoSession } from './demo.js';
+import { readEnvironment, type Environment } from './environment.js';
 import { StartupError } from './host/errors.js';
 import { startHost, type Host } from './host/host.js';
 import { JsonLogger, stdoutSink } from './host/logger.js';
+import type { HostOptions } from './host/options.js';
 import { readOrCreate } from './host/secrets.js';
-import { describePostgres } from './host/store/engine.js';
+import { keepHeapNearLiveSet } from './memory-tuning.js';
 import { HeapSandbox } from './sandbox/server.js';
+import { RetryPolicy } from './shared/retry-policy.js';
 
 /**
  * `npm start`: the composition root. The only place that knows both the host and the Heap plugin:
  * it loads heapModule into the container the host reads its plugins from.
  */
-/** `1 event`, `2 events`. */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function fail(lines: string[]): never {
-  for (const line of lines) process.stderr.write(`error: ${line}\n`);
-  process.exit(1);
-}
 
 let args: { demo: boolean; help: boolean };
 try {
@@ -37,17 +29,7 @@ try {
   fail([`${(error as Error).message} (npm start accepts --demo and --help)`]);
 }
 if (args.help) {
-  process.stdout.write(
-    [
-      'Usage: npm start [-- --demo]   (or: node reference-host/dist/start.js [--demo])',
-      '',
-      'Starts the reference host (Management API, ingestion, delivery, the page) and, unless HEAP_SANDBOX=off,',
-      'a Heap sandbox beside it. --demo also installs Heap against the sandbox and sends a sample session.',
-      'Configuration is by environment variable (PORT, DATA_DIR, DATABASE_URL, DATAFLY_*, HEAP_SANDBOX*):',
-      'every one is listed in the README, section Configuration.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 keepHeapNearLiveSet();
@@ -84,9 +66,50 @@ const sandboxAppId = env.HEAP_SANDBOX_APP_ID;
 const sandboxKeyFile = join(dataDir, 'sandbox-api.key');
 // Only an embedded sandbox needs a key: with HEAP_SANDBOX=off nothing is written for it.
 const sandboxApiKey = env.HEAP_SANDBOX === 'on' ? readOrCreate(sandboxKeyFile, () => `sbx_${randomBytes(12).toString('hex')}`).value : '';
-if (env.HEAP_SANDBOX === 'on') {
+if (env.HEAP_SANDBOX === 'on') sandbox = await startSandbox(env, sandboxApiKey);
+
+const container = new Container();
+container.load(heapModule);
+try {
+  host = await startHost({ ...hostOptions(env, dataDir), container, logger });
+} catch (error) {
+  await sandbox?.stop();
+  if (error instanceof StartupError) fail([error.message]);
+  throw error;
+}
+
+const started = host;
+// Before anything is printed: whoever reads the banner may stop the host at once, and it must stop cleanly.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await started.stop();
+    await sandbox?.stop();
+    process.exit(0);
+  });
+}
+const shown: Started = { host: started, env, dataDir, sandbox: sandbox && { server: sandbox, appId: sandboxAppId, keyFile: sandboxKeyFile }, demo: args.demo };
+console.log(startBanner(shown));
+
+if (args.demo) {
+  if (!shown.sandbox) fail(['--demo needs the Heap sandbox: unset HEAP_SANDBOX=off']);
+  const target = { hostUrl: started.url, adminToken: started.adminToken, pipelineKey: started.pipelineKey, sandboxUrl: shown.sandbox.server.url, appId: sandboxAppId, apiKey: sandboxApiKey };
+  const id = await ensureHeapInstalled(target);
+  const accepted = await sendDemoSession(target);
+  await started.scheduler.drained();
+  console.log(demoReport({ ...shown, sandbox: shown.sandbox }, id, accepted));
+}
+
+function fail(lines: string[]): never {
+  for (const line of lines) process.stderr.write(`error: ${line}\n`);
+  process.exit(1);
+}
+
+/** The Heap sandbox beside the host, or one line saying why its port is not free. */
+async function startSandbox(env: Environment, apiKey: string): Promise<HeapSandbox> {
   try {
-    sandbox = await new HeapSandbox({ port: env.HEAP_SANDBOX_PORT, credentials: [{ app_id: sandboxAppId, api_key: sandboxApiKey }] }).start();
+    return await new HeapSandbox({ port: env.HEAP_SANDBOX_PORT, credentials: [{ app_id: env.HEAP_SANDBOX_APP_ID, api_key: apiKey }] }).start();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       fail([`HEAP_SANDBOX_PORT=${env.HEAP_SANDBOX_PORT}: the port is already in use on 127.0.0.1 (another npm start?): stop what listens there, set HEAP_SANDBOX_PORT to a free port, or HEAP_SANDBOX=off`]);
@@ -95,14 +118,10 @@ if (env.HEAP_SANDBOX === 'on') {
   }
 }
 
-const container = new Container();
-container.load(heapModule);
-try {
-  host = await startHost({
-    container,
-    store: env.DATABASE_URL
-      ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
-      : { engine: 'sqlite', dataDir, initialise: env.DATAFLY_INIT_DATABASE === '1' },
+/** The host's options as the environment sets them (README, section Configuration). */
+function hostOptions(env: Environment, dataDir: string): Omit<HostOptions, 'container'> {
+  return {
+    store: env.DATABASE_URL ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } : { engine: 'sqlite', dataDir, initialise: env.DATAFLY_INIT_DATABASE === '1' },
     dataDir,
     port: env.PORT,
     host: env.HOST,
@@ -121,79 +140,5 @@ try {
     maxConcurrentBodies: env.DATAFLY_MAX_CONCURRENT_BODIES,
     bodyTimeoutMs: env.DATAFLY_BODY_TIMEOUT_MS,
     logRetentionDays: env.DATAFLY_LOG_RETENTION_DAYS,
-    logger,
-  });
-} catch (error) {
-  await sandbox?.stop();
-  if (error instanceof StartupError) fail([error.message]);
-  throw error;
-}
-
-const started = host;
-// Before anything is printed: whoever reads the banner may stop the host at once, and it must stop cleanly.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await started.stop();
-    await sandbox?.stop();
-    process.exit(0);
-  });
-}
-const bearer = (name: 'DATAFLY_ADMIN_TOKEN' | 'DATAFLY_PIPELINE_KEY', file: string) => (env[name] ? `$${name}` : `$(cat ${join(dataDir, file)})`);
-const adminAuth = bearer('DATAFLY_ADMIN_TOKEN', 'admin.token');
-const pipelineAuth = bearer('DATAFLY_PIPELINE_KEY', 'pipeline.key');
-const tokenLine = (what: string, value: string, generated: boolean, file: string, variable: string) =>
-  generated ? `${what} ${value} (generated now, stored in ${join(dataDir, file)})` : `${what} from ${env[variable as 'DATAFLY_ADMIN_TOKEN'] ? variable : join(dataDir, file)}`;
-const lines = [
-  '',
-  `Datafly reference host with the Heap plugin: ${started.url}   (instance ${started.instanceId})`,
-  `  Storage:                  ${env.DATABASE_URL ? `PostgreSQL at ${describePostgres(env.DATABASE_URL)} (cluster mode)` : `SQLite in ${dataDir}`}`,
-  `  Integration Library page: ${started.url}/`,
-  `  Management API:           ${started.url}/v1/admin   (${tokenLine('admin token', started.adminToken, started.generated.adminToken, 'admin.token', 'DATAFLY_ADMIN_TOKEN')})`,
-  `  Ingestion:                ${started.url}/v1/batch   (${tokenLine('pipeline key', started.pipelineKey, started.generated.pipelineKey, 'pipeline.key', 'DATAFLY_PIPELINE_KEY')})`,
-  `  API description:          ${started.url}/v1/openapi.json`,
-];
-if (sandbox) {
-  lines.push(
-    `  Heap sandbox:             ${sandbox.url}   (app_id ${sandboxAppId}, API key in ${sandboxKeyFile}; its state lives in memory)`,
-    `  What Heap received:       ${sandbox.url}/__sandbox/requests, /events, /users, /accounts, /merges, /deletions, /stats (faults: /__sandbox/faults)`,
-  );
-}
-const heapInstalled = started.directory.list().some((i) => i.catalogKey === 'heap');
-// --demo installs one itself below: printing the command too would invite a second.
-if (sandbox && !heapInstalled && !args.demo) {
-  lines.push(
-    '',
-    'Install Heap against the sandbox:',
-    `  curl -X POST ${started.url}/v1/admin/integration-catalog/heap/install \\`,
-    `    -H "Authorization: Bearer ${adminAuth}" -H "Content-Type: application/json" \\`,
-    `    -d '{"name": "Heap", "variant": "default", "config": {"app_id": "${sandboxAppId}", "api_key": "'"$(cat ${sandboxKeyFile})"'", "endpoint": "${sandbox.url}"}, "delivery_mode": "server_side"}'`,
-  );
-}
-lines.push(
-  '',
-  'Send an event:',
-  `  curl -X POST ${started.url}/v1/t -H "Authorization: Bearer ${pipelineAuth}" -H "Content-Type: application/json" \\`,
-  `    -d '{"event": "Product Viewed", "anonymousId": "anon-1", "properties": {"sku": "RUN-42", "price": 89.9}}'`,
-  '',
-);
-console.log(lines.join('\n'));
-
-if (args.demo) {
-  if (!sandbox) fail(['--demo needs the Heap sandbox: unset HEAP_SANDBOX=off']);
-  const target = { hostUrl: started.url, adminToken: started.adminToken, pipelineKey: started.pipelineKey, sandboxUrl: sandbox.url, appId: sandboxAppId, apiKey: sandboxApiKey };
-  const id = await ensureHeapInstalled(target);
-  const accepted = await sendDemoSession(target);
-  await started.scheduler.drained();
-  const stats = sandbox.stats();
-  console.log(
-    [
-      `Demo: ${id} sent ${count(accepted, 'event')}; the Heap sandbox received ${count(stats.requests, 'request')} (${count(stats.events_accepted, 'event')}, ${count(stats.users, 'user')}, ${count(stats.accounts, 'account')}, ${count(stats.merges, 'merge')}).`,
-      `  Delivery logs:  curl -H "Authorization: Bearer ${adminAuth}" ${started.url}/v1/admin/integrations/${id}/delivery-logs`,
-      `  Heap requests:  curl ${sandbox.url}/__sandbox/requests`,
-      `  Page:           ${started.url}/#/integrations/${id}`,
-      '',
-    ].join('\n'),
-  );
+  };
 }

@@ -23,7 +23,3 @@ export function oneLine(text: string): string {
     .filter((part) => part !== '')
     .join(' ');
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

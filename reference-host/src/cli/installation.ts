@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Blueprint, DataflyEvent, DeliveryAdapter } from '@datafly/heap-integration/contract';
 import { checkBlueprint, consentDenial, describeIssues, fieldIssues } from '@datafly/heap-integration/contract';
 import { HeapConfigSchema, HeapPlugin, type HeapConfig } from '@datafly/heap-integration';
-import { errorText, UsageError } from './failures.js';
+import { errorText } from '../shared/error-text.js';
+import { UsageError } from './failures.js';
 
 /**
  * The CLI's stand-in for an installation: the plugin, a config and a blueprint, checked with the

@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HEAP_HOSTS } from '@datafly/heap-integration';
 import { runBackfill } from './backfill/command.js';
-import { errorText, EXIT, oneLine, RunFailure, UsageError } from './failures.js';
+import { errorText } from '../shared/error-text.js';
+import { EXIT, oneLine, RunFailure, UsageError } from './failures.js';
 import { configFieldProblem, type ConfigFieldKey } from './installation.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { runPreview } from './preview/command.js';

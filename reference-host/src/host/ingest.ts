@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataflyEvent, EventType, FieldIssue, Logger } from '@datafly/heap-integration/contract';
-import { deeperThan, fieldIssues, IncomingEventSchema, unreadFields } from '@datafly/heap-integration/contract';
+import type { EventType, Logger } from '@datafly/heap-integration/contract';
+import { checkIncoming } from '../shared/incoming-event.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -8,10 +8,7 @@ import type { Routes } from './store/integrations.js';
 import type { QueueItem } from './store/queue.js';
 import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
-import { NOT_UTF8_REASON, replacementPath } from './utf8.js';
-
-/** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
-export const MAX_EVENT_DEPTH = 64;
+import { NOT_UTF8_REASON, replacementPath } from '../shared/utf8.js';
 
 export interface Rejection {
   index: number;
@@ -150,52 +147,6 @@ export class IngestionService {
     for (const listener of this.listeners) listener(targets);
     return { accepted, rejected, duplicates, integrations: targets.length, disabled, unread };
   }
-}
-
-/** How missing ids are filled: ingestion uses a random UUID and the time of acceptance. */
-export interface Fill {
-  messageId(): string;
-  /** For an event with no time of its own (neither `timestamp` nor `originalTimestamp`). */
-  timestamp(): string;
-  /**
-   * When the event arrived, for an event that has only the sender's clock (`originalTimestamp` and
-   * `sentAt`): with it, a plugin corrects that clock's skew. Only a live receiver knows it; a file
-   * read later does not, and leaves it out.
-   */
-  receivedAt?(): string;
-}
-
-export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | 'timestamp')[]; unread: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
-
-/**
- * One event checked as ingestion checks it (a JSON object, nested at most MAX_EVENT_DEPTH, the event
- * schema), its missing `messageId` and `timestamp` filled in: `timestamp` only when the event has no
- * time at all, so an `originalTimestamp` is never hidden behind the time of acceptance (the contract's
- * `eventTime` reads it, skew-corrected with `receivedAt`, stamped here when missing). The input
- * itself becomes the event, not zod's copy of it: a copy rebuilt by assignment would turn a "__proto__"
- * key into a prototype and lose it (validation has no defaults, so nothing else differs); it was parsed
- * for this check alone, so it is filled in place. Fields are named relative to the event. The command
- * line checks with it too.
- */
-export function checkIncoming(value: unknown, fill: Fill): Incoming {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
-  const tooDeep = deeperThan(value, MAX_EVENT_DEPTH);
-  if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `holds values nested deeper than ${MAX_EVENT_DEPTH} levels of the event; flatten it or send it as a string` }] };
-  const parsed = IncomingEventSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
-  const event = value as DataflyEvent;
-  const filled: ('messageId' | 'timestamp')[] = [];
-  if (parsed.data.messageId === undefined) {
-    event.messageId = fill.messageId();
-    filled.push('messageId');
-  }
-  if (parsed.data.timestamp === undefined && parsed.data.originalTimestamp === undefined) {
-    event.timestamp = fill.timestamp();
-    filled.push('timestamp');
-  } else if (parsed.data.timestamp === undefined && parsed.data.sentAt !== undefined && parsed.data.receivedAt === undefined && fill.receivedAt) {
-    event.receivedAt = fill.receivedAt();
-  }
-  return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };
 }
 
 function idText(value: unknown): string | null {

@@ -33,9 +33,4 @@ export class PluginRegistry {
   get(key: string): IntegrationPlugin | undefined {
     return this.byKey.get(key);
   }
-
-  /** The config keys a plugin marks as secret (`type: "secret"`). */
-  secretKeys(key: string): Set<string> {
-    return new Set(this.byKey.get(key)?.manifest.config_fields.filter((f) => f.type === 'secret').map((f) => f.key) ?? []);
-  }
 }

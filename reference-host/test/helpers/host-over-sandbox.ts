@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import type { HostOptions } from '../../src/host/host.js';
+import type { HostOptions } from '../../src/host/options.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import type { EngineName } from './engines.js';
 import { startSandbox } from './heap.js';

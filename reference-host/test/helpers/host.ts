@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import { heapModule } from '@datafly/heap-integration';
-import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
-import { startHost, type Host, type HostOptions } from '../../src/host/host.js';
+import { RetryPolicy } from '../../src/shared/retry-policy.js';
+import { startHost, type Host } from '../../src/host/host.js';
+import type { HostOptions } from '../../src/host/options.js';
 import { JsonLogger } from '../../src/host/logger.js';
 import { freshLocation, type EngineName } from './engines.js';
 import { once, stopAfterFile } from './leftovers.js';

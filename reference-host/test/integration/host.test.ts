@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { routesOf } from '../../src/host/http/app.js';
+import { routesOf } from '../../src/host/http/route-table.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';

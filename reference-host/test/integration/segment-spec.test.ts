@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EVENT_TYPES } from '@datafly/heap-integration/contract';
-import { SINGLE_EVENT_PATHS } from '../../src/host/http/ingest-routes.js';
+import { SINGLE_EVENT_PATHS } from '../../src/host/http/routes/ingestion.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/figures.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { RetryPolicy } from '../../src/host/delivery/retry-policy.js';
+import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadSecretKey, SecretBox, SecretTamperedError } from '../../src/host/secrets.js';
-import { tokensMatch } from '../../src/host/http/app.js';
+import { tokensMatch } from '../../src/host/http/auth.js';
 
 const KEY = Buffer.alloc(32, 7);
 

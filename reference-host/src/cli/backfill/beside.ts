@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
-import { errorText, UsageError } from '../failures.js';
+import { errorText } from '../../shared/error-text.js';
+import { UsageError } from '../failures.js';
 
 /**
  * The files a backfill keeps beside its input (checkpoint, its temporary file, rejects, the pacing

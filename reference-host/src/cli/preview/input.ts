@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { errorText, RunFailure, UsageError } from '../failures.js';
+import { errorText } from '../../shared/error-text.js';
+import { RunFailure, UsageError } from '../failures.js';
 
 /** One event of the input, where it was, and its JSON (or why it is not JSON). */
 export type InputItem = { source: string; value: unknown } | { source: string; error: string };

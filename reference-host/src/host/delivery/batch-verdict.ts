@@ -2,7 +2,8 @@ import type { DeliveryResult } from '@datafly/heap-integration/contract';
 import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { eventName } from '../../shared/event-name.js';
+import type { RetryPolicy } from '../../shared/retry-policy.js';
 
 /** Everything a batch's settle writes, and what it says about the integration as a whole. */
 export interface BatchVerdict {
@@ -126,13 +127,6 @@ export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<Ve
     calls: result.calls,
     instance_id: ctx.instanceId,
   };
-}
-
-/** The name an operator searches for: a track event's name or a page's name (identify and group have none). */
-export function eventName(event: QueuedEvent['event']): string | undefined {
-  if (event.type === 'track' && typeof event.event === 'string') return event.event;
-  if (event.type === 'page' && typeof event.name === 'string' && event.name !== '') return event.name;
-  return undefined;
 }
 
 function idText(value: unknown): string | undefined {

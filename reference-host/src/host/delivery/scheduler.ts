@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Store } from '../store/store.js';
-import { errorText, IntegrationWorker, type WorkerOptions } from './worker.js';
+import { errorText } from '../../shared/error-text.js';
+import { IntegrationWorker, type WorkerOptions } from './worker.js';
 
 export interface SchedulerOptions extends WorkerOptions {
   /** The embedded engine has one process: what was in flight at its last stop is back to pending at start. */

@@ -6,11 +6,12 @@ import type { Metrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
-import type { BucketReturn } from '../store/rate-limit-buckets.js';
+import type { BucketReturn } from '../../shared/pacing/rate-limit-buckets.js';
 import type { Store } from '../store/store.js';
+import { errorText } from '../../shared/error-text.js';
 import { judgeBatch, logEntry, type BatchVerdict } from './batch-verdict.js';
-import { InstallationLimiter } from './rate-limits.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { InstallationLimiter } from '../../shared/pacing/rate-limits.js';
+import type { RetryPolicy } from '../../shared/retry-policy.js';
 
 export interface WorkerOptions {
   instanceId: string;
@@ -263,8 +264,4 @@ export class IntegrationWorker {
       this.wakeUp = done;
     });
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

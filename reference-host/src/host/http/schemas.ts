@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CatalogManifestSchema, DELIVERY_CODES, DELIVERY_STATUSES, IncomingEventSchema, SentCallSchema } from '@datafly/heap-integration/contract';
 import { InstallRequestSchema, UpdateRequestSchema } from '../integrations/requests.js';
-import { checkedByHandler } from './app.js';
+import { UserDeletionRequestSchema } from '../privacy/user-deletions.js';
+import { checkedByHandler } from './validation.js';
 
 /**
  * The shapes of the Management API and ingestion, as zod: the routes' query and path checks, and
@@ -89,6 +90,13 @@ export const RevisionSchema = z
   .meta({ id: 'Revision' });
 
 export const CatalogEntrySchema = CatalogManifestSchema.and(z.object({ installed: z.number().int().meta({ description: 'How many integrations of this entry are installed' }) })).meta({ id: 'CatalogEntry' });
+
+export const CatalogEntryDetailSchema = CatalogManifestSchema.and(
+  z.object({
+    config_schema: z.record(z.string(), z.unknown()).meta({ description: 'The config as JSON Schema' }),
+    default_blueprints: z.record(z.string(), z.record(z.string(), z.unknown())).meta({ description: 'The default blueprint of each variant' }),
+  }),
+).meta({ id: 'CatalogEntryDetail' });
 
 export const DeliveryLogSchema = z
   .object({
@@ -182,10 +190,10 @@ export const ConnectionTestSchema = z
   })
   .meta({ id: 'ConnectionTest' });
 
-export const IngestBatchSchema = z
-  .object({ batch: z.array(IncomingEventSchema).max(1000) })
-  .meta({ id: 'IngestBatch', description: 'At most 1000 events; each is checked on its own and answered per item' });
-export const IngestEventSchema = IncomingEventSchema;
+export const IngestBatchSchema = checkedByHandler(
+  z.object({ batch: z.array(IncomingEventSchema).max(1000) }).meta({ id: 'IngestBatch', description: 'At most 1000 events; each is checked on its own and answered per item' }),
+);
+export const IngestEventSchema = checkedByHandler(IncomingEventSchema);
 
 export const IngestAnswerSchema = z
   .object({
@@ -203,5 +211,8 @@ export const IngestAnswerSchema = z
   })
   .meta({ id: 'IngestAnswer' });
 
-for (const schema of [InstallRequestSchema, UpdateRequestSchema, IngestBatchSchema, IngestEventSchema, ReplayRequestSchema]) checkedByHandler.add(schema);
-export { InstallRequestSchema, UpdateRequestSchema };
+/** Bodies the handlers check themselves, documented by the schemas they check with. */
+export const InstallBody = checkedByHandler(InstallRequestSchema);
+export const UpdateBody = checkedByHandler(UpdateRequestSchema);
+export const ReplayBody = checkedByHandler(ReplayRequestSchema);
+export const UserDeletionBody = checkedByHandler(UserDeletionRequestSchema);

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DataflyEvent, SentCall } from '@datafly/heap-integration/contract';
+import type { DataflyEvent, DeliveryCode, DeliveryStatus, SentCall } from '@datafly/heap-integration/contract';
 import { ID_CHUNK } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
 
@@ -30,7 +30,7 @@ export interface DeliveryLogEntry {
 }
 
 /** An entry as the API lists it: the table's columns (nulls where a field was absent), warnings parsed, no payloads. */
-export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'calls_json'> & { warnings: string[] };
+export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'calls_json' | 'status' | 'code'> & { status: DeliveryStatus; code: DeliveryCode | null; warnings: string[] };
 
 export interface DeliveryLogDetail extends DeliveryLogRow {
   event: DataflyEvent | null;
@@ -263,7 +263,8 @@ const LIST_COLUMNS = [
 
 function toRow(r: Pick<Selectable<DeliveryLogTable>, (typeof LIST_COLUMNS)[number]>): DeliveryLogRow {
   const { warnings_json, ...rest } = r;
-  return { ...rest, id: Number(rest.id), warnings: JSON.parse(warnings_json) as string[] };
+  // The host writes a result's status and code only: the contract's words.
+  return { ...rest, id: Number(rest.id), status: rest.status as DeliveryStatus, code: rest.code as DeliveryCode | null, warnings: JSON.parse(warnings_json) as string[] };
 }
 
 /** The first `max` characters, never half of a surrogate pair. */

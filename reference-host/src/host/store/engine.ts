@@ -66,7 +66,7 @@ function openSqlite(dataDir: string, initialise: boolean): OpenedDatabase {
   sqlite.pragma('synchronous = NORMAL');
   // A checkpoint copies the WAL's pages back into the file. The queue writes and deletes the same pages
   // over and over: checkpointing every 64 MB instead of SQLite's 4 MB writes each of them back once, not
-  // many times (commits took a third of the SQLite time at 4 MB); the file is cut back to 64 MB after.
+  // many times; the file is cut back to 64 MB after.
   sqlite.pragma('wal_autocheckpoint = 16384');
   sqlite.pragma('journal_size_limit = 67108864');
   return { engine: 'sqlite', db: new Kysely<HostDatabase>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) }), description };

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { RateLimitBucketTable } from '../../shared/pacing/rate-limit-buckets.js';
 
 /** The two databases the host runs on. */
 export type Engine = 'sqlite' | 'postgres';
@@ -124,21 +125,8 @@ export interface DeliveryCountTable {
   count: number;
 }
 
-/** A token bucket shared by every instance: the vendor's limit, keyed as the adapter keys it. */
-export interface RateLimitBucketTable {
-  key: string;
-  capacity: number;
-  window_ms: number;
-  tokens: number;
-  updated_at: number;
-  /** Scratch of the last statement: what it asked for and what it got. */
-  wanted: number;
-  granted: number;
-  /** Until when tokens are promised to held-back events (they come back then, not all at once). */
-  promised_until: number;
-  /** Set when a take found the bucket full: the vendor starts counting only when the request arrives. */
-  full_take_at: number | null;
-}
+/** requested: not yet with the vendor; pending: the vendor is deleting; complete; failed. */
+export type DeletionStatus = 'requested' | 'pending' | 'complete' | 'failed';
 
 export interface UserDeletionTable {
   id: string;
@@ -146,8 +134,7 @@ export interface UserDeletionTable {
   identities_json: string;
   anonymous_ids_json: string;
   users: number;
-  /** pending | complete | failed */
-  status: string;
+  status: DeletionStatus;
   /** The vendor's deletion requests: [{requestId, users, status}] and failures, JSON. */
   parts_json: string;
   message: string | null;

@@ -5,7 +5,7 @@ import { openDatabase, type Engine, type StoreLocation } from './engine.js';
 import { IntegrationStatusRepository } from './integration-status.js';
 import { IntegrationRepository } from './integrations.js';
 import { DeliveryQueue } from './queue.js';
-import { RateLimitBuckets } from './rate-limit-buckets.js';
+import { RateLimitBuckets } from '../../shared/pacing/rate-limit-buckets.js';
 import type { HostDatabase } from './schema.js';
 import { UserDeletions } from './user-deletions.js';
 
@@ -32,7 +32,7 @@ export class Store {
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
     this.logs = new DeliveryLogs(db);
-    this.buckets = new RateLimitBuckets(db, engine);
+    this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);
   }
 

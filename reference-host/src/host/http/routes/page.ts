@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { Api } from './deps.js';
 
-/** The page's files, two levels above `src/host/http/` and `dist/host/http/` alike. */
-const WEB = new URL('../../../web/', import.meta.url);
+/** The page's files, in `web/` of the workspace: reached alike from `src/host/http/routes/` and `dist/host/http/routes/`. */
+const WEB = new URL('../../../../web/', import.meta.url);
 
 /** No inline script, no other origin: the page works offline and reflects nothing unescaped. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -32,7 +33,7 @@ function vendorText(pkg: string, file: string): string {
 }
 
 /** The Integration Library page: static files read once at start; data comes from the Management API. */
-export function pageRoutes(app: FastifyInstance): void {
+export function pageRoutes(app: Api): void {
   const serve = (path: string, type: string, text: string) => {
     const send = async (_req: unknown, reply: FastifyReply) => reply.header('content-security-policy', CSP).header('cache-control', 'no-cache').type(type).send(text);
     app.get(path, { config: { auth: 'public' }, schema: { hide: true } }, send);

@@ -1,14 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { badRequest, notFound } from '../errors.js';
-import { presentDeletion, UserDeletionRequestSchema, type UserDeletionService } from '../privacy/user-deletions.js';
-import type { Store } from '../store/store.js';
-import { ADMIN } from './admin-routes.js';
-import { checkedByHandler } from './app.js';
-import { errors, IdParams, listOf, PagingQuery } from './schemas.js';
+import { badRequest, notFound } from '../../errors.js';
+import { presentDeletion } from '../../privacy/user-deletions.js';
+import { errors, IdParams, listOf, PagingQuery, UserDeletionBody } from '../schemas.js';
+import { ADMIN, admin, adminDocs } from './admin.js';
+import type { Api, RouteDeps } from './deps.js';
+import { loadIntegration } from './load.js';
 
-const admin = { auth: 'admin' as const };
-const docs = { security: [{ adminToken: [] }], tags: ['privacy'] };
+const docs = { ...adminDocs, tags: ['privacy'] };
 
 const DeletionSchema = z
   .object({
@@ -29,10 +27,10 @@ const DeletionSchema = z
   })
   .meta({ id: 'UserDeletion' });
 
-checkedByHandler.add(UserDeletionRequestSchema);
-
 /** GDPR/CCPA user deletion: request, list, follow. */
-export function deletionRoutes(app: FastifyInstance, store: Store, deletions: UserDeletionService): void {
+export function deletionRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'box' | 'deletions'>): void {
+  const { store, deletions } = deps;
+
   app.post(
     `${ADMIN}/integrations/:id/user-deletions`,
     {
@@ -41,12 +39,12 @@ export function deletionRoutes(app: FastifyInstance, store: Store, deletions: Us
         ...docs,
         summary: "Deletes users at the vendor (by identity and by anonymous id) and drops their waiting events; 202 with the record, followed in the background",
         params: IdParams,
-        body: UserDeletionRequestSchema,
+        body: UserDeletionBody,
         response: { 202: DeletionSchema, 409: errors[400], ...errors },
       },
     },
     async (req, reply) => {
-      const row = await deletions.request((req.params as { id: string }).id, req.body, `admin API from ${req.ip}`);
+      const row = await deletions.request(req.params.id, req.body, `admin API from ${req.ip}`);
       return reply.code(202).send(presentDeletion(row));
     },
   );
@@ -55,9 +53,9 @@ export function deletionRoutes(app: FastifyInstance, store: Store, deletions: Us
     `${ADMIN}/integrations/:id/user-deletions`,
     { config: admin, schema: { ...docs, summary: 'Deletion requests, newest first', params: IdParams, querystring: PagingQuery, response: { 200: listOf(DeletionSchema), ...errors } } },
     async (req) => {
-      const { id } = req.params as { id: string };
-      if (!(await store.integrations.get(id))) throw notFound(`Integration ${id}`);
-      const { cursor, limit } = req.query as z.infer<typeof PagingQuery>;
+      const { id } = req.params;
+      await loadIntegration(deps, id);
+      const { cursor, limit } = req.query;
       let after: { requestedAt: string; id: string } | undefined;
       if (cursor) {
         const [requestedAt, deletionId] = cursor.split('|');
@@ -73,7 +71,7 @@ export function deletionRoutes(app: FastifyInstance, store: Store, deletions: Us
     `${ADMIN}/integrations/:id/user-deletions/:deletionId`,
     { config: admin, schema: { ...docs, summary: 'One deletion request, with the ids it names', params: IdParams.extend({ deletionId: z.string() }), response: { 200: DeletionSchema, ...errors } } },
     async (req) => {
-      const { id, deletionId } = req.params as { id: string; deletionId: string };
+      const { id, deletionId } = req.params;
       const row = await store.deletions.get(id, deletionId);
       if (!row) throw notFound(`User deletion ${deletionId} of integration ${id}`);
       return presentDeletion(row, true);

@@ -1,5 +1,5 @@
 import type { DataflyEvent, DeliveryAdapter, RateLimit } from '@datafly/heap-integration/contract';
-import type { BucketAsk, BucketGrant, BucketReturn, RateLimitBuckets } from '../store/rate-limit-buckets.js';
+import type { BucketAsk, BucketGrant, BucketReturn, RateLimitBuckets } from './rate-limit-buckets.js';
 
 export interface Admission {
   /** Positions (in the events given) that may go now. */

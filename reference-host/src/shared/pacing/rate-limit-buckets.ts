@@ -1,6 +1,28 @@
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
-import type { Engine } from './engine.js';
-import type { HostDatabase } from './schema.js';
+
+/** A token bucket shared by every instance: the vendor's limit, keyed as the adapter keys it. */
+export interface RateLimitBucketTable {
+  key: string;
+  capacity: number;
+  window_ms: number;
+  tokens: number;
+  updated_at: number;
+  /** Scratch of the last statement: what it asked for and what it got. */
+  wanted: number;
+  granted: number;
+  /** Until when tokens are promised to held-back events (they come back then, not all at once). */
+  promised_until: number;
+  /** Set when a take found the bucket full: the vendor starts counting only when the request arrives. */
+  full_take_at: number | null;
+}
+
+/** The tables the buckets need: the host's database holds this one among others. */
+export interface BucketDatabase {
+  rate_limit_buckets: RateLimitBucketTable;
+}
+
+/** The engines the buckets run on: their SQL differs in the names of least and greatest only. */
+export type BucketEngine = 'sqlite' | 'postgres';
 
 /** What a batch asks of one bucket: `want` tokens. */
 export interface BucketAsk {
@@ -42,9 +64,17 @@ export interface BucketReturn extends BucketAsk {
  */
 export class RateLimitBuckets {
   constructor(
-    private readonly db: Kysely<HostDatabase>,
-    private readonly engine: Engine,
+    private readonly db: Kysely<BucketDatabase>,
+    private readonly engine: BucketEngine,
   ) {}
+
+  /**
+   * The buckets in a database that holds their table among others (the host's). Kysely's database type
+   * is invariant, so the narrowing is a cast; the constraint proves the table is there, as declared.
+   */
+  static in<DB extends BucketDatabase>(db: Kysely<DB>, engine: BucketEngine): RateLimitBuckets {
+    return new RateLimitBuckets(db as unknown as Kysely<BucketDatabase>, engine);
+  }
 
   /**
    * Takes up to `want` tokens from each bucket, atomically per bucket. What could not be given is

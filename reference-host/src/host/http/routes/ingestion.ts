@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { EVENT_TYPES, type EventType } from '@datafly/heap-integration/contract';
-import { ApiError, badRequest } from '../errors.js';
-import type { IngestionService, IngestResult } from '../ingest.js';
-import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from './schemas.js';
+import { ApiError, badRequest } from '../../errors.js';
+import type { IngestionService, IngestResult } from '../../ingest.js';
+import { ErrorSchema, IngestAnswerSchema, IngestBatchSchema, IngestEventSchema } from '../schemas.js';
+import type { Api } from './deps.js';
 
 const docs = { security: [{ pipelineKey: [] }], tags: ['ingestion'] };
 
@@ -11,7 +12,7 @@ export const SINGLE_EVENT_PATHS: Readonly<Record<EventType, string>> = { track: 
 const responses = { 200: IngestAnswerSchema, 400: IngestAnswerSchema.extend({ error: ErrorSchema.shape.error }), 401: ErrorSchema, 413: ErrorSchema, 503: ErrorSchema };
 
 /** `POST /v1/batch` and the one-event shorthands of the collector. */
-export function ingestRoutes(app: FastifyInstance, ingestion: IngestionService, maxBatchEvents: number): void {
+export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEvents: number): void {
   const answer = (reply: FastifyReply, result: IngestResult) => {
     const body = {
       accepted: result.accepted.length,

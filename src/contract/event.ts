@@ -47,7 +47,7 @@ export const PageContextSchema = z
 
 /**
  * Consent arrives flat (`{analytics: true}`) or nested (`{categories: {...}, canonical: {...}}`);
- * both shapes are accepted and read by `consentGranted`.
+ * both shapes are accepted and read by `consentFor` (consent.ts).
  */
 export const ConsentSchema = z.record(z.string(), z.unknown()).nullish();
 

@@ -49,6 +49,16 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
           fields: [{ field: 'variantt', message: 'is not a known field; did you mean "variant"?' }],
         },
       });
+      // Bytes that are not UTF-8 in a config would be stored as U+FFFD, a key Heap then refuses for a reason no one can see.
+      const garbledKey = Buffer.concat([Buffer.from(`{"config": {"app_id": "${APP_ID}", "api_key": "${API_KEY}`), Buffer.from([0xc3]), Buffer.from('"}}')]);
+      const notUtf8 = await host.call('POST', INSTALL, garbledKey);
+      expect(notUtf8.status).toBe(400);
+      expect(notUtf8.body.error).toEqual({
+        code: 'invalid_request',
+        message: `body.config.api_key: ${NOT_UTF8_REASON}; nothing was changed`,
+        fields: [{ field: 'body.config.api_key', message: NOT_UTF8_REASON }],
+      });
+      expect(JSON.stringify(notUtf8.body)).not.toContain(API_KEY);
       const far = await host.call('POST', INSTALL, { config: { app_id: APP_ID, api_key: API_KEY, colour: 'blue' } });
       expect(far.body.error.fields).toEqual([{ field: 'config.colour', message: 'is not a known field (known: app_id, api_key, region, endpoint, timeout_ms)' }]);
       expect((await host.call('GET', '/v1/admin/integrations')).body.data).toEqual([]);

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@datafly/heap-integration/contract';
-import { ApiError } from '../errors.js';
-import { decodeUtf8 } from '../../shared/utf8.js';
+import { ApiError, badRequest } from '../errors.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../shared/utf8.js';
 import { requireTokens } from './auth.js';
 import { BodyGate, discardRest, parseJsonBody, readWithin } from './body.js';
 import { answerClientError, sendError, toApiError } from './error-replies.js';
@@ -97,9 +97,20 @@ function readBodies(app: FastifyInstance, options: Pick<AppOptions, 'maxConcurre
       done(error as Error, undefined);
     }
   });
+  // Elsewhere (configs, blueprints, deletions) a U+FFFD would be stored or sent as if it had been sent.
+  app.addHook('preValidation', async (req) => {
+    if (req.bodyNotUtf8 && !req.routeOptions.config.notUtf8PerEvent) throw notUtf8Body(req.body);
+  });
   app.addHook('preParsing', async (req, reply, payload) => {
     if (req.method === 'GET' || req.method === 'DELETE' || req.method === 'HEAD') return payload;
     await gate.enter(reply);
     return readWithin(payload, options.bodyTimeoutMs, reply);
   });
+}
+
+/** A 400 naming where in the body the bytes that are not UTF-8 are; nothing of the body was kept. */
+function notUtf8Body(body: unknown): ApiError {
+  const path = replacementPath(body);
+  const field = path ? `body.${path}` : 'body';
+  return badRequest(`${field}: ${NOT_UTF8_REASON}; nothing was changed`, [{ field, message: NOT_UTF8_REASON }]);
 }

@@ -8,6 +8,10 @@ declare module 'fastify' {
     /** The body held bytes that are not UTF-8: U+FFFD stands in for them in what was parsed. */
     bodyNotUtf8: boolean;
   }
+  interface FastifyContextConfig {
+    /** The handler refuses the events that hold bytes that are not UTF-8 itself, keeping their neighbours. */
+    notUtf8PerEvent?: boolean;
+  }
 }
 
 /**

@@ -33,7 +33,7 @@ export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEven
 
   app.post(
     '/v1/batch',
-    { config: { auth: 'pipeline' }, schema: { ...docs, summary: 'Up to 1000 events; each is checked alone and the good ones are durable before the answer', body: IngestBatchSchema, response: responses } },
+    { config: { auth: 'pipeline', notUtf8PerEvent: true }, schema: { ...docs, summary: 'Up to 1000 events; each is checked alone and the good ones are durable before the answer', body: IngestBatchSchema, response: responses } },
     async (req, reply) => {
       const batch = (req.body as { batch?: unknown } | undefined)?.batch;
       if (!Array.isArray(batch)) throw badRequest('batch: must be an array of events', [{ field: 'batch', message: 'must be an array of events' }]);
@@ -45,7 +45,7 @@ export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEven
   const single = (path: string, type: EventType) =>
     app.post(
       path,
-      { config: { auth: 'pipeline' }, schema: { ...docs, summary: `One ${type} event (its type may be left out)`, body: IngestEventSchema, response: responses } },
+      { config: { auth: 'pipeline', notUtf8PerEvent: true }, schema: { ...docs, summary: `One ${type} event (its type may be left out)`, body: IngestEventSchema, response: responses } },
       async (req, reply) => {
         if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('The request body must be one event object');
         return answer(reply, await ingestion.ingest([req.body], { impliedType: type, notUtf8: req.bodyNotUtf8 }));

@@ -3,6 +3,7 @@ import type { Blueprint, DataflyEvent, DeliveryAdapter } from '@datafly/heap-int
 import { checkBlueprint, consentDenial, describeIssues, fieldIssues } from '@datafly/heap-integration/contract';
 import { HeapConfigSchema, HeapPlugin, type HeapConfig } from '@datafly/heap-integration';
 import { errorText } from '../shared/error-text.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../shared/utf8.js';
 import { UsageError } from './failures.js';
 
 /**
@@ -42,17 +43,21 @@ export function heapConfig(fields: Record<string, unknown>, apiKey: string | und
 
 /** A JSON file an option names; unreadable or malformed is a usage error naming the option. */
 export function readJsonFile(file: string, option: string): unknown {
-  let text: string;
+  let decoded: { text: string; valid: boolean };
   try {
-    text = readFileSync(file, 'utf8');
+    decoded = decodeUtf8(readFileSync(file));
   } catch (error) {
     throw new UsageError(`${option} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
   }
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(decoded.text);
   } catch (error) {
     throw new UsageError(`${option} ${file}: not valid JSON (${errorText(error)})`);
   }
+  const garbled = decoded.valid ? undefined : replacementPath(json);
+  if (garbled !== undefined) throw new UsageError(`${option} ${file}: ${garbled || 'the value'} ${NOT_UTF8_REASON}`);
+  return json;
 }
 
 /** The default blueprint, or the file's, checked whole as a host checks a blueprint (checkBlueprint). */

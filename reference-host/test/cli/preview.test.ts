@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, heapAdapter, startSandbox, TS } from '../helpers/heap.js';
+import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
 import { runCli } from './cli.js';
 
 /** `heap-integration preview`: what deliver() would send, without sending, compared with what it does send. */
@@ -113,6 +114,25 @@ describe('heap-integration preview', () => {
     const [result] = (JSON.parse(run.stdout) as { results: { messageId: string; warnings: string[] }[] }).results;
     expect(result.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(result.warnings).toEqual([`messageId was missing: filled with ${result.messageId}, as ingestion does`, expect.stringMatching(/^timestamp was missing: filled with \d{4}-\d\d-\d\dT[\d:.]+Z, as ingestion does$/)]);
+  });
+
+  it('refuses what holds bytes that are not UTF-8, naming the field, as the host and the backfill do: an event alone, a config file whole', async () => {
+    const garbled = (messageId: string, byte: number) =>
+      Buffer.concat([Buffer.from(`{"type": "track", "event": "Checked", "messageId": "${messageId}", "timestamp": "${TS}", "userId": "user`), Buffer.from([byte]), Buffer.from('"}\n')]);
+    const file = join(dir, 'not-utf8.ndjson');
+    writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify(events[1])}\n`), garbled('bad-1', 0xc3), garbled('bad-2', 0xc4)]));
+    const run = await runCli(['preview', file, '--json']);
+    expect(run.code).toBe(1);
+    const results = (JSON.parse(run.stdout) as { results: { status: string; message?: string }[] }).results;
+    expect(results.map((r) => [r.status, r.message])).toEqual([
+      ['send', undefined],
+      ['failed', `userId: ${NOT_UTF8_REASON}`],
+      ['failed', `userId: ${NOT_UTF8_REASON}`],
+    ]);
+
+    const config = join(dir, 'not-utf8-config.json');
+    writeFileSync(config, Buffer.concat([Buffer.from(`{"app_id": "${APP_ID}", "region": "u`), Buffer.from([0xff]), Buffer.from('s"}')]));
+    expect(await runCli(['preview', '--config', config], {}, '{}')).toMatchObject({ code: 2, stdout: '', stderr: `error: --config ${config}: region ${NOT_UTF8_REASON}\n` });
   });
 
   it('refuses a config or blueprint that does not validate, in one line naming the field, exit 2; never needs or prints the API key', async () => {

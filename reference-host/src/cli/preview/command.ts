@@ -2,7 +2,7 @@ import { describeIssues, unknownKeys } from '@datafly/heap-integration/contract'
 import type { HeapConfig } from '@datafly/heap-integration';
 import { EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint, readJsonFile } from '../installation.js';
-import { parseEvents, readInput } from './input.js';
+import { parseEvents, readInput, refuseNotUtf8 } from './input.js';
 import { previewEvents } from './preview.js';
 import { renderJson, renderText } from './render.js';
 
@@ -24,8 +24,10 @@ export async function runPreview(file: string | undefined, options: PreviewOptio
       `no --config: previewing for the placeholder app_id ${config.app_id} in region ${config.region}; give --config config.json with your app_id (and region, endpoint) to preview your app's requests\n`,
     );
   }
-  const { name, text } = await readInput(file);
-  const items = parseEvents(name, text);
+  const input = await readInput(file);
+  const parsed = parseEvents(input.name, input.text);
+  const items = input.utf8 ? parsed : refuseNotUtf8(parsed);
+  const name = input.name;
   if (items.length === 0) throw new RunFailure(`${name} holds no events`);
   const adapter = heapAdapter(config, blueprint);
   try {

@@ -1,15 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { errorText } from '../../shared/error-text.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../shared/utf8.js';
 import { RunFailure, UsageError } from '../failures.js';
 
 /** One event of the input, where it was, and its JSON (or why it is not JSON). */
 export type InputItem = { source: string; value: unknown } | { source: string; error: string };
 
+/** The input's text and whether it was UTF-8 (when not, U+FFFD stands in for the bad bytes). */
+export interface Input {
+  name: string;
+  text: string;
+  utf8: boolean;
+}
+
 /** The file's text, or stdin's when there is no file or it is `-`. */
-export async function readInput(file: string | undefined): Promise<{ name: string; text: string }> {
+export async function readInput(file: string | undefined): Promise<Input> {
   if (file !== undefined && file !== '-') {
     try {
-      return { name: file, text: await readFile(file, 'utf8') };
+      const { text, valid } = decodeUtf8(await readFile(file));
+      return { name: file, text, utf8: valid };
     } catch (error) {
       throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
     }
@@ -17,7 +26,21 @@ export async function readInput(file: string | undefined): Promise<{ name: strin
   if (process.stdin.isTTY) process.stderr.write('reading events from stdin (end with Ctrl-D)\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return { name: 'stdin', text: Buffer.concat(chunks).toString('utf8') };
+  const { text, valid } = decodeUtf8(Buffer.concat(chunks));
+  return { name: 'stdin', text, utf8: valid };
+}
+
+/**
+ * The items of an input that was not UTF-8: each event holding U+FFFD becomes an error naming the
+ * field, as the host and the backfill refuse it (two ids that differ only there would be one).
+ */
+export function refuseNotUtf8(items: InputItem[]): InputItem[] {
+  return items.map((item) => {
+    if (!('value' in item)) return item;
+    const path = replacementPath(item.value);
+    if (path === undefined) return item;
+    return { source: item.source, error: path ? `${path}: ${NOT_UTF8_REASON}` : `the event ${NOT_UTF8_REASON}` };
+  });
 }
 
 /**

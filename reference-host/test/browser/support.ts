@@ -159,16 +159,25 @@ export function splitWords(page: Page, selector: string, longest = 24): Promise<
   return page.evaluate(([sel, max]) => {
     const out: string[] = [];
     for (const el of Array.from(document.querySelectorAll(sel))) {
+      // The element's text as one string (a word may span text nodes, split by a <wbr>), and where each node starts in it.
+      const nodes: { node: Text; start: number }[] = [];
+      let text = '';
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (const m of (node.textContent ?? '').matchAll(/[^\s\-/]+/g)) {
-          if (m[0].length > max) continue;
-          const range = document.createRange();
-          range.setStart(node, m.index!);
-          range.setEnd(node, m.index! + m[0].length);
-          const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
-          if (tops.size > 1) out.push(`${m[0]} in ${el.tagName.toLowerCase()}[${el.getAttribute('data-label') ?? el.id}]`);
-        }
+        nodes.push({ node: node as Text, start: text.length });
+        text += node.textContent ?? '';
+      }
+      const at = (offset: number, end: boolean) => {
+        const hit = [...nodes].reverse().find((n) => (end ? n.start < offset : n.start <= offset))!;
+        return [hit.node, offset - hit.start] as const;
+      };
+      for (const m of text.matchAll(/[^\s\-/]+/g)) {
+        if (m[0].length > max) continue;
+        const range = document.createRange();
+        range.setStart(...at(m.index!, false));
+        range.setEnd(...at(m.index! + m[0].length, true));
+        const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        if (tops.size > 1) out.push(`${m[0]} in ${el.tagName.toLowerCase()}[${el.getAttribute('data-label') ?? el.id}]`);
       }
     }
     return out;

@@ -61,11 +61,11 @@ export function cell(column, ...content) {
 }
 
 /**
- * An id or another run without spaces, with a break opportunity every 12 characters: a short one
- * stays whole, a long one wraps instead of widening its table column to its full length.
+ * An id or another run without spaces: one of up to 24 characters stays whole; a longer one may wrap
+ * every 12 characters instead of widening its table column to its full length.
  */
 export function token(text) {
-  const chunks = String(text).match(/.{1,12}/gsu) ?? [];
+  const chunks = String(text).length <= 24 ? [String(text)] : String(text).match(/.{1,12}/gsu);
   return h('span', { class: 'token' }, chunks.map((chunk, i) => (i === 0 ? chunk : [h('wbr'), chunk])));
 }
 

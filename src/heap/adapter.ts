@@ -122,7 +122,7 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     const answer = verdict.httpStatus !== undefined ? { httpStatus: verdict.httpStatus } : {};
     switch (verdict.code) {
       case 'invalid_credentials':
-        return { ok: false, code: verdict.code, ...answer, message: `${verdict.message} The key must belong to the environment's Main Production App ID.` };
+        return { ok: false, code: verdict.code, ...answer, message: `${verdict.message} Heap checks an API key only with the App ID of your main production environment (not Development or another environment): copy that App ID from Settings > Account > Manage > Environment, and use an API key made under Settings > Account > Manage > API Keys.` };
       case 'endpoint_not_found':
       case 'tls_error':
       case 'protocol_error':

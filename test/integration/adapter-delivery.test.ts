@@ -176,7 +176,7 @@ describe('Heap delivery adapter over HTTP', () => {
       ok: false,
       code: 'invalid_credentials',
       httpStatus: 401,
-      message: `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.`,
+      message: `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. Heap checks an API key only with the App ID of your main production environment (not Development or another environment): copy that App ID from Settings > Account > Manage > Environment, and use an API key made under Settings > Account > Manage > API Keys.`,
     });
     expect(JSON.stringify(denied)).not.toContain('not-the-key');
 

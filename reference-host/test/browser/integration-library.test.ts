@@ -113,7 +113,7 @@ describeInChromium('Integration Library page', () => {
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.locator('#test-result .notice').waitFor();
     expect(await page.locator('#test-result .notice').textContent()).toBe(
-      `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.`,
+      `Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. Heap checks an API key only with the App ID of your main production environment (not Development or another environment): copy that App ID from Settings > Account > Manage > Environment, and use an API key made under Settings > Account > Manage > API Keys.`,
     );
 
     await section('Settings').click();

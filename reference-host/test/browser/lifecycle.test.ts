@@ -158,7 +158,7 @@ describeInChromium('Integration lifecycle', () => {
       new RegExp(
         `^This integration sends to Heap app ${APP_ID} \\(US \\(heapanalytics\\.com\\), endpoint override ${localUrl.replace(/\./g, '\\.')}\\)\\.\\n\\n` +
           'Deleted now: the integration with its configuration and revisions, its queue \\(\\d+ waiting events?\\) and its dead letters \\(\\d+ events?\\)\\.\\n' +
-          'Kept: its delivery logs, until their retention of 30 days runs out\\.\\n\\n' +
+          'Its delivery logs can no longer be seen \\(its pages and API routes answer "not found"\\); they stay in the host\'s database until their retention of 30 days runs out\\.\\n\\n' +
           'What Heap already received stays there\\. This cannot be undone\\.$',
       ),
     );
@@ -174,8 +174,12 @@ describeInChromium('Integration lifecycle', () => {
     await s.page.getByText('Deleted Heap local.').waitFor();
     expect(await s.page.locator('#installed tbody tr td[data-label="Name"]').allInnerTexts()).toEqual(['Heap EU production']);
     expect((await s.host.call('GET', `/v1/admin/integrations/${local}`)).status).toBe(404);
-    // Its delivery logs stay until their retention.
+    // What the dialog said: its delivery logs stay in the database until their retention, and nothing shows them.
     expect((await s.host.store.logs.page(local, { limit: 10 })).rows.length).toBeGreaterThan(0);
+    expect((await s.host.call('GET', `/v1/admin/integrations/${local}/delivery-logs`)).status).toBe(404);
+    await s.page.goto(`${s.host.url}/#/integrations/${local}/logs`);
+    expect(await seeText(s.page.locator('.notice.bad'), 'not found')).toBe(`Integration ${local} was not found`);
+    await s.page.goto(`${s.host.url}/#/integrations`);
     await s.page.getByRole('link', { name: 'Integration Library' }).click();
     expect(await seeText(card(), 'Installed')).toBe('Installed (1)');
   });

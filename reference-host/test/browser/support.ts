@@ -122,7 +122,7 @@ export function column(rows: Locator, label: string): Promise<string[]> {
 
 /**
  * What sticks out past the right edge of a `width`-wide page (ignoring what scrolls or is clipped
- * inside its own box, such as the section tabs or a code block): "tag.class#id" each, and the page's
+ * inside its own box, such as a wide table or a code block): "tag.class#id" each, and the page's
  * own width when it scrolls sideways (empty when nothing does).
  */
 export function overflowing(page: Page, width: number): Promise<string[]> {
@@ -148,4 +148,81 @@ export function unlabelled(page: Page): Promise<string[]> {
       })
       .map((el) => `${el.tagName.toLowerCase()}#${el.id}`),
   );
+}
+
+/**
+ * Words split across two lines inside the elements `selector` matches ("Newslette / r"): "word in
+ * tag[data-label]" each. A word is a run without spaces, hyphens or slashes (the page may wrap after
+ * those) of at most `longest` characters: longer runs are tokens (ids, JSON), which may break anywhere.
+ */
+export function splitWords(page: Page, selector: string, longest = 24): Promise<string[]> {
+  return page.evaluate(([sel, max]) => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll(sel))) {
+      // The element's text as one string (a word may span text nodes, split by a <wbr>), and where each node starts in it.
+      const nodes: { node: Text; start: number }[] = [];
+      let text = '';
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        nodes.push({ node: node as Text, start: text.length });
+        text += node.textContent ?? '';
+      }
+      const at = (offset: number, end: boolean) => {
+        const hit = [...nodes].reverse().find((n) => (end ? n.start < offset : n.start <= offset))!;
+        return [hit.node, offset - hit.start] as const;
+      };
+      for (const m of text.matchAll(/[^\s\-/]+/g)) {
+        if (m[0].length > max) continue;
+        const range = document.createRange();
+        range.setStart(...at(m.index!, false));
+        range.setEnd(...at(m.index! + m[0].length, true));
+        const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        if (tops.size > 1) out.push(`${m[0]} in ${el.tagName.toLowerCase()}[${el.getAttribute('data-label') ?? el.id}]`);
+      }
+    }
+    return out;
+  }, [selector, longest] as const);
+}
+
+/** Buttons (not the link-styled ones) whose label takes more than one line ("Repl / ay"): their labels. */
+export function wrappedButtons(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('button:not(.link), .button'))
+      .filter((b) => b.getClientRects().length > 0)
+      .filter((b) => {
+        const range = document.createRange();
+        range.selectNodeContents(b);
+        return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size > 1;
+      })
+      .map((b) => (b.textContent ?? '').trim()),
+  );
+}
+
+/**
+ * Elements and text inside a box `selector` matches that stick out past its right edge without
+ * scrolling inside something of their own in it: "tag.class" each (empty when everything stays in its box).
+ */
+export function outOfBox(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const out: string[] = [];
+    for (const box of Array.from(document.querySelectorAll(sel))) {
+      const right = box.getBoundingClientRect().right;
+      const scrollsInside = (e: Element) => {
+        for (let p = e.parentElement; p && p !== box; p = p.parentElement) if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
+        return false;
+      };
+      const name = (e: Element) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`;
+      for (const e of Array.from(box.querySelectorAll('*'))) {
+        if (e.getBoundingClientRect().right > right + 1 && !scrollsInside(e)) out.push(name(e));
+      }
+      // Text runs past its own element's edge without widening it: a long line in a paragraph.
+      const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if (range.getBoundingClientRect().right > right + 1 && !scrollsInside(node as unknown as Element)) out.push(`text in ${name(node.parentElement!)}`);
+      }
+    }
+    return out;
+  }, selector);
 }

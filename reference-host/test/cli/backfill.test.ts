@@ -480,7 +480,7 @@ describe('heap-integration backfill', () => {
         code: 1,
         signal: null,
         stdout: '',
-        stderr: `error: Heap did not confirm the App ID and API key, so nothing was sent: Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. The key must belong to the environment's Main Production App ID.\n`,
+        stderr: `error: Heap did not confirm the App ID and API key, so nothing was sent: Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings. Heap checks an API key only with the App ID of your main production environment (not Development or another environment): copy that App ID from Settings > Account > Manage > Environment, and use an API key made under Settings > Account > Manage > API Keys.\n`,
       });
       expect(readdirSync(dir)).toEqual(['events.ndjson']);
       expect(sandbox.stats().events_accepted).toBe(0);

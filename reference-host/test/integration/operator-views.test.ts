@@ -60,7 +60,8 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       dead: series.reduce((n, m) => n + m.dead, 0),
       retryable: series.reduce((n, m) => n + m.retryable, 0),
     });
-    expect(total(overview.minutes)).toEqual({ delivered: 2, filtered: 1, failed: 1, dead: 1, retryable: 0 });
+    // The refused event counts once, as failed (it is in the dead letters all the same).
+    expect(total(overview.minutes)).toEqual({ delivered: 2, filtered: 1, failed: 1, dead: 0, retryable: 0 });
     expect(total(overview.hours)).toEqual(total(overview.minutes));
     expect(overview.queue).toEqual({ waiting: 0, dead: 1, oldest_waiting_at: null, oldest_waiting_age_s: null });
     expect(overview.delivery).toEqual({ state: 'running' });
@@ -70,6 +71,30 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     ]);
     } finally {
       await slow.cleanup();
+    }
+  });
+
+  it('overview: each event counted once in its final state, each retry once as retryable; the counts add up to the events sent', async () => {
+    // The harness's retries of milliseconds: an event runs out of its five attempts at once.
+    const quick = await startTestHost({}, { engine });
+    try {
+      const id = (await quick.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
+      sandbox.addFault({ path: '/api/track', idempotency_key: 'once-refused', status: 400, body: '{"error":"nope"}' });
+      sandbox.addFault({ path: '/api/track', idempotency_key: 'once-tired', status: 503, body: '{"error":"busy"}' });
+      const delivered = Array.from({ length: 15 }, (_, i) => ({ type: 'track', event: 'Counted', userId: 'u-once', messageId: `once-${i}` }));
+      await send([...delivered, { type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-refused' }, { type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-filtered', context: { consent: { analytics: false } } }], quick);
+      await quick.scheduler.drained();
+      // Alone, so that only its own attempts are retried.
+      await send([{ type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-tired' }], quick);
+      await quick.scheduler.drained();
+      const overview = (await quick.call('GET', `/v1/admin/integrations/${id}/overview`)).body;
+      const sum = (key: string) => (overview.minutes as Record<string, number>[]).reduce((n, m) => n + m[key], 0);
+      const totals = Object.fromEntries(['delivered', 'filtered', 'failed', 'dead', 'retryable'].map((key) => [key, sum(key)]));
+      expect(totals).toEqual({ delivered: 15, filtered: 1, failed: 1, dead: 1, retryable: 4 });
+      expect(totals.delivered + totals.filtered + totals.failed + totals.dead).toBe(18);
+      expect(overview.queue).toMatchObject({ waiting: 0, dead: 2 });
+    } finally {
+      await quick.cleanup();
     }
   });
 

@@ -60,6 +60,15 @@ export function cell(column, ...content) {
   return h('td', { 'data-label': column }, items.length > 0 ? h('span', { class: 'value' }, items) : null);
 }
 
+/**
+ * An id or another run without spaces: one of up to 24 characters stays whole; a longer one may wrap
+ * every 12 characters instead of widening its table column to its full length.
+ */
+export function token(text) {
+  const chunks = String(text).length <= 24 ? [String(text)] : String(text).match(/.{1,12}/gsu);
+  return h('span', { class: 'token' }, chunks.map((chunk, i) => (i === 0 ? chunk : [h('wbr'), chunk])));
+}
+
 /** A code block a keyboard can reach and scroll. */
 export function codeBlock(text, label, attrs = {}) {
   return h('pre', { class: 'code', tabindex: '0', 'aria-label': label, ...attrs }, text);

@@ -73,9 +73,9 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
         return;
       case 'failed':
         if (result.httpStatus !== undefined) verdict.answered = true;
+        // Counted once, as failed: the overview's dead are the events that ran out of attempts or time.
         verdict.outcomes.push({ id: item.id, outcome: { kind: 'dead', ...detail } });
         bump('failed');
-        bump('dead');
         return;
       case 'retryable': {
         if (result.code !== undefined && TRANSIENT.has(result.code)) {
@@ -83,12 +83,13 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
           firstFailure ??= { code: result.code, message: result.message ?? result.code };
         }
         if (result.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, result.retryAfterMs);
-        bump('retryable');
         if (attempts >= ctx.retry.maxAttempts) {
+          // The last attempt is counted as dead only: no retry follows it.
           verdict.outcomes.push({ id: item.id, outcome: { kind: 'dead', ...detail, reason: `gave up after ${attempts} attempts: ${detail.reason}` } });
           bump('dead');
           return;
         }
+        bump('retryable');
         const key = `${attempts}:${result.retryAfterMs ?? ''}`;
         let delay = delays.get(key);
         if (!delay) delays.set(key, (delay = ctx.retry.delayAfter(attempts, result.retryAfterMs)));

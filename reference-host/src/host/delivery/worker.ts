@@ -239,7 +239,8 @@ export class IntegrationWorker {
     count('events_delivered', counts.delivered);
     count('events_filtered', counts.filtered);
     count('events_failed', counts.failed);
-    count('events_dead_lettered', counts.dead);
+    // Refused events go to the dead letters too, though the overview counts them as failed only.
+    count('events_dead_lettered', (counts.dead ?? 0) + (counts.failed ?? 0));
     count('events_retried', verdict?.outcomes.filter((o) => o.outcome.kind === 'retry').length);
     for (const seconds of verdict?.latencies ?? []) metrics.observeLatency(this.id, seconds);
     if (verdict?.pause && newlyPaused) {

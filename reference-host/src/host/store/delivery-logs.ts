@@ -3,7 +3,11 @@ import type { DataflyEvent, DeliveryCode, DeliveryStatus, SentCall } from '@data
 import { ID_CHUNK } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
 
-/** Outcomes the overview counts per minute: the four results, and `dead` for events moved to the dead letters. */
+/**
+ * Outcomes the overview counts per minute, each attempt once by how it ended: delivered, filtered,
+ * retryable (tried again later), failed (refused for good), dead (ran out of attempts or of the
+ * retry window). Failed and dead both go to the dead letters; an event's last count is its final state.
+ */
 export const COUNTED_OUTCOMES = ['delivered', 'filtered', 'retryable', 'failed', 'dead'] as const;
 export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 

@@ -1,12 +1,12 @@
 // Dead letters: events that failed for good or ran out of attempts; replay one or all.
 import { api, enc } from '../api.js';
-import { cell, fill, h, notice, table } from '../dom.js';
+import { cell, fill, h, notice, table, token } from '../dom.js';
 import { formatTime } from '../format.js';
 import { refreshControl } from '../refresh.js';
 
 export async function deadLettersSection(ctx, page, panel) {
   const status = h('div', { 'aria-live': 'polite' });
-  const list = h('div', { id: 'dead-letters' });
+  const list = h('div', { id: 'dead-letters', class: 'table-box' });
   const replay = async (messageIds) => {
     const answer = await api('POST', `/integrations/${enc(page.id)}/dead-letters/replay`, messageIds ? { message_ids: messageIds } : { all: true });
     await refresh.run();
@@ -17,7 +17,7 @@ export async function deadLettersSection(ctx, page, panel) {
     const { data } = await api('GET', `/integrations/${enc(page.id)}/dead-letters?limit=100`, undefined, ctx);
     fill(list, data.length === 0 ? h('p', { class: 'empty' }, 'No dead letters.') : table(['Message ID', 'Event', 'Type', 'Reason', 'HTTP', 'Attempts', 'Dead since', ''],
       data.map((d) => h('tr', { 'data-message-id': d.message_id },
-        cell('Message ID', d.message_id),
+        cell('Message ID', token(d.message_id)),
         cell('Event', d.event.event ?? d.event.name ?? ''),
         cell('Type', d.event.type ?? ''),
         h('td', { 'data-label': 'Reason', class: 'answer' }, d.reason ?? ''),

@@ -78,10 +78,6 @@ export async function integrationView(ctx, [id, sectionKey = 'overview'], query)
     h('nav', { class: 'tabs sections', 'aria-label': 'Integration sections' }, sections.map(link)),
     panel);
   if (!shown) return;
-  // On a narrow screen the tabs scroll sideways: the current one is brought into view.
-  const nav = document.querySelector('nav.sections');
-  const current = nav?.querySelector('[aria-current="page"]');
-  if (nav && current) nav.scrollLeft = Math.max(0, current.offsetLeft - nav.offsetLeft - 24);
   const draw = await section[2]();
   try {
     await draw(ctx, page, panel, query);

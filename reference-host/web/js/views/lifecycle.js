@@ -93,7 +93,8 @@ export function deleteButton(page) {
         h('p', {}, `This integration sends to ${manifest.name} ${environmentWords(manifest, integration.config)}.`),
         h('ul', {},
           h('li', {}, `Deleted now: the integration with its configuration and revisions, ${now}.`),
-          h('li', {}, host ? `Kept: its delivery logs, until their retention of ${plural(host.delivery_log_retention_days, 'day')} runs out.` : 'Kept: its delivery logs, until their retention runs out.')),
+          // The logs outlive the integration but nothing serves them: the dialog says both.
+          h('li', {}, `Its delivery logs can no longer be seen (its pages and API routes answer "not found"); they stay in the host's database until their retention${host ? ` of ${plural(host.delivery_log_retention_days, 'day')}` : ''} runs out.`)),
         h('p', {}, `What ${manifest.name} already received stays there. This cannot be undone.`),
       ],
       confirm: `Delete ${integration.name}`,

@@ -1,7 +1,7 @@
 // Delivery logs: every attempt of every event, newest first, filtered and paged; a row opens the
 // event's four panes. The row format is shared with the live stream.
 import { api, enc } from '../api.js';
-import { cell, fill, h } from '../dom.js';
+import { cell, fill, h, token } from '../dom.js';
 import { formatWhen, saysNothing, STATUSES } from '../format.js';
 import { refreshControl } from '../refresh.js';
 import { eventDetail } from './event-detail.js';
@@ -10,7 +10,7 @@ export const LOG_COLUMNS = ['Time', 'Status', 'Event', 'Type', 'User', 'Message 
 
 /** One delivery log as a table row; `onOpen(messageId, row)` shows its detail. */
 export function deliveryRow(log, onOpen) {
-  const user = log.user_id ?? (log.anonymous_id ? `${log.anonymous_id} (anonymous)` : '');
+  const user = log.user_id !== null && log.user_id !== undefined ? token(log.user_id) : log.anonymous_id ? [token(log.anonymous_id), ' (anonymous)'] : '';
   const answer = log.message ?? (saysNothing(log.response) ? '' : log.response);
   const row = h('tr', { 'data-message-id': log.message_id, 'data-log-id': log.id, 'data-status': log.status, 'aria-selected': 'false' },
     cell('Time', h('time', { datetime: log.created_at }, formatWhen(log.created_at))),
@@ -18,7 +18,7 @@ export function deliveryRow(log, onOpen) {
     cell('Event', log.event_name ?? ''),
     cell('Type', log.event_type ?? ''),
     cell('User', user),
-    cell('Message ID', h('button', { type: 'button', class: 'link open-event', 'aria-label': `Details of ${log.message_id}` }, log.message_id)),
+    cell('Message ID', h('button', { type: 'button', class: 'link open-event', 'aria-label': `Details of ${log.message_id}` }, token(log.message_id))),
     cell('HTTP', log.http_status ?? ''),
     h('td', { 'data-label': 'Answer', class: 'answer' }, answer ?? ''),
     h('td', { 'data-label': 'Warnings', class: 'warnings' }, log.warnings.join('; ')),
@@ -34,7 +34,7 @@ export async function logsSection(ctx, page, panel) {
   const eventName = h('input', { id: 'log-event', type: 'text', spellcheck: 'false' });
   const user = h('input', { id: 'log-user', type: 'text', spellcheck: 'false', placeholder: 'userId or anonymousId' });
   const messageId = h('input', { id: 'log-message', type: 'text', spellcheck: 'false' });
-  const list = h('div', { id: 'delivery-logs' });
+  const list = h('div', { id: 'delivery-logs', class: 'table-box' });
   const pager = h('div', { class: 'pager' });
   const detail = h('div', { id: 'log-detail' });
 

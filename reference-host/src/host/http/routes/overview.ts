@@ -19,7 +19,7 @@ const OverviewSchema = z
   .object({
     generated_at: z.string(),
     delivery: DeliveryStateSchema,
-    minutes: z.array(CountsSchema).meta({ description: 'The last 60 minutes, oldest first; each outcome counted when it happened' }),
+    minutes: z.array(CountsSchema).meta({ description: 'The last 60 minutes, oldest first. Each attempt is counted once, when it ended, by how it ended: retryable (tried again later), or the final state (delivered, filtered, failed: refused for good, dead: out of attempts); an event moved to the dead letters for waiting too long counts as dead then. Without retries the counts add up to the events' }),
     hours: z.array(CountsSchema).meta({ description: 'The last 24 hours, oldest first' }),
     queue: z.object({ waiting: z.number().int(), dead: z.number().int(), oldest_waiting_at: z.string().nullable(), oldest_waiting_age_s: z.number().nullable() }),
     rate_limits: z.array(

@@ -4,7 +4,7 @@ import type { HostDatabase } from './schema.js';
 
 /** How many messageIds a row keeps per hour, code, event and property: enough to open a few examples. */
 export const SAMPLES_KEPT = 5;
-/** The longest event name or property name the aggregate keeps; a longer one is cut and ends in "…". */
+/** The longest event name or property name the aggregate keeps (a longer one is cut to it). */
 export const NAME_CHARS = 200;
 
 const HOUR = 3_600_000;
@@ -72,7 +72,7 @@ export class DataQuality {
     return new Map(rows.map((r) => [keyOf(r.code, r.event_name, r.property), JSON.parse(r.samples_json) as string[]]));
   }
 
-  /** Every row of the integration from the hour starting at `fromHour` on, newest hour first. */
+  /** Every row of the integration from the hour starting at `fromHour` on, newest hour first, then by code, event and property. */
   async since(integrationId: string, fromHour: number): Promise<QualityRow[]> {
     const rows = await this.db
       .selectFrom('data_quality')
@@ -80,6 +80,9 @@ export class DataQuality {
       .where('integration_id', '=', integrationId)
       .where('hour', '>=', fromHour)
       .orderBy('hour', 'desc')
+      .orderBy('code')
+      .orderBy('event_name')
+      .orderBy('property')
       .execute();
     return rows.map((r) => ({ hour: Number(r.hour), code: r.code, eventName: r.event_name, property: r.property, count: Number(r.count), samples: JSON.parse(r.samples_json) as string[] }));
   }

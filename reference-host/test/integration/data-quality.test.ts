@@ -3,11 +3,12 @@ import { WARNING_CODES } from '@datafly/heap-integration/contract';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { API_KEY, APP_ID } from '../helpers/heap.js';
-import type { TestHost } from '../helpers/host.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 import { demoWithMalformed, EXPECTED_KINDS } from '../helpers/malformed-events.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 describe.each(ENGINES)('the data-quality view on %s', (engine: EngineName) => {
   let host: TestHost;
@@ -39,6 +40,27 @@ describe.each(ENGINES)('the data-quality view on %s', (engine: EngineName) => {
 
     const metrics = (await host.call('GET', '/metrics')).text;
     for (const kind of EXPECTED_KINDS) expect(metrics).toContain(`datafly_event_warnings_total{integration="${id}",code="${kind.code}"} ${kind.count}`);
+  });
+
+  it('goes with the delivery logs past their retention, when a host starts', async () => {
+    const first = await startTestHost({ logRetentionDays: 2 }, { engine });
+    try {
+      const own = (await first.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
+      await first.call('POST', '/v1/batch', { batch: demoWithMalformed(Date.now()) }, first.pipelineKey);
+      await first.scheduler.drained();
+      expect((await first.store.quality.since(own, 0)).length).toBeGreaterThan(0);
+      await first.stop();
+      // The same data three days on: the start's sweep removes the logs and their counts.
+      const later = await startTestHost({ logRetentionDays: 2, clock: () => Date.now() + 3 * DAY }, { engine, place: first.place });
+      try {
+        expect(await later.store.quality.since(own, 0)).toEqual([]);
+        expect((await later.store.logs.page(own, { limit: 1 })).rows).toEqual([]);
+      } finally {
+        await later.stop();
+      }
+    } finally {
+      await first.cleanup();
+    }
   });
 
   it('answers 404 for an integration that does not exist, and is in the OpenAPI document', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DataflyEvent } from './event.js';
 import type { RateLimit } from './manifest.js';
+import { WarningKindSchema } from './warnings.js';
 
 export const DELIVERY_STATUSES = ['delivered', 'filtered', 'retryable', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -57,6 +58,11 @@ export const DeliveryResultSchema = z.object({
   retryAfterMs: z.number().nonnegative().optional(),
   /** What was changed on the way (truncations, dropped keys): never silent. */
   warnings: z.array(z.string()),
+  /**
+   * One per warning, in the same order: its code and the property it hit, for counting. A plugin that
+   * leaves it out has its warnings counted as uncoded.
+   */
+  warningKinds: z.array(WarningKindSchema).optional(),
   /** The vendor's answer, trimmed, for delivery logs. */
   response: z.string().optional(),
   /** How many HTTP requests carried this event (isolating a bad event costs extra). */

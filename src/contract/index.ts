@@ -13,3 +13,4 @@ export * from './nesting.js';
 export * from './plugin.js';
 export * from './tokens.js';
 export * from './validation.js';
+export * from './warnings.js';

@@ -1,4 +1,5 @@
-import { ownValue } from '../contract/index.js';
+import type { EventWarning } from '../contract/index.js';
+import { ownValue, warning } from '../contract/index.js';
 import type { ArrayMode, ContextTraitsMode } from './blueprint-options.js';
 import type { HeapUser } from './identity.js';
 import { shapeProperties } from './properties.js';
@@ -9,13 +10,15 @@ import type { UserPropertiesItem } from './wire.js';
  * mobile libraries send with every event) when Heap records the event as a track event: the user's
  * properties beside the event, or a warning that says why they were not sent. Pure.
  */
-export function contextTraits(event: Record<string, unknown>, user: HeapUser, mode: ContextTraitsMode, arrays: ArrayMode): { item?: UserPropertiesItem; warnings: string[] } {
+export function contextTraits(event: Record<string, unknown>, user: HeapUser, mode: ContextTraitsMode, arrays: ArrayMode): { item?: UserPropertiesItem; warnings: EventWarning[] } {
   const traits = ownValue(ownValue(event, 'context'), 'traits');
   if (!traits || typeof traits !== 'object' || Array.isArray(traits) || !hasKeys(traits)) return { warnings: [] };
-  if (mode === 'ignore') return { warnings: ['context.traits were not sent: the blueprint sets options.identity.context_traits to "ignore"'] };
-  if (!('identity' in user)) return { warnings: ['context.traits were not sent: Heap keeps user properties for identified users only, and the event has no userId'] };
+  if (mode === 'ignore') return { warnings: [warning('traits_not_sent', 'context.traits were not sent: the blueprint sets options.identity.context_traits to "ignore"', 'context.traits')] };
+  if (!('identity' in user)) {
+    return { warnings: [warning('traits_not_sent', 'context.traits were not sent: Heap keeps user properties for identified users only, and the event has no userId', 'context.traits')] };
+  }
   const shaped = shapeProperties(traits, arrays, 'user');
-  const warnings = shaped.warnings.map((w) => `context.traits: ${w}`);
+  const warnings = shaped.warnings.map((w) => warning(w.code, `context.traits: ${w.message}`, `context.traits.${w.property ?? ''}`));
   return hasKeys(shaped.properties) ? { item: { identity: user.identity, properties: shaped.properties }, warnings } : { warnings };
 }
 

@@ -1,10 +1,10 @@
-import type { Blueprint, DataflyEvent, DeliveryResult } from '../contract/index.js';
+import type { Blueprint, DataflyEvent, DeliveryResult, EventWarning } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { prepareEvent, type Prepared } from './prepare.js';
 import type { BulkKind } from './wire.js';
 
 /** What planning decided for one event: its result already (invalid, filtered), or Heap calls to make. */
-export type EventPlan = { kind: 'done'; result: DeliveryResult } | { kind: 'send'; messageId: string; warnings: string[] };
+export type EventPlan = { kind: 'done'; result: DeliveryResult } | { kind: 'send'; messageId: string; warnings: EventWarning[] };
 
 /** One item of a bulk call, serialised once: for its size, for the wire, and for its event's own call. */
 export interface BulkItem {

@@ -1,5 +1,5 @@
-import type { Blueprint, DeliveryResult } from '../contract/index.js';
-import { EVENT_TYPES, eventTime, mapEvent, quoted, UNSAFE_ID_MESSAGE, userKeyOf } from '../contract/index.js';
+import type { Blueprint, DeliveryResult, EventWarning } from '../contract/index.js';
+import { EVENT_TYPES, eventTime, mapEvent, quoted, resultWarnings, UNSAFE_ID_MESSAGE, userKeyOf, warning } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 import { contextTraits } from './context-traits.js';
@@ -15,7 +15,7 @@ export type Part =
   | { kind: 'account'; item: AccountPropertiesItem }
   | { kind: 'merge'; body: MergeBody };
 
-export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: string[] } | { kind: 'done'; result: DeliveryResult };
+export type Prepared = { kind: 'send'; messageId: string; parts: Part[]; warnings: EventWarning[] } | { kind: 'done'; result: DeliveryResult };
 
 const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 
@@ -26,7 +26,7 @@ interface Mapped {
   vendorName: string;
   properties: Record<string, HeapValue>;
   timestamp?: string;
-  warnings: string[];
+  warnings: EventWarning[];
   options: HeapBlueprintOptions;
 }
 
@@ -46,14 +46,14 @@ export function prepareEvent(raw: unknown, blueprint: Blueprint, options: HeapBl
   // mapEvent's warnings are this event's own: appended to, not copied.
   const warnings = mapped.warnings;
   const time = eventTime(event);
-  if (time.note) warnings.push(time.note);
+  if (time.note) warnings.push(warning('time_rule', time.note, time.rule === 'none' ? 'timestamp' : 'originalTimestamp'));
   const call: Mapped = { event, messageId, vendorName: mapped.vendorName, properties: mapped.payload, timestamp: time.time, warnings, options };
 
   if (call.vendorName === HEAP_CALLS.addAccountProperties) return accountCall(call);
   const user = resolveUser(event, options.identity.anonymous);
   if (user.kind === 'invalid') return failed(messageId, user.field, user.message);
   if (user.kind === 'dropped') return filtered(messageId, 'not_mapped', user.message, warnings);
-  if (user.note) warnings.push(user.note);
+  if (user.note) warnings.push(warning('placeholder_id', user.note, 'userId'));
   if (call.vendorName === HEAP_CALLS.addUserProperties) return userCall(call, user.user, user.identified);
   return trackCall(call, user.user);
 }
@@ -117,11 +117,11 @@ function failed(messageId: string, field: string, message: string): Prepared {
   return { kind: 'done', result: { messageId, status: 'failed', code: 'invalid_event', message: `${field}: ${message}`, warnings: [] } };
 }
 
-function filtered(messageId: string, code: 'not_mapped' | 'unsupported', message: string, warnings: string[]): Prepared {
-  return { kind: 'done', result: { messageId, status: 'filtered', code, message, warnings } };
+function filtered(messageId: string, code: 'not_mapped' | 'unsupported', message: string, warnings: EventWarning[]): Prepared {
+  return { kind: 'done', result: { messageId, status: 'filtered', code, message, ...resultWarnings(warnings) } };
 }
 
-function sending(messageId: string, parts: Part[], warnings: string[]): Prepared {
+function sending(messageId: string, parts: Part[], warnings: EventWarning[]): Prepared {
   return { kind: 'send', messageId, parts, warnings };
 }
 

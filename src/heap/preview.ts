@@ -11,7 +11,7 @@ export function deliveryPreview(plan: DeliveryPlan, requests: readonly HeapReque
   return {
     requests: requests.map((request) => ({ method: 'POST', url: url(request.path), body: request.body })),
     results: plan.events.map((planned, index): PreviewResult => {
-      if (planned.kind === 'send') return { messageId: planned.messageId, status: 'send', warnings: planned.warnings, requests: carriedBy[index] };
+      if (planned.kind === 'send') return { messageId: planned.messageId, status: 'send', warnings: planned.warnings.map((w) => w.message), requests: carriedBy[index] };
       const { messageId, status, code, message, warnings } = planned.result;
       return { messageId, status: status === 'filtered' ? 'filtered' : 'failed', code, message, warnings, requests: [] };
     }),

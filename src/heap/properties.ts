@@ -1,5 +1,5 @@
-import type { MappingHooks } from '../contract/index.js';
-import { jsonText, setOwn } from '../contract/index.js';
+import type { EventWarning, MappingHooks } from '../contract/index.js';
+import { jsonText, setOwn, warning } from '../contract/index.js';
 import type { ArrayMode } from './blueprint-options.js';
 import { HEAP_CALLS, HEAP_LIMITS } from './constants.js';
 
@@ -8,7 +8,7 @@ export type HeapValue = string | number;
 
 export interface ShapedProperties {
   properties: Record<string, HeapValue>;
-  warnings: string[];
+  warnings: EventWarning[];
 }
 
 /** Heap's own array semantics: values joined with `||`. */
@@ -33,7 +33,7 @@ export function shapeProperties(input: unknown, mode: ArrayMode, target: Propert
 class Shaper {
   /** Written with `setOwn` only: a key such as "__proto__" is plain data here, and JSON.stringify sends it as such. */
   readonly out: Record<string, HeapValue> = {};
-  readonly warnings: string[] = [];
+  readonly warnings: EventWarning[] = [];
 
   constructor(
     private readonly mode: ArrayMode,
@@ -48,15 +48,15 @@ class Shaper {
   }
 
   put(key: string, value: HeapValue): void {
-    if (key === '') return void this.warnings.push('dropped a property with an empty name');
+    if (key === '') return void this.warnings.push(warning('dropped_property', 'dropped a property with an empty name', ''));
     if (key.length > HEAP_LIMITS.propertyKeyLength) {
-      return void this.warnings.push(`dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters; ${LENGTH_RULE} in a name`);
+      return void this.warnings.push(warning('dropped_property', `dropped property "${key.slice(0, 40)}…": its name is ${key.length} characters; ${LENGTH_RULE} in a name`, `${key.slice(0, 40)}…`));
     }
     if (this.target === 'user' && key.length === 2 && key.toLowerCase() === 'id') {
-      return void this.warnings.push(`dropped user property "${key}": Heap does not allow "id" as a user property name`);
+      return void this.warnings.push(warning('dropped_property', `dropped user property "${key}": Heap does not allow "id" as a user property name`, key));
     }
     if (typeof value === 'string' && value.length > HEAP_LIMITS.propertyValueLength) {
-      this.warnings.push(`truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters (${LENGTH_RULE} in a value)`);
+      this.warnings.push(warning('truncated_value', `truncated property "${key}" from ${value.length} to ${HEAP_LIMITS.propertyValueLength} characters (${LENGTH_RULE} in a value)`, key));
       value = truncate(value, HEAP_LIMITS.propertyValueLength);
     }
     setOwn(this.out, key, value);
@@ -66,9 +66,9 @@ class Shaper {
     const scalar = toScalar(value);
     if (scalar !== undefined) return this.put(key, scalar);
     if (value === null || value === undefined) return;
-    if (typeof value !== 'object') return void this.warnings.push(`dropped property "${key}": ${unsendable(value)}`);
+    if (typeof value !== 'object') return void this.warnings.push(warning('dropped_property', `dropped property "${key}": ${unsendable(value)}`, key));
     if (depth >= MAX_DEPTH) {
-      this.warnings.push(`property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`);
+      this.warnings.push(warning('stringified_value', `property "${key}" is nested deeper than ${MAX_DEPTH} levels and was sent as a JSON string`, key));
       return this.put(key, jsonText(value));
     }
     if (Array.isArray(value)) return this.flattenArray(key, value, depth);
@@ -89,7 +89,7 @@ class Shaper {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const part = isPlainObject(item) || Array.isArray(item) ? jsonText(item) : toScalar(item);
-      if (part === undefined && item !== null && item !== undefined) this.warnings.push(`property "${key}" item ${i}: ${unsendable(item)}, sent as an empty value`);
+      if (part === undefined && item !== null && item !== undefined) this.warnings.push(warning('emptied_item', `property "${key}" item ${i}: ${unsendable(item)}, sent as an empty value`, key));
       parts.push(part ?? '');
     }
     this.put(key, parts.join(JOIN));
@@ -114,7 +114,7 @@ class Shaper {
           // Nested values (rare) go through a shaper of their own: dot paths, arrays as JSON, warnings.
           const nested = new Shaper('json', 'event');
           nested.flatten(field, value, 1);
-          for (const w of nested.warnings) this.warnings.push(`${key}[${row}]: ${w}`);
+          for (const w of nested.warnings) this.warnings.push(warning(w.code, `${key}[${row}]: ${w.message}`, `${key}.${w.property ?? field}`));
           for (const path in nested.out) cell(path, row, String(nested.out[path]));
         }
       }

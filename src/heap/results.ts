@@ -1,4 +1,5 @@
 import type { DeliveryResult, SentCall } from '../contract/index.js';
+import { resultWarnings } from '../contract/index.js';
 import type { DeliveryPlan, PlannedMerge } from './plan.js';
 import { carried, singleItemBody, type HeapRequest } from './requests.js';
 import { speaking, type Verdict } from './verdict.js';
@@ -39,7 +40,7 @@ export function deliveryResults(plan: DeliveryPlan, sent: readonly SentRequest[]
     if (planned.kind === 'done') return planned.result;
     const { verdict, requests, calls } = tallies[index]!;
     const result = verdictResult(verdict ?? NO_CALL, planned.messageId);
-    result.warnings = planned.warnings;
+    Object.assign(result, resultWarnings(planned.warnings));
     result.requests = requests;
     if (calls.length > 0) result.calls = calls;
     return result;

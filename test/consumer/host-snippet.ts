@@ -24,7 +24,7 @@ const connection = await adapter.testConnection(); // checks app_id + api_key ag
 const preview = adapter.preview(events); // the exact requests deliver() would send, without sending
 const results = await adapter.deliver(events); // one DeliveryResult per event, same order
 // { messageId, status: 'delivered' | 'filtered' | 'retryable' | 'failed', httpStatus?, code?, message?,
-//   retryAfterMs?, warnings, response?, requests?, calls?: [{ method, url, body, items }] }
+//   retryAfterMs?, warnings, warningKinds?: [{ code, property? }], response?, requests?, calls?: [{ method, url, body, items }] }
 const bucket = adapter.rateLimitKey(heap.manifest.rate_limits[0], events[0]); // which bucket of a manifest limit an event counts against
 
 // Optional capabilities: the manifest declares them, the adapter has the methods.

@@ -54,7 +54,7 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
       action: 'send',
       vendorName: 'X',
       payload: {},
-      warnings: ['mapping properties.n → n: "abc" is not a number; this mapping set nothing ("n" is not sent unless a later mapping sets it)'],
+      warnings: [{ code: 'transform_failed', property: 'n', message: 'mapping properties.n → n: "abc" is not a number; this mapping set nothing ("n" is not sent unless a later mapping sets it)' }],
     });
   });
 
@@ -64,7 +64,7 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
       action: 'send',
       vendorName: 'X',
       payload: { price: 'n/a', sku: 'A' },
-      warnings: ['mapping properties.price → price: "n/a" is not a number; "price" keeps "n/a", set by an earlier mapping'],
+      warnings: [{ code: 'transform_failed', property: 'price', message: 'mapping properties.price → price: "n/a" is not a number; "price" keeps "n/a", set by an earlier mapping' }],
     });
   });
 
@@ -84,7 +84,7 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
       action: 'send',
       vendorName: 'X',
       payload: { label: 'Order 50314 ()', fallback: 'none', page: '{"path":"/"}' },
-      warnings: ['mapping "Order {{properties.order_id}} ({{ properties.currency }})" → label: properties.currency had no value and was left empty'],
+      warnings: [{ code: 'template_missing', property: 'label', message: 'mapping "Order {{properties.order_id}} ({{ properties.currency }})" → label: properties.currency had no value and was left empty' }],
     });
   });
 
@@ -108,9 +108,12 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
       action: 'send',
       vendorName: 'E',
       payload: {},
-      warnings: ['properties is null: read as absent', 'context is null: read as absent'],
+      warnings: [
+        { code: 'null_as_absent', property: 'properties', message: 'properties is null: read as absent' },
+        { code: 'null_as_absent', property: 'context', message: 'context is null: read as absent' },
+      ],
     });
-    expect(mapEvent(bp, { type: 'track', event: 'E', properties: { note: null }, context: { page: null } })).toMatchObject({ payload: { note: null }, warnings: ['context.page is null: read as absent'] });
+    expect(mapEvent(bp, { type: 'track', event: 'E', properties: { note: null }, context: { page: null } })).toMatchObject({ payload: { note: null }, warnings: [{ code: 'null_as_absent', property: 'context.page', message: 'context.page is null: read as absent' }] });
   });
 
   it('hands the mapped payload to the vendor’s shape hook, with the vendor name, and keeps its warnings', () => {
@@ -119,10 +122,10 @@ describe('the mapping kit (contract): a blueprint applied to an event', () => {
     const mapped = mapEvent(bp, { type: 'page', properties: { a: 1, b: 'x' } }, {
       shape(payload, vendorName) {
         seen.push(vendorName);
-        return { payload: Object.keys(payload), warnings: ['shaped'] };
+        return { payload: Object.keys(payload), warnings: [{ code: 'truncated_value', message: 'shaped' }] };
       },
     });
-    expect(mapped).toEqual({ action: 'send', vendorName: 'pageview', payload: ['a', 'b'], warnings: ['shaped'] });
+    expect(mapped).toEqual({ action: 'send', vendorName: 'pageview', payload: ['a', 'b'], warnings: [{ code: 'truncated_value', message: 'shaped' }] });
     expect(seen).toEqual(['pageview']);
   });
 

@@ -32,15 +32,15 @@ describe('property shaping', () => {
     expect(shaped.properties.at).toBe('a'.repeat(1023));
     expect(shaped.properties.over).toBe('b'.repeat(1023));
     expect(shaped.warnings).toEqual([
-      'truncated property "over" from 1024 to 1023 characters (Heap takes fewer than 1024 characters in a value)',
-      `dropped property "${'n'.repeat(40)}…": its name is 1024 characters; Heap takes fewer than 1024 characters in a name`,
+      { code: 'truncated_value', property: 'over', message: 'truncated property "over" from 1024 to 1023 characters (Heap takes fewer than 1024 characters in a value)' },
+      { code: 'dropped_property', property: `${'n'.repeat(40)}…`, message: `dropped property "${'n'.repeat(40)}…": its name is 1024 characters; Heap takes fewer than 1024 characters in a name` },
     ]);
   });
 
   it('keeps the positions of nulls in a joined array as empty values; an unsendable item is empty and said', () => {
     expect(shapeProperties({ tags: ['a', null, true], tail: ['a', null], only: [null, null], odd: [1, Number.NaN, 2] }, 'join', 'event')).toEqual({
       properties: { tags: 'a||||true', tail: 'a||', odd: '1||||2' },
-      warnings: ['property "odd" item 1: NaN is not a finite number, sent as an empty value'],
+      warnings: [{ code: 'emptied_item', property: 'odd', message: 'property "odd" item 1: NaN is not a finite number, sent as an empty value' }],
     });
     expect(shapeProperties({ tags: ['a', null, true] }, 'index', 'event').properties).toEqual({ 'tags.0': 'a', 'tags.2': 'true' });
     expect(shapeProperties({ tags: ['a', null, true] }, 'json', 'event').properties).toEqual({ tags: '["a",null,true]' });
@@ -49,7 +49,10 @@ describe('property shaping', () => {
   it('reports non-finite numbers and functions instead of sending them', () => {
     expect(shapeProperties({ a: Number.POSITIVE_INFINITY, b: () => 1, c: 1 }, 'join', 'event')).toEqual({
       properties: { c: 1 },
-      warnings: ['dropped property "a": Infinity is not a finite number', 'dropped property "b": a function cannot be sent to Heap'],
+      warnings: [
+        { code: 'dropped_property', property: 'a', message: 'dropped property "a": Infinity is not a finite number' },
+        { code: 'dropped_property', property: 'b', message: 'dropped property "b": a function cannot be sent to Heap' },
+      ],
     });
   });
 
@@ -70,8 +73,8 @@ describe('property shaping', () => {
     expect(key).toBe(`deep${'.n'.repeat(16)}`);
     expect(String(value)).toHaveLength(1023);
     expect(shaped.warnings).toEqual([
-      `property "${key}" is nested deeper than 16 levels and was sent as a JSON string`,
-      `truncated property "${key}" from ${keptAsJson.length} to 1023 characters (Heap takes fewer than 1024 characters in a value)`,
+      { code: 'stringified_value', property: key, message: `property "${key}" is nested deeper than 16 levels and was sent as a JSON string` },
+      { code: 'truncated_value', property: key, message: `truncated property "${key}" from ${keptAsJson.length} to 1023 characters (Heap takes fewer than 1024 characters in a value)` },
     ]);
   });
 

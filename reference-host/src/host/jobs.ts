@@ -27,7 +27,10 @@ export async function startBackgroundJobs(services: HostServices, settings: Host
 
 async function pruneDeliveryLogs({ store }: HostServices, { clock, logger, logRetentionDays }: HostSettings): Promise<NodeJS.Timeout> {
   const pruneLogs = async () => {
-    const removed = await store.logs.prune(new Date(clock() - logRetentionDays * DAY).toISOString());
+    const cutoff = clock() - logRetentionDays * DAY;
+    const removed = await store.logs.prune(new Date(cutoff).toISOString());
+    // The data-quality counts point at delivery logs (their sample messageIds): they go with them.
+    await store.quality.prune(cutoff);
     if (removed > 0) logger.info('deleted delivery logs past their retention', { entries: removed, retention_days: logRetentionDays });
   };
   await pruneLogs();

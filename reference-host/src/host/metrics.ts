@@ -37,12 +37,19 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly counters: Record<CounterName, Counter<'integration'>>;
   private readonly latency: Histogram<'integration'>;
+  private readonly warnings: Counter<'integration' | 'code'>;
 
   constructor(instance: { id: string; engine: string; version: string }, shared: SharedGauges) {
     collectDefaultMetrics({ register: this.registry });
     this.counters = Object.fromEntries(
       Object.entries(COUNTERS).map(([name, help]) => [name, new Counter({ name: `datafly_${name}_total`, help, labelNames: ['integration'], registers: [this.registry] })]),
     ) as Record<CounterName, Counter<'integration'>>;
+    this.warnings = new Counter({
+      name: 'datafly_event_warnings_total',
+      help: "Changes a plugin made to finished events (its warnings), by warning code: the data-quality view's counts",
+      labelNames: ['integration', 'code'],
+      registers: [this.registry],
+    });
     this.latency = new Histogram({ name: 'datafly_delivery_latency_seconds', help: 'From acceptance to delivery', labelNames: ['integration'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
     new Gauge({ name: 'datafly_instance_info', help: 'This instance: its id, storage engine and version', labelNames: ['instance_id', 'engine', 'version'], registers: [this.registry] }).set(
       { instance_id: instance.id, engine: instance.engine, version: instance.version },
@@ -73,6 +80,11 @@ export class Metrics {
 
   inc(name: CounterName, integrationId: string, by = 1): void {
     if (by > 0) this.counters[name].inc({ integration: integrationId }, by);
+  }
+
+  /** Events a warning code hit (one per event and property), as the data-quality counts add them. */
+  warned(integrationId: string, code: string, by: number): void {
+    if (by > 0) this.warnings.inc({ integration: integrationId, code }, by);
   }
 
   observeLatency(integrationId: string, seconds: number): void {

@@ -44,9 +44,9 @@ describeInChromium('Privacy: delete a user', () => {
     expect(basic.status).toBe(201);
     await s.open(basic.body.id);
     const sections = s.page.getByRole('navigation', { name: 'Integration sections' }).getByRole('link');
-    expect(await sections.allInnerTexts()).toEqual(['Overview', 'Live events', 'Delivery logs', 'Dead letters', 'Blueprint', 'Revisions', 'Settings']);
+    expect(await sections.allInnerTexts()).toEqual(['Overview', 'Live events', 'Delivery logs', 'Data quality', 'Dead letters', 'Blueprint', 'Revisions', 'Settings']);
     await s.open(id);
-    expect(await sections.allInnerTexts()).toEqual(['Overview', 'Live events', 'Delivery logs', 'Dead letters', 'Blueprint', 'Revisions', 'Settings', 'Privacy']);
+    expect(await sections.allInnerTexts()).toEqual(['Overview', 'Live events', 'Delivery logs', 'Data quality', 'Dead letters', 'Blueprint', 'Revisions', 'Settings', 'Privacy']);
     await sections.filter({ hasText: 'Privacy' }).click();
     await s.page.locator('#section-privacy #section-title').waitFor();
     expect(await s.page.locator('#deletions').innerText()).toBe('No deletion requests yet.');

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { ContainerModule, injectable } from 'inversify';
 import { z } from 'zod';
-import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
-import { BlueprintSchema, INTEGRATION_PLUGIN, mapEvent } from '@datafly/heap-integration/contract';
+import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, EventWarning, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
+import { BlueprintSchema, INTEGRATION_PLUGIN, mapEvent, resultWarnings } from '@datafly/heap-integration/contract';
 
 /**
  * A second destination written only against src/contract: each event mapped by its blueprint with the
@@ -38,7 +38,7 @@ const DEFAULT_BLUEPRINT: BlueprintInput = {
 };
 
 /** One event as the webhook sends it: the blueprint's payload under the event's name, or why it is not sent. */
-type WebhookCall = { send: true; body: string; warnings: string[] } | { send: false; reason: string };
+type WebhookCall = { send: true; body: string; warnings: EventWarning[] } | { send: false; reason: string };
 
 /** How many adapters were built: the host must check a blueprint's options without building one. */
 export const webhookAdapters = { built: 0 };
@@ -62,7 +62,7 @@ class WebhookAdapter implements DeliveryAdapter {
       const call = this.call(event);
       if (!call.send) return { messageId: event.messageId, status: 'filtered', code: 'not_mapped', message: call.reason, warnings: [] };
       const { method, url, body, headers } = this.request(call.body);
-      const base = { messageId: event.messageId, warnings: call.warnings, requests: 1, calls: [{ method, url, body, items: 1 }] };
+      const base = { messageId: event.messageId, ...resultWarnings(call.warnings), requests: 1, calls: [{ method, url, body, items: 1 }] };
       try {
         const answer = await fetch(url, { method, headers, body });
         const response = (await answer.text()).slice(0, 1024);
@@ -81,7 +81,7 @@ class WebhookAdapter implements DeliveryAdapter {
       if (!call.send) return { messageId: event.messageId, status: 'filtered', code: 'not_mapped', message: call.reason, warnings: [], requests: [] };
       const { method, url, body } = this.request(call.body);
       requests.push({ method, url, body });
-      return { messageId: event.messageId, status: 'send', warnings: call.warnings, requests: [requests.length - 1] };
+      return { messageId: event.messageId, status: 'send', warnings: call.warnings.map((w) => w.message), requests: [requests.length - 1] };
     });
     return { requests, results };
   }

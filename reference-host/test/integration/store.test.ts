@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { StartupError } from '../../src/host/errors.js';
 import { LogReader } from '../../src/host/live/log-reader.js';
+import { NAME_CHARS } from '../../src/host/store/data-quality.js';
 import { cutCharacters } from '../../src/host/store/delivery-logs.js';
 import { GroupCommit } from '../../src/host/store/group-commit.js';
 import { checkSecretKey } from '../../src/host/secret-key-check.js';
@@ -13,6 +14,7 @@ import { SecretBox } from '../../src/host/secrets.js';
 import { Store } from '../../src/host/store/store.js';
 import { ENGINES, freshLocation, type EngineName } from '../helpers/engines.js';
 
+const HOUR = 3_600_000;
 const item = (messageId: string, userId: string | null = null) => ({ messageId, json: JSON.stringify({ type: 'track', event: 'E', messageId, userId }), userId, anonymousId: 'anon' });
 
 describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
@@ -273,6 +275,26 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect(await store.logs.prune('2026-01-01T00:00:00.500Z')).toBe(1);
   });
 
+  it('adds up the data-quality counts per hour, code, event and property, keeps the newest 5 messageIds, and prunes whole hours past retention', async () => {
+    const hour = 7 * HOUR;
+    const tally = (code: string, eventName: string, property: string, count: number, samples: string[]) => ({ code, eventName, property, count, samples });
+    await store.transaction((tx) => tx.quality.record('int_dq', hour, [tally('truncated_value', 'Signed Up', 'bio', 2, ['m2', 'm1']), tally('placeholder_id', 'Signed Up', 'userId', 1, ['m3'])]), 'relaxed');
+    await store.transaction((tx) => tx.quality.record('int_dq', hour, [tally('truncated_value', 'Signed Up', 'bio', 4, ['m7', 'm6', 'm5', 'm4'])]), 'relaxed');
+    await store.quality.record('int_dq', hour + HOUR, [tally('truncated_value', 'Signed Up', 'x'.repeat(300), 1, ['m8'])]);
+    await store.quality.record('int_other', hour, [tally('truncated_value', 'Signed Up', 'bio', 9, ['o1'])]);
+    expect(await store.quality.since('int_dq', hour)).toEqual([
+      { hour: hour + HOUR, code: 'truncated_value', eventName: 'Signed Up', property: 'x'.repeat(NAME_CHARS), count: 1, samples: ['m8'] },
+      ...[
+        { hour, code: 'placeholder_id', eventName: 'Signed Up', property: 'userId', count: 1, samples: ['m3'] },
+        { hour, code: 'truncated_value', eventName: 'Signed Up', property: 'bio', count: 6, samples: ['m7', 'm6', 'm5', 'm4', 'm2'] },
+      ],
+    ].sort((a, b) => b.hour - a.hour || a.code.localeCompare(b.code)).map((row) => expect.objectContaining(row)));
+    expect(await store.quality.since('int_dq', hour + HOUR)).toHaveLength(1);
+    // The hour that ended at the cutoff goes; the one still running at it stays.
+    expect(await store.quality.prune(hour + HOUR)).toBe(3);
+    expect((await store.quality.since('int_dq', 0)).map((r) => r.hour)).toEqual([hour + HOUR]);
+  });
+
   it('runs a transaction all or nothing', async () => {
     await expect(
       store.transaction(async (tx) => {
@@ -313,7 +335,7 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
   it('refuses a database migrated by a newer host, in one line', async () => {
     await store.db.insertInto('kysely_migration' as never).values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never).execute();
     await expect(Store.open(location, silentLogger)).rejects.toThrow(
-      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0003_oldest_waiting_and_key_check): run the newer host version, or point this one at another database.`),
+      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0004_data_quality): run the newer host version, or point this one at another database.`),
     );
     await store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '9999_from_the_future' as never).execute();
   });

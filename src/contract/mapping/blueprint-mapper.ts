@@ -5,19 +5,20 @@ import { setOwn } from './records.js';
 import { parseTemplate, renderTemplate, type TemplatePart } from './template.js';
 import { asText, quoted } from './text.js';
 import { applyTransform } from './transforms.js';
+import { warning, type EventWarning } from '../warnings.js';
 
 /** What a blueprint makes of one event: a vendor name and a payload, or a reason to drop it. */
 export type MappedEvent<P = Record<string, unknown>> =
-  | { action: 'send'; vendorName: string; payload: P; warnings: string[] }
+  | { action: 'send'; vendorName: string; payload: P; warnings: EventWarning[] }
   | { action: 'drop'; reason: string };
 
 /** Where a vendor plugs into the kit. */
 export interface MappingHooks<P> {
   /**
    * The vendor's shaping of a mapped payload for the call `vendorName` names (flat values, length
-   * limits, names the vendor forbids). Every change it makes comes back as a warning.
+   * limits, names the vendor forbids). Every change it makes comes back as a coded warning.
    */
-  shape(payload: Record<string, unknown>, vendorName: string): { payload: P; warnings: string[] };
+  shape(payload: Record<string, unknown>, vendorName: string): { payload: P; warnings: EventWarning[] };
 }
 
 /** Event types whose rule is keyed by type; track events are keyed by their name. */
@@ -87,7 +88,7 @@ export function mapEvent<P>(blueprint: Blueprint, event: Record<string, unknown>
 
   const scope: Scope = { event, parameters: blueprint.parameters };
   const payload: Record<string, unknown> = {};
-  const warnings: string[] = [];
+  const warnings: EventWarning[] = [];
   for (const mapping of entry ? entry.mappings : defaults) applyMapping(mapping, scope, payload, warnings);
   if (!hooks) return { action: 'send', vendorName, payload, warnings };
   const shaped = hooks.shape(payload, vendorName);
@@ -95,7 +96,7 @@ export function mapEvent<P>(blueprint: Blueprint, event: Record<string, unknown>
   return { action: 'send', vendorName, payload: shaped.payload, warnings };
 }
 
-function applyMapping(compiled: CompiledMapping, scope: Scope, payload: Record<string, unknown>, warnings: string[]) {
+function applyMapping(compiled: CompiledMapping, scope: Scope, payload: Record<string, unknown>, warnings: EventWarning[]) {
   const { mapping, label } = compiled;
   let value = read(compiled, scope, warnings);
   if ((value === undefined || value === null) && mapping.default !== undefined) value = mapping.default;
@@ -106,15 +107,20 @@ function applyMapping(compiled: CompiledMapping, scope: Scope, payload: Record<s
   }
   if (mapping.transform) {
     const transformed = applyTransform(mapping.transform, value, mapping.format);
-    if (!transformed.ok) return void warnings.push(`${label}: ${transformed.reason}; ${whatWasKept(payload, mapping.target)}`);
+    if (!transformed.ok) return void warnings.push(warning('transform_failed', `${label}: ${transformed.reason}; ${whatWasKept(payload, mapping.target)}`, targetOf(mapping)));
     value = transformed.value;
   }
   if (mapping.target !== '*') return setOwn(payload, mapping.target, value);
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const k in value) if (Object.hasOwn(value, k)) setOwn(payload, k, (value as Record<string, unknown>)[k]);
   } else {
-    warnings.push(`${label}: only an object can be spread, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    warnings.push(warning('spread_not_object', `${label}: only an object can be spread, got ${Array.isArray(value) ? 'an array' : typeof value}`, targetOf(mapping)));
   }
+}
+
+/** The property a mapping's warning is about: its target, or its source when it spreads into the payload. */
+function targetOf(mapping: Mapping): string | undefined {
+  return mapping.target === '*' ? mapping.source : mapping.target;
 }
 
 /** After a failed transform: what the payload holds at the target, so the warning says what is sent. */
@@ -124,11 +130,13 @@ function whatWasKept(payload: Record<string, unknown>, target: string): string {
 }
 
 /** The mapping's value; a null object that hid it (`properties: null`) is said once per event. */
-function read(compiled: CompiledMapping, scope: Scope, warnings: string[]): unknown {
+function read(compiled: CompiledMapping, scope: Scope, warnings: EventWarning[]): unknown {
   const { mapping, path, template, label } = compiled;
   if (template) {
     const rendered = renderTemplate(template, scope);
-    if (rendered.text !== undefined && rendered.missing.length > 0) warnings.push(`${label}: ${rendered.missing.join(', ')} ${rendered.missing.length > 1 ? 'had no values and were' : 'had no value and was'} left empty`);
+    if (rendered.text !== undefined && rendered.missing.length > 0) {
+      warnings.push(warning('template_missing', `${label}: ${rendered.missing.join(', ')} ${rendered.missing.length > 1 ? 'had no values and were' : 'had no value and was'} left empty`, targetOf(mapping)));
+    }
     return rendered.text;
   }
   if (!path) return mapping.value;
@@ -137,7 +145,7 @@ function read(compiled: CompiledMapping, scope: Scope, warnings: string[]): unkn
   const nullObject = nullOnPath(scope, path) ?? (value === null && (mapping.target === '*' || EVENT_OBJECTS.has(mapping.source!)) ? mapping.source : undefined);
   if (nullObject !== undefined) {
     const note = `${nullObject} is null: read as absent`;
-    if (!warnings.includes(note)) warnings.push(note);
+    if (!warnings.some((w) => w.message === note)) warnings.push(warning('null_as_absent', note, nullObject));
   }
   return value;
 }

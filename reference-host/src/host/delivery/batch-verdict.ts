@@ -4,6 +4,8 @@ import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js
 import type { Outcome, QueuedEvent } from '../store/queue.js';
 import { eventName } from '../../shared/event-name.js';
 import type { RetryPolicy } from '../../shared/retry-policy.js';
+import type { QualityTally } from '../store/data-quality.js';
+import { tallyWarnings } from './quality-tally.js';
 
 /** Everything a batch's settle writes, and what it says about the integration as a whole. */
 export interface BatchVerdict {
@@ -20,6 +22,8 @@ export interface BatchVerdict {
   latencies: number[];
   /** A Retry-After longer than the cap, which was shortened to it. */
   cappedRetryAfterMs?: number;
+  /** The warnings of the events that finished, for the data-quality counts. */
+  quality: QualityTally[];
 }
 
 const TRANSIENT = new Set(['network_error', 'timeout', 'server_error', 'rate_limited']);
@@ -38,7 +42,7 @@ export interface VerdictContext {
  * and go out as full bulks again rather than one by one.
  */
 export function judgeBatch(sent: readonly QueuedEvent[], results: readonly DeliveryResult[], ctx: VerdictContext): BatchVerdict {
-  const verdict: BatchVerdict = { outcomes: [], logs: [], counts: {}, answered: false, latencies: [] };
+  const verdict: BatchVerdict = { outcomes: [], logs: [], counts: {}, answered: false, latencies: [], quality: [] };
   const delays = new Map<string, ReturnType<RetryPolicy['delayAfter']>>();
   const createdAt = new Date(ctx.now).toISOString();
   let transient = 0;
@@ -99,6 +103,7 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
       }
     }
   });
+  verdict.quality = tallyWarnings(sent, results, verdict.outcomes);
   if (sent.length > 0 && transient === sent.length && firstFailure) {
     verdict.outage = { retryAfterMs: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, ctx.retry.retryAfterCapMs), ...firstFailure };
   }

@@ -213,6 +213,7 @@ export class IntegrationWorker {
           await tx.queue.settle(outcomes, this.options.instanceId, now);
           await tx.logs.append(logs);
           await tx.logs.count(this.id, Math.floor(now / 60_000) * 60_000, counts);
+          await tx.quality.record(this.id, Math.floor(now / 3_600_000) * 3_600_000, verdict?.quality ?? []);
           await tx.buckets.settle(buckets, now, this.options.leaseMs);
           if (verdict?.pause) {
             newlyPaused = await tx.status.pause(this.id, verdict.pause.code, verdict.pause.message, now);
@@ -243,6 +244,7 @@ export class IntegrationWorker {
     count('events_dead_lettered', (counts.dead ?? 0) + (counts.failed ?? 0));
     count('events_retried', verdict?.outcomes.filter((o) => o.outcome.kind === 'retry').length);
     for (const seconds of verdict?.latencies ?? []) metrics.observeLatency(this.id, seconds);
+    for (const tally of verdict?.quality ?? []) metrics.warned(this.id, tally.code, tally.count);
     if (verdict?.pause && newlyPaused) {
       this.logger.warn('delivery paused: every event waits in the queue until the config is changed or a connection test passes', { code: verdict.pause.code, reason: verdict.pause.message });
     }

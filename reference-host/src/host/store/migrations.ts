@@ -176,5 +176,22 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_data_quality': {
+      async up(db) {
+        // Per integration, hour, warning code, event and property: how many events that change hit, and a
+        // few of their messageIds. The data-quality view reads a day of it, whatever the log volume.
+        await db.schema
+          .createTable('data_quality')
+          .addColumn('integration_id', 'text', (c) => c.notNull())
+          .addColumn('hour', 'bigint', (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('event_name', 'text', (c) => c.notNull())
+          .addColumn('property', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('samples_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('data_quality_pk', ['integration_id', 'hour', 'code', 'event_name', 'property'])
+          .execute();
+      },
+    },
   };
 }

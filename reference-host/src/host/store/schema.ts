@@ -15,6 +15,7 @@ export interface HostDatabase {
   queue: QueueTable;
   delivery_logs: DeliveryLogTable;
   delivery_counts: DeliveryCountTable;
+  data_quality: DataQualityTable;
   rate_limit_buckets: RateLimitBucketTable;
   user_deletions: UserDeletionTable;
   secret_key_check: SecretKeyCheckTable;
@@ -123,6 +124,23 @@ export interface DeliveryCountTable {
   minute: number;
   status: string;
   count: number;
+}
+
+/**
+ * Per integration, hour, warning code, event and property: how many delivered or finished events a
+ * plugin's change hit, and up to a few of their messageIds (newest first, JSON).
+ */
+export interface DataQualityTable {
+  integration_id: string;
+  /** The hour's start, ms since the epoch. */
+  hour: number;
+  code: string;
+  /** A track event's or page's name, else the event's type; '' when it has none. */
+  event_name: string;
+  /** '' when the warning names no property. */
+  property: string;
+  count: number;
+  samples_json: string;
 }
 
 /** requested: not yet with the vendor; pending: the vendor is deleting; complete; failed. */

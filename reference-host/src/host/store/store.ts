@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '@datafly/heap-integration/contract';
+import { DataQuality } from './data-quality.js';
 import { DeliveryLogs } from './delivery-logs.js';
 import { openDatabase, type Engine, type StoreLocation } from './engine.js';
 import { IntegrationStatusRepository } from './integration-status.js';
@@ -18,6 +19,7 @@ export class Store {
   readonly status: IntegrationStatusRepository;
   readonly queue: DeliveryQueue;
   readonly logs: DeliveryLogs;
+  readonly quality: DataQuality;
   readonly buckets: RateLimitBuckets;
   readonly deletions: UserDeletions;
 
@@ -32,6 +34,7 @@ export class Store {
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
     this.logs = new DeliveryLogs(db);
+    this.quality = new DataQuality(db);
     this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);
   }

@@ -12,6 +12,7 @@ const SECTIONS = [
   ['overview', 'Overview', () => import('./overview.js').then((m) => m.overviewSection)],
   ['live', 'Live events', () => import('./live.js').then((m) => m.liveSection)],
   ['logs', 'Delivery logs', () => import('./logs.js').then((m) => m.logsSection)],
+  ['data-quality', 'Data quality', () => import('./data-quality.js').then((m) => m.dataQualitySection)],
   ['dead-letters', 'Dead letters', () => import('./dead-letters.js').then((m) => m.deadLettersSection)],
   ['blueprint', 'Blueprint', () => import('./blueprint.js').then((m) => m.blueprintSection)],
   ['revisions', 'Revisions', () => import('./revisions.js').then((m) => m.revisionsSection)],

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { catalogRoutes } from './catalog.js';
 import { connectionTestRoutes } from './connection-test.js';
+import { dataQualityRoutes } from './data-quality.js';
 import { deadLetterRoutes } from './dead-letters.js';
 import { deletionRoutes } from './deletions.js';
 import { deliveryRoutes } from './deliveries.js';
@@ -29,6 +30,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   deliveryRoutes(api, deps);
   deadLetterRoutes(api, deps);
   overviewRoutes(api, deps);
+  dataQualityRoutes(api, deps);
   liveRoutes(api, deps);
   previewRoutes(api, deps);
   deletionRoutes(api, deps);

@@ -16,8 +16,8 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
   let adapter: DeliveryAdapter;
   const limits = (): RateLimit[] => [
     { name: 'events_per_app', scope: 'app', unit: 'events', limit: 15000, window_ms: 60000, event_types: ['track', 'page'] },
-    { name: 'events_per_identity', scope: 'identity', unit: 'events', limit: 1000, window_ms: 60000, event_types: ['track', 'page'] },
-    { name: 'user_property_calls_per_identity', scope: 'identity', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['identify'] },
+    { name: 'events_per_identity', scope: 'user', unit: 'events', limit: 1000, window_ms: 60000, event_types: ['track', 'page'] },
+    { name: 'user_property_calls_per_identity', scope: 'user', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['identify'] },
   ];
   const event = (over: Record<string, unknown>) => ({ type: 'track', event: 'E', timestamp: TS, ...over }) as unknown as DataflyEvent;
 
@@ -74,7 +74,7 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
   });
 
   it('holds back what a bucket cannot cover, without spending it, and promises it in tenths of the window', async () => {
-    const tight: RateLimit[] = [{ name: 'tight_identity', scope: 'identity', unit: 'events', limit: 10, window_ms: 1000, event_types: ['track'] }];
+    const tight: RateLimit[] = [{ name: 'tight_identity', scope: 'user', unit: 'events', limit: 10, window_ms: 1000, event_types: ['track'] }];
     const limiter = new InstallationLimiter('heap', tight, 1, adapter, 30_000);
     const events = Array.from({ length: 25 }, (_, i) => event({ messageId: `t-${i}`, userId: 'busy' }));
     const admission = await limiter.admit(events, store.buckets, 3_000_000);

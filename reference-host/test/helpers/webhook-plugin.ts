@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { ContainerModule, injectable } from 'inversify';
 import { z } from 'zod';
-import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
+import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, InstallationSummary, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
 import { BlueprintSchema, INTEGRATION_PLUGIN, mapEvent } from '@datafly/heap-integration/contract';
 
 /**
  * A second destination written only against src/contract: each event mapped by its blueprint with the
- * contract's mapping kit, POSTed as JSON to a URL, signed. Manifest, config schema, blueprint options
- * and the calls; nothing of the mapping is its own.
+ * contract's mapping kit, POSTed as JSON to a URL, signed. Manifest, config schema, blueprint options,
+ * the calls and a summary for the page; nothing of the mapping is its own. It keys no rate limit (the
+ * contract's `rateLimitKey` is optional) and offers no user deletion.
  */
 const manifest: CatalogManifest = {
   key: 'webhook', name: 'Webhook', description: 'POSTs each event as JSON to a URL of yours, signed with a shared secret.', website: 'https://example.com/webhook',
@@ -85,7 +86,6 @@ class WebhookAdapter implements DeliveryAdapter {
     });
     return { requests, results };
   }
-  rateLimitKey() { return undefined; }
   async testConnection() {
     try {
       const answer = await fetch(this.config.url, { method: 'HEAD' });
@@ -107,6 +107,10 @@ export class WebhookPlugin implements IntegrationPlugin<WebhookConfig, z.infer<t
   }
   createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
     return new WebhookAdapter(WebhookConfigSchema.parse(context.config), context.blueprint);
+  }
+  describeInstallation(config: Record<string, unknown>): InstallationSummary {
+    const url = String(config.url);
+    return { facts: [{ label: 'URL', value: url }], destination: `at ${url}` };
   }
 }
 

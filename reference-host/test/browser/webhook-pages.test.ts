@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeInChromium } from '../helpers/browser-suite.js';
 import { startCaptureServer } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
-import { webhookModule } from '../helpers/webhook-plugin.js';
+import { bareWebhookModule, webhookModule } from '../helpers/webhook-plugin.js';
 import { openSession, seeText, type Session } from './support.js';
 
 const SECRET = 'whsec_pages_9b2c51';
@@ -23,7 +23,7 @@ describeInChromium('the webhook plugin’s pages hold no word of Heap', () => {
   beforeAll(async () => {
     receiver = await startCaptureServer({ status: 204, body: '' });
     hookUrl = `${receiver.url}/hook`;
-    s = await openSession({ host: await startTestHost({}, { modules: [webhookModule] }) });
+    s = await openSession({ host: await startTestHost({}, { modules: [webhookModule, bareWebhookModule] }) });
   });
   afterAll(async () => {
     await s?.close();
@@ -69,6 +69,16 @@ describeInChromium('the webhook plugin’s pages hold no word of Heap', () => {
     await s.page.getByRole('button', { name: 'Details of hook-1', exact: true }).click();
     await s.page.locator('#event-detail[data-message-id="hook-1"]').waitFor();
     expect(await s.page.locator('#event-detail').innerText()).toContain(hookUrl);
+    expect(await visibleText()).not.toMatch(/heap/i);
+  });
+
+  it('offers Test connection only for a plugin that has one', async () => {
+    const testButton = () => s.page.getByRole('button', { name: 'Test connection' });
+    expect(await testButton().count()).toBe(1);
+    const bare = (await s.host.call('POST', '/v1/admin/integration-catalog/bare-webhook/install', { config: { url: hookUrl, secret: SECRET } })).body.id;
+    await s.open(bare);
+    await s.page.getByRole('button', { name: 'Rename' }).waitFor();
+    expect(await testButton().count()).toBe(0);
     expect(await visibleText()).not.toMatch(/heap/i);
   });
 

@@ -117,3 +117,28 @@ export class WebhookPlugin implements IntegrationPlugin<WebhookConfig, z.infer<t
 export const webhookModule = new ContainerModule(({ bind }) => {
   bind(INTEGRATION_PLUGIN).to(WebhookPlugin).inSingletonScope();
 });
+
+/**
+ * The webhook with none of the adapter's optional methods and an app-wide limit of its own: what the
+ * host does for a plugin that offers no connection test and keys no rate limit.
+ */
+@injectable()
+export class BareWebhookPlugin extends WebhookPlugin {
+  override readonly manifest: CatalogManifest = {
+    ...manifest,
+    key: 'bare-webhook',
+    name: 'Bare webhook',
+    rate_limits: [{ name: 'calls_per_account', description: 'Calls per day', scope: 'app', unit: 'events', limit: 500, window_ms: 86_400_000 }],
+  };
+  override defaultBlueprint(): Blueprint {
+    return { ...super.defaultBlueprint(), integration: 'bare-webhook' };
+  }
+  override createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
+    const adapter = super.createAdapter(context);
+    return { deliver: (events) => adapter.deliver(events), preview: (events) => adapter.preview(events), close: () => adapter.close() };
+  }
+}
+
+export const bareWebhookModule = new ContainerModule(({ bind }) => {
+  bind(INTEGRATION_PLUGIN).to(BareWebhookPlugin).inSingletonScope();
+});

@@ -84,4 +84,11 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
     expect(new Set(admission.deferred.map((d) => d.retryAt))).toEqual(new Set([3_001_600]));
     expect(admission.deferred.map((d) => d.index)).toEqual(Array.from({ length: 15 }, (_, i) => i + 10));
   });
+
+  it('an adapter without rateLimitKey: one bucket per app-wide limit, shared by the plugin’s installations, and no user counted', async () => {
+    const limiter = new InstallationLimiter('bare', limits(), 1, {}, 30_000);
+    const admission = await limiter.admit([event({ messageId: 'b-1', userId: 'user-1' }), event({ messageId: 'b-2', anonymousId: 'anon-1' })], store.buckets, 4_000_000);
+    expect(admission.admitted).toEqual([0, 1]);
+    expect([...(await buckets())].filter(([key]) => key.startsWith('bare:'))).toEqual([['bare:events_per_app:shared', 2]]);
+  });
 });

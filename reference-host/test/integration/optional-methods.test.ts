@@ -8,7 +8,7 @@ import { bareWebhookModule } from '../helpers/webhook-plugin.js';
  * A plugin whose adapters have none of the contract's optional methods (no connection test, no rate
  * limit key): the host says so where it matters and does the sensible thing without them.
  */
-describe('a plugin without testConnection or rateLimitKey', () => {
+describe('a plugin without testConnection or rateLimitKey, and what the API documents of the neutral contract', () => {
   let receiver: Awaited<ReturnType<typeof startCaptureServer>>;
   let host: TestHost;
   let id: string;
@@ -49,5 +49,17 @@ describe('a plugin without testConnection or rateLimitKey', () => {
     // Counted under the host's shared key (a day's window refills a token in minutes); without a key it would be null.
     expect(overview.rate_limits[0].available).toBeGreaterThanOrEqual(497);
     expect(overview.rate_limits[0].available).toBeLessThan(500);
+  });
+
+  it('the OpenAPI document shows the summary and connection_test of an integration, and user_ids with identities deprecated', async () => {
+    const doc = (await (await fetch(`${host.url}/v1/openapi.json`)).json()) as { components: { schemas: Record<string, { properties: Record<string, { deprecated?: boolean; $ref?: string }>; required?: string[] }> } };
+    const { Integration, InstallationSummary, UserDeletionRequest } = doc.components.schemas;
+    expect([Integration.properties.summary.$ref, Integration.properties.connection_test, Integration.required]).toEqual([
+      '#/components/schemas/InstallationSummary',
+      expect.objectContaining({ type: 'boolean' }),
+      expect.arrayContaining(['summary', 'connection_test']),
+    ]);
+    expect(Object.keys(InstallationSummary.properties)).toEqual(['facts', 'destination', 'help', 'allowance', 'endpoint']);
+    expect([UserDeletionRequest.properties.user_ids.deprecated, UserDeletionRequest.properties.identities.deprecated]).toEqual([undefined, true]);
   });
 });

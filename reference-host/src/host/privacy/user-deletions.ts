@@ -204,7 +204,7 @@ export class UserDeletionService {
       parts_json: JSON.stringify(parts),
       message: complete ? null : (problem ?? null),
       completed_at: complete ? new Date(now).toISOString() : null,
-      // Half a second, then doubling: most deletions are done within seconds, some take Heap days.
+      // Half a second, then doubling: most deletions are done within seconds, some take a vendor days.
       next_poll_at: now + Math.min(POLL_MAX_MS, 500 * 2 ** Math.min(Math.max(0, polls - 2), 10)),
     });
     if (complete) this.deps.logger.info('user deletion complete', { integrationId: row.integration_id, deletion: row.id });

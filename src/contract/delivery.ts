@@ -37,12 +37,21 @@ export type DeliveryCode = (typeof DELIVERY_CODES)[number];
  */
 export const INSTALLATION_CODES: ReadonlySet<DeliveryCode> = new Set(['invalid_credentials', 'endpoint_not_found', 'tls_error']);
 
-/** One vendor call that carried an event: where it went and the body as it would be with this event alone. */
-export const SentCallSchema = z.object({
+/**
+ * One call to a vendor, as previews, delivery logs and live views show it. The words are HTTP's, and
+ * any request-shaped call fits them: `method` is the verb (an HTTP method, or the operation's name for
+ * a call that is not HTTP), `url` where it goes (a URL, or whatever address the vendor's API uses),
+ * `body` the payload as text, exactly as it goes out. Never with a secret in it.
+ */
+export const VendorCallSchema = z.object({
   method: z.string(),
   url: z.string(),
-  /** The request body exactly as serialised, with this event's item as the only item of a bulk array. */
   body: z.string(),
+});
+export type VendorCall = z.infer<typeof VendorCallSchema>;
+
+/** One vendor call that carried an event: its body as it would be with this event alone (its item the only one of a bulk array). */
+export const SentCallSchema = VendorCallSchema.extend({
   /** How many items the real request carried (1 for calls that have no bulk form). */
   items: z.number().int().positive(),
 });
@@ -92,13 +101,13 @@ export interface PreviewResult {
 
 /** The exact requests `deliver` would send for these events on a first attempt, byte for byte. */
 export interface DeliveryPreview {
-  requests: { method: string; url: string; body: string }[];
+  requests: VendorCall[];
   results: PreviewResult[];
 }
 
-/** Users to erase at the vendor: known users by the id sent as their identity, anonymous ones by anonymousId. */
+/** Users to erase at the vendor: known users by the events' `userId`, anonymous ones by their `anonymousId`. */
 export interface UserDeletionRequest {
-  identities?: readonly string[];
+  userIds?: readonly string[];
   anonymousIds?: readonly string[];
 }
 
@@ -107,6 +116,7 @@ export type UserDeletionPart =
   | { ok: true; users: number; requestId: string; status: 'pending' | 'complete' }
   | { ok: false; users: number; code: DeliveryCode; message: string; httpStatus?: number; retryable: boolean };
 
+/** How far one vendor request of a deletion has come: still `pending`, `complete`, unknown to the vendor (`not_found`), or not readable now (`error`). */
 export interface DeletionStatus {
   requestId: string;
   status: 'pending' | 'complete' | 'not_found' | 'error';
@@ -123,16 +133,23 @@ export interface DeliveryAdapter {
   /**
    * The bucket an event counts against for one of the manifest's rate limits, as the vendor counts:
    * for `scope: app` the vendor account this installation sends to (installations of one account share
-   * it; no event is needed to name it), for `scope: identity` the user as the vendor identifies them.
-   * Undefined: the event is not counted.
+   * it; no event is needed to name it), for `scope: user` the user as the vendor identifies them.
+   * Undefined: the event is not counted. Without this method a host keeps one bucket per limit for
+   * the whole plugin (`scope: app`) and counts no user limit.
    */
-  rateLimitKey(limit: RateLimit, event?: DataflyEvent): string | undefined;
-  /** Checks the credentials against the vendor without sending any event. */
-  testConnection(): Promise<ConnectionTestResult>;
-  /** Erases users at the vendor (only when the manifest declares `user_deletion`). Never throws. */
-  deleteUsers?(request: UserDeletionRequest): Promise<UserDeletionPart[]>;
-  /** Asks the vendor how far one deletion request has come. Never throws. */
-  deletionStatus?(requestId: string): Promise<DeletionStatus>;
+  rateLimitKey?(limit: RateLimit, event?: DataflyEvent): string | undefined;
+  /** Checks the credentials against the vendor without sending any event. Without it, a host offers no connection test. */
+  testConnection?(): Promise<ConnectionTestResult>;
   /** Releases sockets; the adapter is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Erases users at the vendor: what a plugin that declares `user_deletion` builds per installation. */
+export interface UserDeletionAdapter {
+  /** Hands the users to the vendor, in as many requests as it needs. Never throws. */
+  deleteUsers(request: UserDeletionRequest): Promise<UserDeletionPart[]>;
+  /** Asks the vendor how far one deletion request has come. Never throws. */
+  deletionStatus(requestId: string): Promise<DeletionStatus>;
+  /** Releases sockets; unusable afterwards. */
   close(): Promise<void>;
 }

@@ -35,7 +35,7 @@ export const BatchingSchema = z.object({
 });
 
 /**
- * One limit the vendor enforces. `scope: app` counts per vendor account, `identity` per user, each
+ * One limit the vendor enforces. `scope: app` counts per vendor account, `user` per user, each
  * keyed by the adapter's `rateLimitKey`. `unit: events` takes one token per event; `requests` one per
  * key per batch (a batch goes out as one bulk request per call, carrying each user once).
  * `event_types` narrows the limit to some canonical event types (all when absent).
@@ -43,7 +43,7 @@ export const BatchingSchema = z.object({
 export const RateLimitSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
-  scope: z.enum(['app', 'identity']),
+  scope: z.enum(['app', 'user']),
   unit: z.enum(['events', 'requests']),
   limit: z.number().int().positive(),
   window_ms: z.number().int().positive(),
@@ -51,7 +51,11 @@ export const RateLimitSchema = z.object({
 });
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 
-/** What a plugin can do beyond delivery; a host offers the matching actions only when declared. */
+/**
+ * What a plugin can do beyond delivery; a host offers the matching actions only when declared. Each is
+ * declared here and built by the plugin's matching method (`user_deletion`: `createUserDeletion`); a
+ * host refuses at load a plugin whose declaration and methods disagree (see `capabilityMismatches`).
+ */
 export const CAPABILITIES = ['user_deletion'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -117,7 +117,7 @@ export function nearest(key: string, known: readonly string[]): string | undefin
   return scored.length > 1 && scored[1].d === scored[0].d ? undefined : scored[0].k;
 }
 
-/** `identities` → `identity`, `ids` → `id`: a singular sent for a plural is a near miss, not a stranger. */
+/** `userIds` → `userId`, `properties` → `property`: a singular sent for a plural is a near miss, not a stranger. */
 function singular(word: string): string {
   const w = word.toLowerCase();
   if (w.endsWith('ies')) return `${w.slice(0, -3)}y`;

@@ -3,14 +3,11 @@ import type {
   Clock,
   ConnectionTestResult,
   DataflyEvent,
-  DeletionStatus,
   DeliveryAdapter,
   DeliveryPreview,
   DeliveryResult,
   Logger,
   RateLimit,
-  UserDeletionPart,
-  UserDeletionRequest,
 } from '../contract/index.js';
 import { silentLogger } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
@@ -75,7 +72,7 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     return deliveryPreview(plan, requests, this.ingestionUrl);
   }
 
-  /** App-wide limits count per Heap app; identity limits per Heap user, keyed as Heap (and the sandbox) keys them. */
+  /** App-wide limits count per Heap app; user limits per Heap user (its identity or user_id), keyed as Heap (and the sandbox) keys them. */
   rateLimitKey(limit: RateLimit, event?: DataflyEvent): string | undefined {
     if (limit.scope === 'app') return this.appId;
     if (event === undefined) return undefined;
@@ -132,23 +129,6 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
       default:
         // 400, 429, 5xx or an answer without a token: the check says nothing about the credentials.
         return { ok: false, code: 'unexpected_status', ...answer, message: `The credentials check did not complete: ${verdict.message}` };
-    }
-  }
-
-  /** Erases users at Heap, at most 10,000 per request, anonymous ones by the user_id their events went under. */
-  async deleteUsers(request: UserDeletionRequest): Promise<UserDeletionPart[]> {
-    try {
-      return await this.privacy.deleteUsers(request, this.opts.options.identity.anonymous);
-    } catch (error) {
-      return [{ ok: false, users: 0, code: 'unexpected_status', message: `the deletion could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`, retryable: true }];
-    }
-  }
-
-  async deletionStatus(requestId: string): Promise<DeletionStatus> {
-    try {
-      return await this.privacy.deletionStatus(requestId);
-    } catch (error) {
-      return { requestId, status: 'error', code: 'unexpected_status', message: `the status could not be read: ${error instanceof Error ? error.message : 'unknown error'}` };
     }
   }
 

@@ -12,7 +12,7 @@ export interface DeletionUsers {
 }
 
 /**
- * Who to erase, in the ids events reached Heap with: identities by the same user-key rules, anonymous
+ * Who to erase, in the ids events reached Heap with: userIds as identities by the same user-key rules, anonymous
  * ids through the blueprint's anonymous strategy (the public user_id hash by default, so the deletion
  * reaches exactly the user those events created). Under `drop` nothing anonymous was sent by this
  * blueprint; the hash still reaches what an earlier blueprint with the default strategy created.
@@ -29,8 +29,8 @@ export function deletionUsers(request: UserDeletionRequest, strategy: AnonymousS
     else return key;
     return undefined;
   };
-  listOf(request.identities).forEach((value, i) => {
-    const key = identity(value, `identities[${i}]`);
+  listOf(request.userIds).forEach((value, i) => {
+    const key = identity(value, `userIds[${i}]`);
     if (key !== undefined) add({ identity: key });
   });
   listOf(request.anonymousIds).forEach((value, i) => {

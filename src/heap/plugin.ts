@@ -1,11 +1,13 @@
 import { injectable } from 'inversify';
-import type { AdapterContext, AdapterDeps, Blueprint, CatalogManifest, DeliveryAdapter, IntegrationPlugin } from '../contract/index.js';
+import type { AdapterContext, AdapterDeps, Blueprint, CatalogManifest, DeliveryAdapter, InstallationSummary, IntegrationPlugin, UserDeletionAdapter } from '../contract/index.js';
 import { BlueprintSchema, parseOrThrow } from '../contract/index.js';
 import { HeapDeliveryAdapter } from './adapter.js';
 import { heapOptions, HeapBlueprintOptionsSchema, type HeapBlueprintOptions } from './blueprint-options.js';
 import { HeapConfigSchema, type HeapConfig } from './config.js';
 import { readPackageJson } from './files.js';
 import { HEAP_MANIFEST } from './manifest.js';
+import { describeHeapInstallation } from './summary.js';
+import { HeapUserDeletion } from './user-deletion.js';
 
 /** The card: manifest and default blueprints are data files, validated once when the plugin is made. */
 @injectable()
@@ -25,8 +27,7 @@ export class HeapPlugin implements IntegrationPlugin<HeapConfig, HeapBlueprintOp
   }
 
   createAdapter(context: AdapterContext<HeapConfig>, deps: AdapterDeps = {}): DeliveryAdapter {
-    const config = parseOrThrow(HeapConfigSchema, context.config, 'Heap config', 'config');
-    const blueprint = parseOrThrow(BlueprintSchema, context.blueprint, 'Heap blueprint', 'blueprint');
+    const { config, blueprint } = this.checked(context);
     return new HeapDeliveryAdapter({
       integrationId: context.integrationId,
       config,
@@ -36,5 +37,21 @@ export class HeapPlugin implements IntegrationPlugin<HeapConfig, HeapBlueprintOp
       logger: deps.logger,
       clock: deps.clock,
     });
+  }
+
+  /** The manifest declares `user_deletion`: Heap's privacy API, reached with the installation's App ID and API key. */
+  createUserDeletion(context: AdapterContext<HeapConfig>, deps: AdapterDeps = {}): UserDeletionAdapter {
+    const { config, blueprint } = this.checked(context);
+    return new HeapUserDeletion(config, heapOptions(blueprint).identity.anonymous, deps.clock);
+  }
+
+  describeInstallation(config: Record<string, unknown>): InstallationSummary {
+    return describeHeapInstallation(config);
+  }
+
+  private checked(context: AdapterContext<HeapConfig>) {
+    const config = parseOrThrow(HeapConfigSchema, context.config, 'Heap config', 'config');
+    const blueprint = parseOrThrow(BlueprintSchema, context.blueprint, 'Heap blueprint', 'blueprint');
+    return { config, blueprint };
   }
 }

@@ -20,20 +20,22 @@ const events: DataflyEvent[] = [
   { type: 'identify', messageId: 'msg-2', userId: 'user-1', anonymousId: 'anon-1', timestamp: new Date().toISOString(), traits: { plan: 'pro' } },
 ];
 
-const connection = await adapter.testConnection(); // checks app_id + api_key against Heap's auth_token endpoint
+const connection = await adapter.testConnection?.(); // optional in the contract; Heap's checks app_id + api_key with auth_token
 const preview = adapter.preview(events); // the exact requests deliver() would send, without sending
 const results = await adapter.deliver(events); // one DeliveryResult per event, same order
 // { messageId, status: 'delivered' | 'filtered' | 'retryable' | 'failed', httpStatus?, code?, message?,
 //   retryAfterMs?, warnings, warningKinds?: [{ code, property? }], response?, requests?, calls?: [{ method, url, body, items }] }
-const bucket = adapter.rateLimitKey(heap.manifest.rate_limits[0], events[0]); // which bucket of a manifest limit an event counts against
+const bucket = adapter.rateLimitKey?.(heap.manifest.rate_limits[0], events[0]); // optional: which bucket of a manifest limit an event counts against
 
-// Optional capabilities: the manifest declares them, the adapter has the methods.
+// Optional capabilities: the manifest declares them, the plugin has the matching method (hosts check they agree).
 const deletions: string[] = [];
-if (heap.manifest.capabilities.includes('user_deletion') && adapter.deleteUsers && adapter.deletionStatus) {
-  for (const part of await adapter.deleteUsers({ identities: ['user-1'], anonymousIds: ['anon-1'] })) {
-    if (part.ok) deletions.push(`${part.users} user(s): ${(await adapter.deletionStatus(part.requestId)).status}`);
+if (heap.manifest.capabilities.includes('user_deletion') && heap.createUserDeletion) {
+  const deletion = heap.createUserDeletion({ integrationId: 'int_1', config, blueprint });
+  for (const part of await deletion.deleteUsers({ userIds: ['user-1'], anonymousIds: ['anon-1'] })) {
+    if (part.ok) deletions.push(`${part.users} user(s): ${(await deletion.deletionStatus(part.requestId)).status}`);
     else deletions.push(`${part.users} user(s) not deleted: ${part.code}, ${part.message}`);
   }
+  await deletion.close();
 }
 await adapter.close();
 

@@ -14,14 +14,14 @@ import { HeapConfigSchema } from '../../src/heap/config.js';
 import { anonymousUserId } from '../../src/heap/identity.js';
 import type { HeapConfigInput } from '../../src/heap/index.js';
 import { invalidCredentialsMessage } from '../../src/heap/classify.js';
-import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer, startSandbox } from '../../reference-host/test/helpers/heap.js';
+import { API_KEY, APP_ID, TS, event, heapAdapter, heapDeletion, heapPlugin, startCaptureServer, startSandbox, withEveryMethod, type HeapTestAdapter } from '../../reference-host/test/helpers/heap.js';
 
 const ANON_1 = anonymousUserId('anon-1');
 
 /** The adapter over real HTTP against the sandbox: batching, isolation, classification, idempotency. */
 describe('Heap delivery adapter over HTTP', () => {
   let sandbox: HeapSandbox;
-  let adapter: DeliveryAdapter;
+  let adapter: HeapTestAdapter;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -489,42 +489,40 @@ describe('user deletion against the sandbox', () => {
   const deletionBodies = () => sandbox.recordedRequests({ path: '/api/public/v0/user_deletion' }).map((r) => r.body);
   const tokenRequests = () => sandbox.recordedRequests({ path: '/api/public/v0/auth_token' }).length;
 
-  /** An adapter on a clock the test moves. */
-  function adapterAt(clock: { now: number }, config: Partial<HeapConfigInput> = {}) {
-    const plugin = heapPlugin();
-    return plugin.createAdapter(
-      { integrationId: 'int_deletion', config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, timeout_ms: 2000, ...config }, blueprint: plugin.defaultBlueprint() },
-      { clock: () => clock.now },
-    );
+  /** A deletion adapter on a clock the test moves. */
+  function deletionAt(clock: { now: number }, config: Partial<HeapConfigInput> = {}) {
+    return heapDeletion(sandbox, { config, clock: () => clock.now });
   }
 
-  it('erases identities as sent and anonymous users by the user_id their events went under, with one token', async () => {
+  it('erases userIds as identities as sent and anonymous users by the user_id their events went under, with one token', async () => {
     const adapter = heapAdapter(sandbox);
+    const deletion = heapDeletion(sandbox);
     try {
       await adapter.deliver([event({ messageId: 'before-deletion', anonymousId: 'anon-9' })]);
       const [tracked] = sandbox.recordedEvents();
-      const parts = await adapter.deleteUsers!({ identities: ['user-1', 'user-2', 'null', 'user-1'], anonymousIds: ['anon-9'] });
+      const parts = await deletion.deleteUsers({ userIds: ['user-1', 'user-2', 'null', 'user-1'], anonymousIds: ['anon-9'] });
       expect(deletionBodies()).toEqual([{ users: [{ identity: 'user-1' }, { identity: 'user-2' }, { user_id: tracked.user_id }] }]);
       expect(parts).toEqual([
-        { ok: false, users: 1, code: 'invalid_event', message: 'Not sent to Heap: identities[2]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)', retryable: false },
+        { ok: false, users: 1, code: 'invalid_event', message: 'Not sent to Heap: userIds[2]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)', retryable: false },
         { ok: true, users: 3, requestId: expect.any(String), status: 'pending' },
       ]);
       const { requestId } = parts[1] as { requestId: string };
-      expect(await adapter.deletionStatus!(requestId)).toEqual({ requestId, status: 'pending' });
-      expect(await adapter.deletionStatus!(requestId)).toEqual({ requestId, status: 'complete' });
-      expect(await adapter.deletionStatus!('no-such-request')).toEqual({ requestId: 'no-such-request', status: 'not_found', httpStatus: 404, message: 'Heap knows no deletion request no-such-request' });
+      expect(await deletion.deletionStatus(requestId)).toEqual({ requestId, status: 'pending' });
+      expect(await deletion.deletionStatus(requestId)).toEqual({ requestId, status: 'complete' });
+      expect(await deletion.deletionStatus('no-such-request')).toEqual({ requestId: 'no-such-request', status: 'not_found', httpStatus: 404, message: 'Heap knows no deletion request no-such-request' });
       expect(tokenRequests()).toBe(1);
     } finally {
       await adapter.close();
+      await deletion.close();
     }
   });
 
   it('splits 25,000 users into requests of 10,000, 10,000 and 5,000', async () => {
-    const adapter = heapAdapter(sandbox);
+    const adapter = heapDeletion(sandbox);
     try {
-      const identities = Array.from({ length: 25_000 }, (_, i) => `user-${i}`);
-      const parts = await adapter.deleteUsers!({ identities });
-      const batch = (from: number, to: number) => ({ users: identities.slice(from, to).map((identity) => ({ identity })) });
+      const userIds = Array.from({ length: 25_000 }, (_, i) => `user-${i}`);
+      const parts = await adapter.deleteUsers({ userIds });
+      const batch = (from: number, to: number) => ({ users: userIds.slice(from, to).map((identity) => ({ identity })) });
       expect(deletionBodies()).toEqual([batch(0, 10_000), batch(10_000, 20_000), batch(20_000, 25_000)]);
       expect(parts.map((p) => [p.ok, p.users])).toEqual([
         [true, 10_000],
@@ -538,11 +536,11 @@ describe('user deletion against the sandbox', () => {
   });
 
   it('a wrong key: each part failed with invalid_credentials and the words delivery uses, no key in them', async () => {
-    const adapter = heapAdapter(sandbox, { config: { api_key: 'not-the-key' } });
+    const adapter = heapDeletion(sandbox, { config: { api_key: 'not-the-key' } });
     try {
-      const parts = await adapter.deleteUsers!({ identities: ['user-1'] });
+      const parts = await adapter.deleteUsers({ userIds: ['user-1'] });
       expect(parts).toEqual([{ ok: false, users: 1, code: 'invalid_credentials', message: invalidCredentialsMessage(401, APP_ID), httpStatus: 401, retryable: false }]);
-      expect(await adapter.deletionStatus!('d-1')).toEqual({ requestId: 'd-1', status: 'error', code: 'invalid_credentials', message: invalidCredentialsMessage(401, APP_ID), httpStatus: 401 });
+      expect(await adapter.deletionStatus('d-1')).toEqual({ requestId: 'd-1', status: 'error', code: 'invalid_credentials', message: invalidCredentialsMessage(401, APP_ID), httpStatus: 401 });
       expect(JSON.stringify(parts)).not.toContain('not-the-key');
       expect(deletionBodies()).toEqual([]);
     } finally {
@@ -552,17 +550,17 @@ describe('user deletion against the sandbox', () => {
 
   it('reuses a token for 4 minutes, then asks for a new one; a reused token Heap refuses is renewed once', async () => {
     const clock = { now: Date.parse(TS) };
-    const adapter = adapterAt(clock);
+    const adapter = deletionAt(clock);
     try {
-      await adapter.deleteUsers!({ identities: ['user-1'] });
+      await adapter.deleteUsers({ userIds: ['user-1'] });
       clock.now += 3 * 60_000;
-      await adapter.deleteUsers!({ identities: ['user-2'] });
+      await adapter.deleteUsers({ userIds: ['user-2'] });
       expect(tokenRequests()).toBe(1);
       clock.now += 2 * 60_000;
-      await adapter.deleteUsers!({ identities: ['user-3'] });
+      await adapter.deleteUsers({ userIds: ['user-3'] });
       expect(tokenRequests()).toBe(2);
       sandbox.addFault({ path: '/api/public/v0/user_deletion', status: 401, count: 1 });
-      const parts = await adapter.deleteUsers!({ identities: ['user-4'] });
+      const parts = await adapter.deleteUsers({ userIds: ['user-4'] });
       expect(parts).toEqual([{ ok: true, users: 1, requestId: expect.any(String), status: 'pending' }]);
       expect(tokenRequests()).toBe(3);
     } finally {
@@ -571,9 +569,9 @@ describe('user deletion against the sandbox', () => {
   });
 
   it('sends nothing for nothing', async () => {
-    const adapter = heapAdapter(sandbox);
+    const adapter = heapDeletion(sandbox);
     try {
-      expect(await adapter.deleteUsers!({})).toEqual([]);
+      expect(await adapter.deleteUsers({})).toEqual([]);
       expect(sandbox.stats().requests).toBe(0);
     } finally {
       await adapter.close();
@@ -582,12 +580,12 @@ describe('user deletion against the sandbox', () => {
 });
 
 describe('rate-limit keys: the buckets Heap (and the sandbox) count an event in', () => {
-  it('app limits per app_id; identity limits per identity or hashed user_id, as the request body names the user', async () => {
+  it('app limits per app_id; user limits per identity or hashed user_id, as the request body names the user', async () => {
     const sandbox = await startSandbox();
     const adapter = heapAdapter(sandbox);
     try {
-      const [perApp, perIdentity] = heapPlugin().manifest.rate_limits;
-      expect([perApp.scope, perIdentity.scope]).toEqual(['app', 'identity']);
+      const [perApp, perUser] = heapPlugin().manifest.rate_limits;
+      expect([perApp.scope, perUser.scope]).toEqual(['app', 'user']);
       const events = [
         event({ messageId: 'k-anonymous', anonymousId: 'anon-1' }),
         event({ messageId: 'k-identified', userId: 'user-1', anonymousId: 'anon-1' }),
@@ -597,8 +595,8 @@ describe('rate-limit keys: the buckets Heap (and the sandbox) count an event in'
       await adapter.deliver(events);
       // The sandbox's buckets: `${app_id}` per app, `${app_id}:${identity ?? 'user_id:' + user_id}` per user.
       const seen = new Map(sandbox.recordedEvents().map((e) => [e.idempotency_key, `${e.app_id}:${e.identity ?? `user_id:${e.user_id}`}`]));
-      expect(events.map((e) => adapter.rateLimitKey(perIdentity, e))).toEqual(events.map((e) => seen.get(e.messageId)));
-      expect(events.map((e) => adapter.rateLimitKey(perIdentity, e))).toEqual([
+      expect(events.map((e) => adapter.rateLimitKey(perUser, e))).toEqual(events.map((e) => seen.get(e.messageId)));
+      expect(events.map((e) => adapter.rateLimitKey(perUser, e))).toEqual([
         `${APP_ID}:user_id:${ANON_1}`,
         `${APP_ID}:user-1`,
         `${APP_ID}:user_id:${anonymousUserId('anon-2')}`,
@@ -614,13 +612,13 @@ describe('rate-limit keys: the buckets Heap (and the sandbox) count an event in'
   it('follows the blueprint’s anonymous strategy, and counts no event that names no user', () => {
     const plugin = heapPlugin();
     const blueprint = { ...plugin.defaultBlueprint(), options: { identity: { anonymous: 'identity' } } };
-    const adapter = plugin.createAdapter({ integrationId: 'k', config: { app_id: APP_ID, api_key: API_KEY }, blueprint });
-    const dropping = plugin.createAdapter({ integrationId: 'k', config: { app_id: APP_ID, api_key: API_KEY }, blueprint: { ...blueprint, options: { identity: { anonymous: 'drop' } } } });
-    const [, perIdentity] = plugin.manifest.rate_limits;
-    expect(adapter.rateLimitKey(perIdentity, event({ anonymousId: 'anon-1' }))).toBe(`${APP_ID}:anon-1`);
-    expect(dropping.rateLimitKey(perIdentity, event({ anonymousId: 'anon-1' }))).toBeUndefined();
-    expect(adapter.rateLimitKey(perIdentity, event({ anonymousId: 'undefined', userId: '' }))).toBeUndefined();
-    expect(adapter.rateLimitKey(perIdentity, event({ userId: 12345678901234567890, anonymousId: null }))).toBeUndefined();
+    const adapter = withEveryMethod(plugin.createAdapter({ integrationId: 'k', config: { app_id: APP_ID, api_key: API_KEY }, blueprint }));
+    const dropping = withEveryMethod(plugin.createAdapter({ integrationId: 'k', config: { app_id: APP_ID, api_key: API_KEY }, blueprint: { ...blueprint, options: { identity: { anonymous: 'drop' } } } }));
+    const [, perUser] = plugin.manifest.rate_limits;
+    expect(adapter.rateLimitKey(perUser, event({ anonymousId: 'anon-1' }))).toBe(`${APP_ID}:anon-1`);
+    expect(dropping.rateLimitKey(perUser, event({ anonymousId: 'anon-1' }))).toBeUndefined();
+    expect(adapter.rateLimitKey(perUser, event({ anonymousId: 'undefined', userId: '' }))).toBeUndefined();
+    expect(adapter.rateLimitKey(perUser, event({ userId: 12345678901234567890, anonymousId: null }))).toBeUndefined();
     void adapter.close();
     void dropping.close();
   });

@@ -3,8 +3,8 @@ import { deletionBatches, deletionBody, deletionPart, deletionStatusOf, deletion
 import { anonymousUserId } from '../../src/heap/identity.js';
 
 describe('users to delete, as Heap knows them', () => {
-  it('sends identities as events sent them and anonymous ids as the user_id their events went under, each once', () => {
-    expect(deletionUsers({ identities: ['user-1', 'user-2', 'user-1'], anonymousIds: ['anon-1', 'anon-1'] }, 'user_id_hash')).toEqual({
+  it('sends userIds as the identities events were sent with and anonymous ids as the user_id their events went under, each once', () => {
+    expect(deletionUsers({ userIds: ['user-1', 'user-2', 'user-1'], anonymousIds: ['anon-1', 'anon-1'] }, 'user_id_hash')).toEqual({
       users: [{ identity: 'user-1' }, { identity: 'user-2' }, { user_id: anonymousUserId('anon-1') }],
       refused: [],
     });
@@ -16,12 +16,12 @@ describe('users to delete, as Heap knows them', () => {
   });
 
   it('refuses, naming each, the ids no event could have reached Heap with', () => {
-    expect(deletionUsers({ identities: ['null', '', 'u'.repeat(256), 'ok'], anonymousIds: ['undefined'] }, 'user_id_hash')).toEqual({
+    expect(deletionUsers({ userIds: ['null', '', 'u'.repeat(256), 'ok'], anonymousIds: ['undefined'] }, 'user_id_hash')).toEqual({
       users: [{ identity: 'ok' }],
       refused: [
-        'identities[0]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)',
-        'identities[1]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)',
-        "identities[2]: 256 characters, Heap's identities have at most 255",
+        'userIds[0]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)',
+        'userIds[1]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)',
+        "userIds[2]: 256 characters, Heap's identities have at most 255",
         'anonymousIds[0]: not an id Heap could have received (empty, a placeholder such as "null", or not a string)',
       ],
     });

@@ -59,13 +59,13 @@ describe('catalog/heap.json', () => {
     }
   });
 
-  it('declares Heap’s limits: 1000 per bulk request, 15,000 events/min per app, 1000/min per identity, 30 calls/30 s', () => {
+  it('declares Heap’s limits: 1000 per bulk request, 15,000 events/min per app, 1000/min per user, 30 calls/30 s', () => {
     const parsed = CatalogManifestSchema.parse(manifest);
     expect(parsed.batching.max_events).toBe(HEAP_LIMITS.bulkItems);
     expect(parsed.rate_limits.map((l) => [l.scope, l.unit, l.limit, l.window_ms])).toEqual([
       ['app', 'events', 15000, 60000],
-      ['identity', 'events', 1000, 60000],
-      ['identity', 'requests', 30, 30000],
+      ['user', 'events', 1000, 60000],
+      ['user', 'requests', 30, 30000],
     ]);
   });
 

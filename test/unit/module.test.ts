@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, ContainerModule } from 'inversify';
 import { z } from 'zod';
-import { fieldIssues, INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
+import { capabilityMismatches, fieldIssues, INTEGRATION_PLUGIN, type IntegrationPlugin } from '../../src/contract/index.js';
 import { heapModule, HeapBlueprintOptionsSchema, HeapPlugin } from '../../src/index.js';
 
 const dummy: IntegrationPlugin<{ token: string }> = {
@@ -45,10 +45,14 @@ describe('heapModule', () => {
     expect(plugin.blueprintOptionsSchema.parse({})).toEqual({ identity: { anonymous: 'user_id_hash', merge_on_identify: true, context_traits: 'user_properties' }, properties: { arrays: 'join' } });
   });
 
-  it('offers user deletion, as its manifest declares', async () => {
+  it('offers user deletion, as its manifest declares, and every optional adapter method', async () => {
     const plugin = new HeapPlugin();
-    const adapter = plugin.createAdapter({ integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint: plugin.defaultBlueprint() });
-    expect([plugin.manifest.capabilities, typeof adapter.deleteUsers, typeof adapter.deletionStatus]).toEqual([['user_deletion'], 'function', 'function']);
+    const context = { integrationId: 'i', config: { app_id: '1', api_key: 'k' } as never, blueprint: plugin.defaultBlueprint() };
+    const deletion = plugin.createUserDeletion(context);
+    const adapter = plugin.createAdapter(context);
+    expect([plugin.manifest.capabilities, capabilityMismatches(plugin), typeof deletion.deleteUsers, typeof deletion.deletionStatus]).toEqual([['user_deletion'], [], 'function', 'function']);
+    expect([typeof adapter.testConnection, typeof adapter.rateLimitKey]).toEqual(['function', 'function']);
+    await deletion.close();
     await adapter.close();
   });
 

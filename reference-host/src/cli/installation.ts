@@ -68,8 +68,17 @@ export function readBlueprint(file: string | undefined): Blueprint {
   return checked.blueprint;
 }
 
-export function heapAdapter(config: HeapConfig, blueprint: Blueprint): DeliveryAdapter {
-  return heap.createAdapter({ integrationId: 'heap-integration-cli', config, blueprint });
+/** An adapter with the connection test a backfill runs before it sends anything (Heap's always has one). */
+export type CheckedAdapter = DeliveryAdapter & Required<Pick<DeliveryAdapter, 'testConnection'>>;
+
+export function heapAdapter(config: HeapConfig, blueprint: Blueprint): CheckedAdapter {
+  const adapter = heap.createAdapter({ integrationId: 'heap-integration-cli', config, blueprint });
+  if (!offersConnectionTest(adapter)) throw new Error('the Heap plugin built an adapter without a connection test');
+  return adapter;
+}
+
+function offersConnectionTest(adapter: DeliveryAdapter): adapter is CheckedAdapter {
+  return typeof adapter.testConnection === 'function';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
+import type { DeliveryAdapter, UserDeletionAdapter } from '@datafly/heap-integration/contract';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { StartupError } from './errors.js';
 import { IngestionService } from './ingest.js';
@@ -84,7 +84,7 @@ export async function composeServices(settings: HostSettings): Promise<HostServi
       ingestion,
       installer: new Installer(registry, store, box, directory, clock),
       editor: new IntegrationEditor(registry, store, box, directory, clock),
-      userDeletions: new UserDeletionService({ store, registry, box, deletedUsers, adapterFor, logger, clock, instanceId: settings.instanceId }),
+      userDeletions: new UserDeletionService({ store, registry, box, deletedUsers, deletionFor: deletionFactory(registry, logger, clock), logger, clock, instanceId: settings.instanceId }),
       testConnection,
       checkCredentials: (integration) => checkCredentials(testConnection, integration, settings.credentialsCheckWaitMs),
       adapterFor,
@@ -160,11 +160,20 @@ function deliveryScheduler(settings: HostSettings, deps: ConstructorParameters<t
   });
 }
 
-/** An adapter for API work on one integration (a test, a preview, a deletion); the caller closes it. */
+/** An adapter for API work on one integration (a test, a preview); the caller closes it. */
 function adapterFactory(registry: PluginRegistry, logger: JsonLogger, clock: () => number): HostServices['adapterFor'] {
   return (integration, blueprint = integration.blueprint) => {
     const plugin = registry.get(integration.catalogKey);
     if (!plugin) throw new StartupError(`No plugin for catalog key "${integration.catalogKey}" is loaded in this host`);
     return plugin.createAdapter({ integrationId: integration.id, config: integration.config, blueprint }, { logger: logger.child({ integrationId: integration.id }), clock });
+  };
+}
+
+/** A deletion adapter for one integration, when its plugin offers user deletion; the caller closes it. */
+function deletionFactory(registry: PluginRegistry, logger: JsonLogger, clock: () => number): (integration: Integration) => UserDeletionAdapter | undefined {
+  return (integration) => {
+    const plugin = registry.get(integration.catalogKey);
+    if (!plugin?.createUserDeletion) return undefined;
+    return plugin.createUserDeletion({ integrationId: integration.id, config: integration.config, blueprint: integration.blueprint }, { logger: logger.child({ integrationId: integration.id }), clock });
   };
 }

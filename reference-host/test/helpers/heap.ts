@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import type { Blueprint, DataflyEvent, DeliveryAdapter, IntegrationPlugin } from '@datafly/heap-integration/contract';
+import type { Blueprint, DataflyEvent, DeliveryAdapter, IntegrationPlugin, UserDeletionAdapter } from '@datafly/heap-integration/contract';
 import { INTEGRATION_PLUGIN } from '@datafly/heap-integration/contract';
 import { heapModule, type HeapConfigInput } from '@datafly/heap-integration';
 import { HeapSandbox, type SandboxOptions } from '../../src/sandbox/server.js';
@@ -24,13 +24,33 @@ export function heapPlugin(): IntegrationPlugin<HeapConfigInput> {
   return container.get<IntegrationPlugin<HeapConfigInput>>(INTEGRATION_PLUGIN);
 }
 
-export function heapAdapter(sandbox: Pick<HeapSandbox, 'url'>, overrides: { config?: Partial<HeapConfigInput>; blueprint?: Blueprint } = {}): DeliveryAdapter {
+/** Heap's adapter has the contract's optional methods: tests call them as it does. */
+export type HeapTestAdapter = DeliveryAdapter & Required<Pick<DeliveryAdapter, 'rateLimitKey' | 'testConnection'>>;
+
+export function withEveryMethod(adapter: DeliveryAdapter): HeapTestAdapter {
+  if (!adapter.rateLimitKey || !adapter.testConnection) throw new Error('the Heap adapter has no rateLimitKey or testConnection');
+  return adapter as HeapTestAdapter;
+}
+
+export function heapAdapter(sandbox: Pick<HeapSandbox, 'url'>, overrides: { config?: Partial<HeapConfigInput>; blueprint?: Blueprint } = {}): HeapTestAdapter {
   const plugin = heapPlugin();
-  return plugin.createAdapter({
-    integrationId: 'int_test',
-    config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, timeout_ms: 2000, ...overrides.config },
-    blueprint: overrides.blueprint ?? plugin.defaultBlueprint(),
-  });
+  return withEveryMethod(
+    plugin.createAdapter({
+      integrationId: 'int_test',
+      config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, timeout_ms: 2000, ...overrides.config },
+      blueprint: overrides.blueprint ?? plugin.defaultBlueprint(),
+    }),
+  );
+}
+
+/** Heap's user deletion against a sandbox (or anything with a URL), on an optional clock. */
+export function heapDeletion(sandbox: Pick<HeapSandbox, 'url'>, overrides: { config?: Partial<HeapConfigInput>; clock?: () => number } = {}): UserDeletionAdapter {
+  const plugin = heapPlugin();
+  if (!plugin.createUserDeletion) throw new Error('the Heap plugin has no createUserDeletion');
+  return plugin.createUserDeletion(
+    { integrationId: 'int_deletion', config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url, timeout_ms: 2000, ...overrides.config }, blueprint: plugin.defaultBlueprint() },
+    { clock: overrides.clock },
+  );
 }
 
 let counter = 0;

@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { ContainerModule, injectable } from 'inversify';
 import { z } from 'zod';
-import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, EventWarning, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
+import type { AdapterContext, Blueprint, BlueprintInput, CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, EventWarning, InstallationSummary, IntegrationPlugin, PreviewResult } from '@datafly/heap-integration/contract';
 import { BlueprintSchema, INTEGRATION_PLUGIN, mapEvent, resultWarnings } from '@datafly/heap-integration/contract';
 
 /**
  * A second destination written only against src/contract: each event mapped by its blueprint with the
- * contract's mapping kit, POSTed as JSON to a URL, signed. Manifest, config schema, blueprint options
- * and the calls; nothing of the mapping is its own.
+ * contract's mapping kit, POSTed as JSON to a URL, signed. Manifest, config schema, blueprint options,
+ * the calls and a summary for the page; nothing of the mapping is its own. It keys no rate limit (the
+ * contract's `rateLimitKey` is optional) and offers no user deletion.
  */
 const manifest: CatalogManifest = {
   key: 'webhook', name: 'Webhook', description: 'POSTs each event as JSON to a URL of yours, signed with a shared secret.', website: 'https://example.com/webhook',
@@ -85,7 +86,6 @@ class WebhookAdapter implements DeliveryAdapter {
     });
     return { requests, results };
   }
-  rateLimitKey() { return undefined; }
   async testConnection() {
     try {
       const answer = await fetch(this.config.url, { method: 'HEAD' });
@@ -108,8 +108,37 @@ export class WebhookPlugin implements IntegrationPlugin<WebhookConfig, z.infer<t
   createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
     return new WebhookAdapter(WebhookConfigSchema.parse(context.config), context.blueprint);
   }
+  describeInstallation(config: Record<string, unknown>): InstallationSummary {
+    const url = String(config.url);
+    return { facts: [{ label: 'URL', value: url }], destination: `at ${url}` };
+  }
 }
 
 export const webhookModule = new ContainerModule(({ bind }) => {
   bind(INTEGRATION_PLUGIN).to(WebhookPlugin).inSingletonScope();
+});
+
+/**
+ * The webhook with none of the adapter's optional methods and an app-wide limit of its own: what the
+ * host does for a plugin that offers no connection test and keys no rate limit.
+ */
+@injectable()
+export class BareWebhookPlugin extends WebhookPlugin {
+  override readonly manifest: CatalogManifest = {
+    ...manifest,
+    key: 'bare-webhook',
+    name: 'Bare webhook',
+    rate_limits: [{ name: 'calls_per_account', description: 'Calls per day', scope: 'app', unit: 'events', limit: 500, window_ms: 86_400_000 }],
+  };
+  override defaultBlueprint(): Blueprint {
+    return { ...super.defaultBlueprint(), integration: 'bare-webhook' };
+  }
+  override createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
+    const adapter = super.createAdapter(context);
+    return { deliver: (events) => adapter.deliver(events), preview: (events) => adapter.preview(events), close: () => adapter.close() };
+  }
+}
+
+export const bareWebhookModule = new ContainerModule(({ bind }) => {
+  bind(INTEGRATION_PLUGIN).to(BareWebhookPlugin).inSingletonScope();
 });

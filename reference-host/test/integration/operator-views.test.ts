@@ -230,13 +230,13 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       { type: 'track', event: 'Later', anonymousId: 'anon-1', messageId: 'd-6' },
       { type: 'track', event: 'Later', userId: 'user-2', messageId: 'd-7' },
     ]);
-    const answer = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: ['user-1'], anonymous_ids: ['anon-1'], requested_by: 'dpo@example.com (ticket 42)' });
+    const answer = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-1'], anonymous_ids: ['anon-1'], requested_by: 'dpo@example.com (ticket 42)' });
     expect(answer.status).toBe(202);
-    expect(answer.body).toMatchObject({ status: 'requested', users: 2, identities: 1, anonymous_ids: 1, requested_by: 'dpo@example.com (ticket 42)', completed_at: null });
+    expect(answer.body).toMatchObject({ status: 'requested', users: 2, user_ids: 1, anonymous_ids: 1, requested_by: 'dpo@example.com (ticket 42)', completed_at: null });
     const deletionId = answer.body.id;
     await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${deletionId}`)).body.status === 'complete', 15_000, 'a complete deletion');
     const done = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${deletionId}`)).body;
-    expect(done).toMatchObject({ status: 'complete', identity_list: ['user-1'], anonymous_id_list: ['anon-1'], message: null });
+    expect(done).toMatchObject({ status: 'complete', user_id_list: ['user-1'], anonymous_id_list: ['anon-1'], message: null });
     expect(done.vendor_requests).toEqual([{ request_id: expect.any(String), users: 2, status: 'complete' }]);
     expect((await host.call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
     await host.scheduler.drained();
@@ -265,22 +265,32 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     const logs = JSON.stringify((await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body);
     expect([logs.includes('user-1'), logs.includes('anon-1'), logs.includes('user-2')]).toEqual([false, false, true]);
     const list = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body;
-    expect(list.data.map((d: Record<string, unknown>) => [d.id, d.status, d.identity_list])).toEqual([[deletionId, 'complete', undefined]]);
+    expect(list.data.map((d: Record<string, unknown>) => [d.id, d.status, d.user_id_list])).toEqual([[deletionId, 'complete', undefined]]);
     expect(JSON.stringify(list)).not.toContain(API_KEY);
   });
 
   it('user deletion: bad requests name the field; a wrong API key fails it with the credentials message', async () => {
     await install();
     const bad = async (body: unknown) => (await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, body)).body.error;
-    expect(await bad({})).toMatchObject({ fields: [{ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
-    expect(await bad({ identities: [] })).toMatchObject({ fields: [{ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
+    expect(await bad({})).toMatchObject({ fields: [{ field: 'user_ids', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
+    expect(await bad({ user_ids: [] })).toMatchObject({ fields: [{ field: 'user_ids', message: 'names no user, nor does anonymous_ids: give at least one id in either' }] });
+    expect(await bad({ user_ids: ['u', 7] })).toMatchObject({ fields: [{ field: 'user_ids.1', message: 'must be a string (send numeric ids as strings)' }] });
+    expect(await bad({ user_ids: Array.from({ length: 100_001 }, (_, i) => `u${i}`) })).toMatchObject({ fields: [{ field: 'user_ids', message: 'must hold at most 100,000 ids per request' }] });
+    expect(await bad({ user_id: ['u'] })).toMatchObject({ fields: [{ field: 'user_id', message: 'is not a known field; did you mean "user_ids"?' }, expect.anything()] });
+    // `identities`, the field's former name, is taken with the same checks, named as sent; never beside user_ids.
     expect(await bad({ identities: ['u', 7] })).toMatchObject({ fields: [{ field: 'identities.1', message: 'must be a string (send numeric ids as strings)' }] });
-    expect(await bad({ identities: Array.from({ length: 100_001 }, (_, i) => `u${i}`) })).toMatchObject({ fields: [{ field: 'identities', message: 'must hold at most 100,000 ids per request' }] });
-    expect(await bad({ identity: ['u'] })).toMatchObject({ fields: [{ field: 'identity', message: 'is not a known field; did you mean "identities"?' }, expect.anything()] });
+    expect(await bad({ identities: ['null'] })).toMatchObject({ fields: [{ field: 'identities.0', message: expect.stringContaining('is a placeholder for no user') }] });
+    expect(await bad({ user_ids: ['a'], identities: ['b'] })).toEqual({
+      code: 'invalid_request',
+      message: 'The deletion request is invalid: identities is the deprecated name of user_ids: give the ids in user_ids alone; nothing was deleted',
+      fields: [{ field: 'identities', message: 'is the deprecated name of user_ids: give the ids in user_ids alone' }],
+    });
     expect((await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body.data).toEqual([]);
 
     await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { api_key: 'not-the-key' } });
     const answer = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: ['someone'] });
+    // The deprecated name still works, and the answer speaks the new one.
+    expect([answer.status, answer.body.user_ids, answer.body.identities]).toEqual([202, 1, undefined]);
     await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${answer.body.id}`)).body.status === 'failed', 15_000, 'a failed deletion');
     const failed = (await host.call('GET', `/v1/admin/integrations/${id}/user-deletions/${answer.body.id}`)).body;
     expect(failed.message).toBe(`1 of 1 users were not accepted: Invalid App ID or API key: Heap answered 401 for app ${APP_ID}. Verify the App ID and API key match the correct environment in Heap settings.`);

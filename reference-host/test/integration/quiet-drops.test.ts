@@ -30,10 +30,10 @@ describe('nothing named in a request is dropped without a word', () => {
 
   it('a deletion naming a placeholder for no user is refused, naming it; nothing is deleted', async () => {
     const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
-    const asked = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: ['user-1', 'null'], anonymous_ids: ['undefined'] });
+    const asked = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-1', 'null'], anonymous_ids: ['undefined'] });
     expect(asked.status).toBe(400);
     expect(asked.body.error.fields).toEqual([
-      { field: 'identities.1', message: '"null" is a placeholder for no user, not an id: no event was ever sent under it, so there is nothing to delete' },
+      { field: 'user_ids.1', message: '"null" is a placeholder for no user, not an id: no event was ever sent under it, so there is nothing to delete' },
       { field: 'anonymous_ids.0', message: '"undefined" is a placeholder for no user, not an id: no event was ever sent under it, so there is nothing to delete' },
     ]);
     expect((await host.call('GET', `/v1/admin/integrations/${id}/user-deletions`)).body.data).toEqual([]);
@@ -41,8 +41,8 @@ describe('nothing named in a request is dropped without a word', () => {
 
   it('a user named many times in one deletion is one user', async () => {
     const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id;
-    const asked = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { identities: Array.from({ length: 1000 }, () => 'user-1'), anonymous_ids: ['anon-1', 'anon-1'] });
+    const asked = await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: Array.from({ length: 1000 }, () => 'user-1'), anonymous_ids: ['anon-1', 'anon-1'] });
     expect(asked.status).toBe(202);
-    expect(asked.body).toMatchObject({ users: 2, identities: 1, anonymous_ids: 1 });
+    expect(asked.body).toMatchObject({ users: 2, user_ids: 1, anonymous_ids: 1 });
   });
 });

@@ -16,8 +16,8 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
   let adapter: DeliveryAdapter;
   const limits = (): RateLimit[] => [
     { name: 'events_per_app', scope: 'app', unit: 'events', limit: 15000, window_ms: 60000, event_types: ['track', 'page'] },
-    { name: 'events_per_identity', scope: 'identity', unit: 'events', limit: 1000, window_ms: 60000, event_types: ['track', 'page'] },
-    { name: 'user_property_calls_per_identity', scope: 'identity', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['identify'] },
+    { name: 'events_per_identity', scope: 'user', unit: 'events', limit: 1000, window_ms: 60000, event_types: ['track', 'page'] },
+    { name: 'user_property_calls_per_identity', scope: 'user', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['identify'] },
   ];
   const event = (over: Record<string, unknown>) => ({ type: 'track', event: 'E', timestamp: TS, ...over }) as unknown as DataflyEvent;
 
@@ -74,7 +74,7 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
   });
 
   it('holds back what a bucket cannot cover, without spending it, and promises it in tenths of the window', async () => {
-    const tight: RateLimit[] = [{ name: 'tight_identity', scope: 'identity', unit: 'events', limit: 10, window_ms: 1000, event_types: ['track'] }];
+    const tight: RateLimit[] = [{ name: 'tight_identity', scope: 'user', unit: 'events', limit: 10, window_ms: 1000, event_types: ['track'] }];
     const limiter = new InstallationLimiter('heap', tight, 1, adapter, 30_000);
     const events = Array.from({ length: 25 }, (_, i) => event({ messageId: `t-${i}`, userId: 'busy' }));
     const admission = await limiter.admit(events, store.buckets, 3_000_000);
@@ -83,5 +83,12 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
     // then 1.5 s for fifteen), rounded up to the next tenth of the window.
     expect(new Set(admission.deferred.map((d) => d.retryAt))).toEqual(new Set([3_001_600]));
     expect(admission.deferred.map((d) => d.index)).toEqual(Array.from({ length: 15 }, (_, i) => i + 10));
+  });
+
+  it('an adapter without rateLimitKey: one bucket per app-wide limit, shared by the plugin’s installations, and no user counted', async () => {
+    const limiter = new InstallationLimiter('bare', limits(), 1, {}, 30_000);
+    const admission = await limiter.admit([event({ messageId: 'b-1', userId: 'user-1' }), event({ messageId: 'b-2', anonymousId: 'anon-1' })], store.buckets, 4_000_000);
+    expect(admission.admitted).toEqual([0, 1]);
+    expect([...(await buckets())].filter(([key]) => key.startsWith('bare:'))).toEqual([['bare:events_per_app:shared', 2]]);
   });
 });

@@ -9,7 +9,7 @@ import { HeapPlugin } from '@datafly/heap-integration';
 function otherPlugin(key: string, blueprint: (heap: HeapPlugin) => unknown): IntegrationPlugin {
   const heap = new HeapPlugin();
   return {
-    manifest: { ...heap.manifest, key, name: `Other ${key}` },
+    manifest: { ...heap.manifest, key, name: `Other ${key}`, capabilities: [] },
     configSchema: heap.configSchema,
     blueprintOptionsSchema: z.strictObject({}),
     defaultBlueprint: () => blueprint(heap) as never,
@@ -30,6 +30,16 @@ describe('PluginRegistry', () => {
     const copied = otherPlugin('copied', (heap) => heap.defaultBlueprint());
     expect(() => new PluginRegistry([copied])).toThrow(
       'The default blueprint of plugin "copied", variant "default" is invalid: integration: is "heap", but this blueprint is for copied: set "copied" or leave it out; options.identity: is not a known field; options.properties: is not a known field',
+    );
+  });
+
+  it('refuses at start, in one line naming the plugin and the capability, a declaration without its method and a method without its declaration', () => {
+    const declares = { ...otherPlugin('declares', (heap) => ({ ...heap.defaultBlueprint(), integration: 'declares', options: {} })) };
+    declares.manifest = { ...declares.manifest, capabilities: ['user_deletion'] };
+    expect(() => new PluginRegistry([declares])).toThrow(new Error('Plugin "declares" declares the capability "user_deletion" but has no createUserDeletion method: declaration and methods must agree'));
+    const undeclared = { ...otherPlugin('undeclared', (heap) => ({ ...heap.defaultBlueprint(), integration: 'undeclared', options: {} })), createUserDeletion: () => new HeapPlugin().createUserDeletion(undefined as never) };
+    expect(() => new PluginRegistry([undeclared])).toThrow(
+      new Error('Plugin "undeclared" has a createUserDeletion method but does not declare the capability "user_deletion" in its manifest: declaration and methods must agree'),
     );
   });
 

@@ -58,6 +58,16 @@ export const CredentialsCheckSchema = z
       'Install, a config change and a restore ask the vendor about the stored credentials at once. failed: the vendor refused them and delivery is paused (events held) until a config edit or a passing connection test; unverified: the vendor could not be asked, delivery runs; checking: no answer yet, a refusal will still pause delivery',
   });
 
+export const InstallationSummarySchema = z
+  .object({
+    facts: z.array(z.object({ label: z.string(), value: z.string() })).meta({ description: 'Where events go (account, region, endpoint), under the vendor\'s labels' }),
+    destination: z.string().meta({ description: 'The same in a phrase for sentences ("sends to <vendor> …")' }),
+    help: z.string().optional().meta({ description: 'One line of advice under the facts' }),
+    allowance: z.string().optional().meta({ description: 'The heading over the app-wide rate limits' }),
+    endpoint: z.string().optional().meta({ description: 'The base URL calls go to, when the installation chose it' }),
+  })
+  .meta({ id: 'InstallationSummary', description: "What to show about the installation, in the plugin's words, made from the config with secrets masked (never a secret)" });
+
 export const IntegrationSchema = z
   .object({
     id: z.string(),
@@ -67,6 +77,8 @@ export const IntegrationSchema = z
     delivery_mode: z.string(),
     enabled: z.boolean(),
     config: z.record(z.string(), z.unknown()).meta({ description: 'Secret fields are shown as ********' }),
+    summary: InstallationSummarySchema,
+    connection_test: z.boolean().meta({ description: 'Whether the plugin offers a connection test (test-connection answers 409 when it does not)' }),
     blueprint: z.record(z.string(), z.unknown()),
     revision: z.number().int(),
     created_at: z.string(),

@@ -5,7 +5,10 @@ import type { Store } from '../store/store.js';
 import type { IntegrationDirectory } from './directory.js';
 import type { Integration } from './model.js';
 
-export type ConnectionTestOutcome = ConnectionTestResult & { resumed?: boolean; paused?: boolean };
+export type ConnectionTestOutcome = ConnectionTestResult & { resumed?: boolean; paused?: boolean; offered?: false };
+
+/** What a test answers for a plugin whose adapters have no `testConnection`. */
+export const NO_CONNECTION_TEST = 'this integration offers no connection test';
 
 /**
  * Asks the vendor about an integration's credentials, and lets the answer stand on the integration
@@ -29,6 +32,7 @@ export class ConnectionTests {
     if (!this.deps.registry.get(integration.catalogKey)) return { ok: false, code: 'unexpected_status', message: `No plugin for catalog key "${integration.catalogKey}" is loaded in this host` };
     const adapter = this.deps.adapterFor(integration);
     try {
+      if (!adapter.testConnection) return { ok: false, offered: false, message: NO_CONNECTION_TEST };
       const result = await adapter.testConnection();
       if (result.ok) return { ...result, resumed: await this.resume(integration) };
       if (result.code && INSTALLATION_CODES.has(result.code as DeliveryCode)) return { ...result, paused: await this.pause(integration, result.code, result.message) };

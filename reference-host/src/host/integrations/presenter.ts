@@ -2,6 +2,7 @@ import type { IntegrationPlugin } from '@datafly/heap-integration/contract';
 import type { RevisionRow } from '../store/integrations.js';
 import { maskConfig, SECRET_MASK } from './config.js';
 import type { DeliveryStatus, Integration } from './model.js';
+import { installationSummary, offersConnectionTest } from './summary.js';
 
 /** How delivery stands, in one word an operator can act on, with the reason when there is one. */
 export function deliveryState(integration: Pick<Integration, 'enabled'>, status: DeliveryStatus, now: number) {
@@ -20,8 +21,9 @@ export function deliveryState(integration: Pick<Integration, 'enabled'>, status:
   return { state: 'running' as const };
 }
 
-/** The answer shape of an integration: every secret field shown as the mask. */
+/** The answer shape of an integration: every secret field shown as the mask, the plugin's summary of it made from the masked config. */
 export function presentIntegration(integration: Integration, plugin: IntegrationPlugin | undefined, status: DeliveryStatus, now: number) {
+  const config = maskConfig(plugin, integration.config);
   return {
     id: integration.id,
     catalog_key: integration.catalogKey,
@@ -29,7 +31,9 @@ export function presentIntegration(integration: Integration, plugin: Integration
     variant: integration.variant,
     delivery_mode: integration.deliveryMode,
     enabled: integration.enabled,
-    config: maskConfig(plugin, integration.config),
+    config,
+    summary: installationSummary(plugin, config),
+    connection_test: offersConnectionTest(plugin, integration),
     blueprint: integration.blueprint,
     revision: integration.revision,
     created_at: integration.createdAt,

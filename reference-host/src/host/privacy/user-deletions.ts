@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { DeliveryAdapter, FieldIssue, Logger, UserDeletionPart } from '@datafly/heap-integration/contract';
+import type { FieldIssue, Logger, UserDeletionAdapter, UserDeletionPart } from '@datafly/heap-integration/contract';
 import { fieldIssues, isPlaceholderId, unknownKeys } from '@datafly/heap-integration/contract';
 import { ApiError, notFound } from '../errors.js';
 import { toIntegration, type Integration } from '../integrations/model.js';
@@ -23,7 +23,8 @@ const ids = (field: string) =>
 
 export const UserDeletionRequestSchema = z
   .object({
-    identities: ids('identities (the userIds Heap knows them by)'),
+    user_ids: ids('userIds (the ids events carried as userId)').meta({ description: 'Known users, by the userId their events carried' }),
+    identities: ids('userIds').meta({ deprecated: true, description: 'Deprecated: the former name of user_ids, taken the same way (give one of the two)' }),
     anonymous_ids: ids('anonymousIds'),
     requested_by: z.string().trim().min(1).max(200, 'must be at most 200 characters').optional().meta({ description: 'Who asks (a person, a ticket): kept with the record' }),
   })
@@ -49,7 +50,8 @@ export class UserDeletionService {
       registry: PluginRegistry;
       box: SecretBox;
       deletedUsers: DeletedUsers;
-      adapterFor: (integration: Integration) => DeliveryAdapter;
+      /** The plugin's deletion adapter for an integration; undefined when its plugin offers none. */
+      deletionFor: (integration: Integration) => UserDeletionAdapter | undefined;
       logger: Logger;
       clock: () => number;
       instanceId: string;
@@ -79,13 +81,13 @@ export class UserDeletionService {
     const at = new Date(now).toISOString();
     const id = `del_${randomBytes(8).toString('hex')}`;
     const dropped = await store.transaction(async (tx) => {
-      const events = await tx.queue.dropUsers(integrationId, request.identities, request.anonymous_ids, now);
+      const events = await tx.queue.dropUsers(integrationId, request.user_ids, request.anonymous_ids, now);
       await tx.deletions.create({
         id,
         integration_id: integrationId,
-        identities_json: JSON.stringify(request.identities),
+        identities_json: JSON.stringify(request.user_ids),
         anonymous_ids_json: JSON.stringify(request.anonymous_ids),
-        users: request.identities.length + request.anonymous_ids.length,
+        users: request.user_ids.length + request.anonymous_ids.length,
         status: 'requested',
         parts_json: '[]',
         message: null,
@@ -111,13 +113,13 @@ export class UserDeletionService {
         // Neither the event nor the user's ids: the deletion is of exactly those.
         instance_id: this.deps.instanceId,
       }));
-      const forgotten = await tx.logs.forgetUsers(integrationId, request.identities, request.anonymous_ids);
+      const forgotten = await tx.logs.forgetUsers(integrationId, request.user_ids, request.anonymous_ids);
       await tx.logs.append(logs);
       await tx.logs.count(integrationId, Math.floor(now / 60_000) * 60_000, { filtered: events.length });
       return { events: events.length, forgotten };
     });
     this.deps.deletedUsers.forget(integrationId);
-    this.deps.logger.info('user deletion requested', { integrationId, deletion: id, users: request.identities.length + request.anonymous_ids.length, events_dropped: dropped.events, log_rows_cleared: dropped.forgotten, requested_by: request.requested_by ?? caller });
+    this.deps.logger.info('user deletion requested', { integrationId, deletion: id, users: request.user_ids.length + request.anonymous_ids.length, events_dropped: dropped.events, log_rows_cleared: dropped.forgotten, requested_by: request.requested_by ?? caller });
     void this.poll();
     return (await store.deletions.get(integrationId, id))!;
   }
@@ -141,7 +143,11 @@ export class UserDeletionService {
         await store.deletions.advance(row.id, row.polls + 1, { status: 'failed', message: 'the integration was removed before the deletion reached the vendor' });
         continue;
       }
-      const adapter = this.deps.adapterFor(toIntegration(integrationRow, this.deps.box));
+      const adapter = this.deps.deletionFor(toIntegration(integrationRow, this.deps.box));
+      if (!adapter) {
+        await store.deletions.advance(row.id, row.polls + 1, { status: 'failed', message: `the plugin ${integrationRow.catalog_key} offers no user deletion in this host` });
+        continue;
+      }
       try {
         await (row.status === 'requested' ? this.send(row, adapter) : this.follow(row, adapter));
       } finally {
@@ -151,9 +157,10 @@ export class UserDeletionService {
   }
 
   /** Hands the deletion to the vendor (it splits it into as many requests as it needs). */
-  private async send(row: UserDeletionRow, adapter: DeliveryAdapter): Promise<void> {
+  private async send(row: UserDeletionRow, adapter: UserDeletionAdapter): Promise<void> {
     const now = this.deps.clock();
-    const parts = await adapter.deleteUsers!({ identities: JSON.parse(row.identities_json), anonymousIds: JSON.parse(row.anonymous_ids_json) });
+    // The column keeps its first name (identities_json): it holds the userIds.
+    const parts = await adapter.deleteUsers({ userIds: JSON.parse(row.identities_json), anonymousIds: JSON.parse(row.anonymous_ids_json) });
     const failed = parts.filter((p): p is Extract<UserDeletionPart, { ok: false }> => !p.ok);
     const accepted = parts.flatMap((p) => (p.ok ? [{ request_id: p.requestId, users: p.users, status: p.status }] : []));
     const polls = row.polls + 1;
@@ -180,13 +187,13 @@ export class UserDeletionService {
   }
 
   /** Asks the vendor how far each of its requests has come. */
-  private async follow(row: UserDeletionRow, adapter: DeliveryAdapter): Promise<void> {
+  private async follow(row: UserDeletionRow, adapter: UserDeletionAdapter): Promise<void> {
     const now = this.deps.clock();
     const parts = JSON.parse(row.parts_json) as { request_id: string; users: number; status: string }[];
     let problem: string | undefined;
     for (const part of parts) {
       if (part.status === 'complete') continue;
-      const status = await adapter.deletionStatus!(part.request_id);
+      const status = await adapter.deletionStatus(part.request_id);
       if (status.status === 'complete' || status.status === 'pending') part.status = status.status;
       else problem = `the vendor's status of request ${part.request_id}: ${status.message ?? status.status}`;
     }
@@ -197,28 +204,37 @@ export class UserDeletionService {
       parts_json: JSON.stringify(parts),
       message: complete ? null : (problem ?? null),
       completed_at: complete ? new Date(now).toISOString() : null,
-      // Half a second, then doubling: most deletions are done within seconds, some take Heap days.
+      // Half a second, then doubling: most deletions are done within seconds, some take a vendor days.
       next_poll_at: now + Math.min(POLL_MAX_MS, 500 * 2 ** Math.min(Math.max(0, polls - 2), 10)),
     });
     if (complete) this.deps.logger.info('user deletion complete', { integrationId: row.integration_id, deletion: row.id });
   }
 }
 
-function parseDeletion(body: unknown): z.output<typeof UserDeletionRequestSchema> {
+type DeletionRequest = { user_ids: string[]; anonymous_ids: string[]; requested_by?: string };
+
+function parseDeletion(body: unknown): DeletionRequest {
   const input = body ?? {};
   const unknown = unknownKeys(input, Object.keys(UserDeletionRequestSchema.shape));
   const parsed = UserDeletionRequestSchema.safeParse(input);
   const fields: FieldIssue[] = [...unknown, ...(parsed.success ? [] : fieldIssues(parsed.error))];
-  if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length === 0) {
-    fields.push({ field: 'identities', message: 'names no user, nor does anonymous_ids: give at least one id in either' });
+  if (!parsed.success) throw invalidDeletion(fields);
+  const { user_ids: userIds, identities, anonymous_ids: anonymousIds, requested_by: requestedBy } = parsed.data;
+  if (userIds.length > 0 && identities.length > 0) fields.push({ field: 'identities', message: 'is the deprecated name of user_ids: give the ids in user_ids alone' });
+  // `identities` is taken as `user_ids` (its former name) and its issues named as the caller sent it.
+  const [field, ids] = identities.length > 0 ? ['identities', identities] : ['user_ids', userIds];
+  if (ids.length + anonymousIds.length === 0) fields.push({ field, message: 'names no user, nor does anonymous_ids: give at least one id in either' });
+  if (ids.length + anonymousIds.length > MAX_USERS_PER_DELETION) {
+    fields.push({ field, message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });
   }
-  if (parsed.success && parsed.data.identities.length + parsed.data.anonymous_ids.length > MAX_USERS_PER_DELETION) {
-    fields.push({ field: 'identities', message: `together with anonymous_ids must name at most ${MAX_USERS_PER_DELETION.toLocaleString('en-US')} users per request` });
-  }
-  if (parsed.success) fields.push(...placeholderIssues('identities', parsed.data.identities), ...placeholderIssues('anonymous_ids', parsed.data.anonymous_ids));
-  if (fields.length > 0) throw new ApiError(400, 'invalid_request', `The deletion request is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}; nothing was deleted`, fields);
+  fields.push(...placeholderIssues(field, ids), ...placeholderIssues('anonymous_ids', anonymousIds));
+  if (fields.length > 0) throw invalidDeletion(fields);
   // A user named twice is one user: counted, sent and cleared once.
-  return { ...parsed.data!, identities: [...new Set(parsed.data!.identities)], anonymous_ids: [...new Set(parsed.data!.anonymous_ids)] };
+  return { user_ids: [...new Set(ids)], anonymous_ids: [...new Set(anonymousIds)], ...(requestedBy === undefined ? {} : { requested_by: requestedBy }) };
+}
+
+function invalidDeletion(fields: FieldIssue[]): ApiError {
+  return new ApiError(400, 'invalid_request', `The deletion request is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}; nothing was deleted`, fields);
 }
 
 /**
@@ -234,16 +250,16 @@ function placeholderIssues(field: string, ids: readonly string[]): FieldIssue[] 
 
 /** The answer shape of a deletion: counts always, the ids themselves only when asked for one. */
 export function presentDeletion(row: UserDeletionRow, withIds = false) {
-  const identities = JSON.parse(row.identities_json) as string[];
+  const userIds = JSON.parse(row.identities_json) as string[];
   const anonymousIds = JSON.parse(row.anonymous_ids_json) as string[];
   return {
     id: row.id,
     integration_id: row.integration_id,
     status: row.status,
     users: row.users,
-    identities: identities.length,
+    user_ids: userIds.length,
     anonymous_ids: anonymousIds.length,
-    ...(withIds ? { identity_list: identities, anonymous_id_list: anonymousIds } : {}),
+    ...(withIds ? { user_id_list: userIds, anonymous_id_list: anonymousIds } : {}),
     events_dropped: row.events_dropped,
     vendor_requests: JSON.parse(row.parts_json) as { request_id: string; users: number; status: string }[],
     message: row.message,

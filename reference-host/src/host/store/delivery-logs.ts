@@ -206,7 +206,7 @@ export class DeliveryLogs {
    * the user's ids are cleared; the rows stay (what happened to which messageId, when) for the audit.
    * Answers how many rows were cleared.
    */
-  async forgetUsers(integrationId: string, identities: readonly string[], anonymousIds: readonly string[]): Promise<number> {
+  async forgetUsers(integrationId: string, userIds: readonly string[], anonymousIds: readonly string[]): Promise<number> {
     let cleared = 0;
     const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
@@ -219,7 +219,7 @@ export class DeliveryLogs {
         cleared += Number(result.numUpdatedRows);
       }
     };
-    await run('user_id', identities);
+    await run('user_id', userIds);
     await run('anonymous_id', anonymousIds);
     return cleared;
   }

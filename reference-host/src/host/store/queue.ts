@@ -321,7 +321,7 @@ export class DeliveryQueue {
    * Removes a deleted user's events that still wait (pending, or dead letters a replay would send),
    * and answers them so each can be logged. Events of either id are dropped: erring to the user's side.
    */
-  async dropUsers(integrationId: string, identities: readonly string[], anonymousIds: readonly string[], acceptedBefore: number): Promise<{ messageId: string; event: DataflyEvent; attempts: number }[]> {
+  async dropUsers(integrationId: string, userIds: readonly string[], anonymousIds: readonly string[], acceptedBefore: number): Promise<{ messageId: string; event: DataflyEvent; attempts: number }[]> {
     const dropped: { messageId: string; event: DataflyEvent; attempts: number }[] = [];
     const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
@@ -336,7 +336,7 @@ export class DeliveryQueue {
         for (const r of rows) dropped.push({ messageId: r.message_id, event: JSON.parse(r.event_json) as DataflyEvent, attempts: r.attempts });
       }
     };
-    await run('user_id', identities);
+    await run('user_id', userIds);
     await run('anonymous_id', anonymousIds);
     return dropped;
   }

@@ -77,7 +77,7 @@ export class InstallationLimiter {
     const needs: Need[] = [];
     for (const limit of this.limits) {
       if (limit.event_types && !limit.event_types.includes(event.type)) continue;
-      const key = this.adapter.rateLimitKey(limit, event);
+      const key = rateLimitKeyOf(this.adapter, limit, event);
       if (key !== undefined) needs.push({ bucket: bucketKey(this.catalogKey, limit, key), limit });
     }
     return needs;
@@ -94,4 +94,17 @@ export class InstallationLimiter {
 /** A bucket's key in the shared store: one per plugin, limit and vendor key (installations of one account share it). */
 export function bucketKey(catalogKey: string, limit: RateLimit, key: string): string {
   return `${catalogKey}:${limit.name}:${key}`;
+}
+
+/** What every installation of a plugin without `rateLimitKey` counts an app-wide limit against. */
+export const SHARED_LIMIT_KEY = 'shared';
+
+/**
+ * The adapter's key for a limit, or the host's own when the adapter names none: one bucket per
+ * app-wide limit, shared by every installation of the plugin (the vendor's accounts are unknown, so
+ * none can exceed it), and no per-user counting (users are the vendor's to identify).
+ */
+export function rateLimitKeyOf(adapter: Pick<DeliveryAdapter, 'rateLimitKey'>, limit: RateLimit, event?: DataflyEvent): string | undefined {
+  if (adapter.rateLimitKey) return adapter.rateLimitKey(limit, event);
+  return limit.scope === 'app' ? SHARED_LIMIT_KEY : undefined;
 }

@@ -1,6 +1,6 @@
 // The blueprint editor with an event tester. The JSON is checked as it is typed: syntax errors at
 // their line, then the host's own verdict (the preview endpoint's 400 `fields`, each mapped from its
-// dotted path to the line of that key). The tester shows the Heap requests an event would become
+// dotted path to the line of that key). The tester shows the vendor requests an event would become
 // under the text as it stands, before anything is saved. Saving makes a new revision.
 import { api, ApiError, enc } from '../api.js';
 import { codeBlock, fill, h, notice } from '../dom.js';
@@ -162,7 +162,7 @@ export async function blueprintSection(ctx, page, panel) {
       eventEditor.mark([error.line]);
       fill(eventCheck, notice('bad', 'The event is not valid JSON:'), problemList(eventEditor, [{ line: error.line, column: error.column, message: error.reason }]));
     }
-    // 3. The host's verdict, and what Heap would receive.
+    // 3. The host's verdict, and what the vendor would receive.
     fill(blueprintCheck, h('p', { class: 'help' }, 'Checking with the host…'));
     try {
       const preview = await api('POST', `/integrations/${enc(page.id)}/preview`, { events: [event ?? FALLBACK_EVENT], blueprint: parsed.value }, ctx);

@@ -1,4 +1,4 @@
-// One event's path, in four panes: the event as received, the Heap request it became, Heap's answer
+// One event's path, in four panes: the event as received, the vendor request it became, the vendor's answer
 // to every attempt, and the warnings and filter reasons.
 import { api, enc } from '../api.js';
 import { codeBlock, h } from '../dom.js';
@@ -32,13 +32,13 @@ function answerPane(attempts, endpoint, vendor) {
     if (a.http_status === null) body = h('p', {}, a.message ?? a.code ?? 'The request got no answer.');
     else if (saysNothing(a.response)) body = h('p', { class: 'quiet-answer' }, `${vendor} answered ${a.http_status} in ${a.duration_ms} ms with no message${a.response ? ` (its body: ${a.response.trim() || 'empty'})` : ''}.`);
     else body = codeBlock(prettyText(a.response), `${vendor}'s answer to attempt ${a.attempt}`, { class: 'code answer-body' });
-    const hint = guideHint(a.http_status);
+    const hint = guideHint(a.http_status, vendor);
     return h('div', { class: 'attempt', 'data-attempt': a.attempt },
       h('p', { class: 'attempt-head' }, h('span', { class: `badge ${a.status}` }, a.status), ' ', head),
       body,
       a.http_status !== null && a.message && !saysNothing(a.message) ? h('p', { class: 'help' }, a.message) : null,
       hint ? h('p', { class: 'hint' }, hint) : null,
-      sandboxHint(endpoint, a.code));
+      sandboxHint(endpoint, a.code, vendor));
   });
 }
 
@@ -64,6 +64,6 @@ export async function eventDetail(page, messageId, { signal } = {}) {
     h('div', { class: 'panes' },
       pane('pane-event', 'The event as received', trace.event ? codeBlock(pretty(trace.event), 'The event as received') : h('p', { class: 'empty' }, 'Not kept for this event.')),
       pane('pane-request', `The ${page.manifest.name} request`, ...requestPane(trace.calls, page.manifest)),
-      pane('pane-answer', `${page.manifest.name}'s answer`, ...answerPane(trace.attempts, page.integration.config.endpoint, page.manifest.name)),
+      pane('pane-answer', `${page.manifest.name}'s answer`, ...answerPane(trace.attempts, page.integration.summary?.endpoint, page.manifest.name)),
       pane('pane-reasons', 'Warnings and filter reasons', ...reasonsPane(trace.attempts))));
 }

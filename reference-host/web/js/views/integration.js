@@ -1,4 +1,4 @@
-// One installed integration: where it sends (the Heap environment, prominently), how delivery
+// One installed integration: where it sends (the plugin's summary, prominently), how delivery
 // stands, the lifecycle actions, and its sections (each a route of its own).
 import { api, enc, manifestOf } from '../api.js';
 import { facts, fill, h, notice } from '../dom.js';
@@ -41,12 +41,12 @@ export async function integrationView(ctx, [id, sectionKey = 'overview'], query)
   };
 
   async function drawState() {
-    const parts = [stateNotice(page.integration.delivery)];
-    const endpoint = page.integration.config.endpoint;
+    const parts = [stateNotice(page.integration.delivery, page.manifest.name)];
+    const endpoint = page.integration.summary?.endpoint;
     if (endpoint && isLoopback(endpoint) && page.integration.enabled) {
       // The guide's "no events appearing" when the endpoint is a local sandbox that is not running.
       const latest = await api('GET', `/integrations/${enc(id)}/delivery-logs?limit=1`, undefined, ctx).catch(() => ({ data: [] }));
-      const hint = sandboxHint(endpoint, latest.data[0]?.code);
+      const hint = sandboxHint(endpoint, latest.data[0]?.code, page.manifest.name);
       if (hint) parts.push(h('div', { class: 'notice warn', role: 'status', id: 'sandbox-hint' }, hint));
     }
     fill(stateArea, parts);
@@ -65,10 +65,8 @@ export async function integrationView(ctx, [id, sectionKey = 'overview'], query)
     message ? notice('ok', message) : null,
     h('section', { class: 'environment', 'aria-labelledby': 'env-title', id: 'environment' },
       h('h2', { id: 'env-title' }, `Sends to ${manifest.name}`),
-      facts(environmentOf(manifest, integration.config)),
-      integration.config.app_id
-        ? h('p', { class: 'help' }, `No events appearing in ${manifest.name}? The guide's first cause is the wrong environment: make sure the ${manifest.name} dashboard shows the environment of app ${integration.config.app_id} (Production and Development have different App IDs).`)
-        : null),
+      facts(environmentOf(integration)),
+      integration.summary?.help ? h('p', { class: 'help' }, integration.summary.help) : null),
     stateArea,
     h('div', { class: 'toolbar actions' },
       testConnection(page, testResult),

@@ -68,7 +68,7 @@ export async function installedView(ctx, _match, query) {
         data.map((i) => h('tr', { 'data-id': i.id },
           cell('Name', h('a', { href: `#/integrations/${enc(i.id)}` }, i.name)),
           cell('Integration', i.catalog_key),
-          cell('Sends to', i.config.app_id ? `app ${i.config.app_id}` : ''),
+          cell('Sends to', i.summary?.destination ?? ''),
           cell('Delivery', stateBadge(i.delivery)),
           cell('Revision', String(i.revision)),
           cell('Installed', formatTime(i.created_at)))),

@@ -8,7 +8,9 @@ import { sandboxHint } from '../hints.js';
 import { render } from '../router.js';
 import { environmentWords, flashNext } from './environment.js';
 
+/** The button, or null when the plugin offers no connection test. */
 export function testConnection(page, result) {
+  if (page.integration.connection_test === false) return null;
   const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
     button.disabled = true;
     fill(result, h('p', { class: 'help' }, 'Checking…'));
@@ -17,7 +19,7 @@ export function testConnection(page, result) {
       fill(result,
         notice(answer.ok ? 'ok' : 'bad', answer.message),
         answer.resumed ? notice('ok', 'Delivery resumed: the events that waited are sent now (any that waited longer than the retry window are in the dead letters, to replay).') : null,
-        answer.ok ? null : sandboxHint(page.integration.config.endpoint, answer.code));
+        answer.ok ? null : sandboxHint(page.integration.summary?.endpoint, answer.code, page.manifest.name));
       if (answer.resumed || answer.ok) await page.reloadState();
     } catch (error) {
       fill(result, notice('bad', error.message));
@@ -63,7 +65,7 @@ export function toggleButton(page) {
     openDialog({
       title: `Disable ${integration.name}?`,
       body: [
-        h('p', {}, `While it is disabled, this integration queues nothing: events sent to the host meanwhile are not kept for it and never reach ${page.manifest.name} ${environmentWords(page.manifest, integration.config)}.`),
+        h('p', {}, `While it is disabled, this integration queues nothing: events sent to the host meanwhile are not kept for it and never reach ${page.manifest.name} ${environmentWords(integration)}.`),
         h('p', {}, 'Events already in its queue stay there and are delivered when you enable it again.'),
       ],
       confirm: 'Disable',
@@ -90,7 +92,7 @@ export function deleteButton(page) {
     return openDialog({
       title: `Delete ${integration.name}?`,
       body: [
-        h('p', {}, `This integration sends to ${manifest.name} ${environmentWords(manifest, integration.config)}.`),
+        h('p', {}, `This integration sends to ${manifest.name} ${environmentWords(integration)}.`),
         h('ul', {},
           h('li', {}, `Deleted now: the integration with its configuration and revisions, ${now}.`),
           // The logs outlive the integration but nothing serves them: the dialog says both.

@@ -1,5 +1,5 @@
 // Delivery overview: outcomes per minute (last hour) and per hour (last day), the queue, the oldest
-// waiting event, and how full Heap's per-app allowance is. Every number is read from the host's
+// waiting event, and how full the vendor's app-wide allowance is (under the plugin's heading). Every number is read from the host's
 // overview endpoint (its shared store), on a timer and on demand; the page keeps no counts.
 import { api, enc } from '../api.js';
 import { outcomeChart } from '../chart.js';
@@ -25,7 +25,7 @@ function rateLimit(limit, i) {
     h('p', { class: 'help', id: `${id}-words` }, words));
 }
 
-export function drawOverview(o) {
+export function drawOverview(o, allowance = 'Rate limits') {
   const oldest = o.queue.oldest_waiting_age_s;
   return [
     h('div', { class: 'charts' },
@@ -40,7 +40,7 @@ export function drawOverview(o) {
           ['Oldest waiting', oldest === null ? 'nothing is waiting' : `${formatAge(oldest)} (since ${formatTime(o.queue.oldest_waiting_at)})`],
         ])),
       h('section', { 'aria-labelledby': 'limits-title', id: 'rate-limits' },
-        h('h3', { id: 'limits-title' }, "Heap's allowance for this app"),
+        h('h3', { id: 'limits-title' }, allowance),
         o.rate_limits.length === 0 ? h('p', { class: 'empty' }, 'The plugin declares no per-app rate limit.') : o.rate_limits.map(rateLimit))),
     h('p', { class: 'help' }, `Figures as of ${formatClock(o.generated_at)}, read from the host's store (every instance's deliveries).`),
   ];
@@ -55,7 +55,7 @@ export async function overviewSection(ctx, page, panel) {
       const overview = await api('GET', `/integrations/${enc(page.id)}/overview`, undefined, ctx);
       // A table a person opened stays open across refreshes.
       const open = [...body.querySelectorAll('details[open]')].map((d) => d.closest('figure')?.id);
-      fill(body, drawOverview(overview));
+      fill(body, drawOverview(overview, page.integration.summary?.allowance));
       for (const figure of open) body.querySelector(`#${figure} details`)?.setAttribute('open', '');
       // The state beside the name follows too (paused, resumed, backing off).
       if (overview.delivery.state !== page.integration.delivery.state || overview.delivery.since !== page.integration.delivery.since) await page.reloadState();

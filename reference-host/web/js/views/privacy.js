@@ -1,5 +1,5 @@
-// Privacy (GDPR/CCPA): delete a user at Heap, shown only when the plugin declares `user_deletion`.
-// The confirmation names the user and the Heap environment; the list of requests refreshes itself
+// Privacy (GDPR/CCPA): delete a user at the vendor, shown only when the plugin declares `user_deletion`.
+// The confirmation names the user and where the integration sends; the list of requests refreshes itself
 // until every one is complete (or failed).
 import { api, enc } from '../api.js';
 import { openDialog } from '../dialog.js';
@@ -11,13 +11,13 @@ import { environmentWords } from './environment.js';
 const OPEN = new Set(['requested', 'pending']);
 
 function usersWords(d) {
-  return [d.identities ? plural(d.identities, 'user ID') : null, d.anonymous_ids ? plural(d.anonymous_ids, 'anonymous ID') : null].filter(Boolean).join(', ');
+  return [d.user_ids ? plural(d.user_ids, 'user ID') : null, d.anonymous_ids ? plural(d.anonymous_ids, 'anonymous ID') : null].filter(Boolean).join(', ');
 }
 
 export async function privacySection(ctx, page, panel) {
   const { manifest, integration } = page;
   const vendor = manifest.name;
-  const where = environmentWords(manifest, integration.config);
+  const where = environmentWords(integration);
   const identity = h('input', { id: 'delete-identity', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'delete-identity-help' });
   const anonymous = h('input', { id: 'delete-anonymous', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'delete-anonymous-help' });
   const requestedBy = h('input', { id: 'delete-requested-by', type: 'text', maxlength: 200, placeholder: 'A person or a ticket' });
@@ -34,7 +34,7 @@ export async function privacySection(ctx, page, panel) {
       deletions.map((d) => {
         const users = cell('Users', usersWords(d), ' ', h('button', { type: 'button', class: 'link', 'aria-label': `Show the users of deletion ${d.id}`, onclick: async (e) => {
           const one = await api('GET', `/integrations/${enc(page.id)}/user-deletions/${enc(d.id)}`);
-          e.target.replaceWith(h('span', { class: 'ids' }, [...(one.identity_list ?? []), ...(one.anonymous_id_list ?? []).map((a) => `${a} (anonymous)`)].join(', ')));
+          e.target.replaceWith(h('span', { class: 'ids' }, [...(one.user_id_list ?? []), ...(one.anonymous_id_list ?? []).map((a) => `${a} (anonymous)`)].join(', ')));
         } }, 'Show'));
         return h('tr', { 'data-deletion': d.id, 'data-status': d.status },
           cell('Requested', formatTime(d.requested_at)),
@@ -72,7 +72,7 @@ export async function privacySection(ctx, page, panel) {
       confirm: `Delete ${name}`,
       danger: true,
       async onConfirm() {
-        const body = { identities: ids.identity ? [ids.identity] : [], anonymous_ids: ids.anonymous ? [ids.anonymous] : [] };
+        const body = { user_ids: ids.identity ? [ids.identity] : [], anonymous_ids: ids.anonymous ? [ids.anonymous] : [] };
         if (requestedBy.value.trim()) body.requested_by = requestedBy.value.trim();
         const created = await api('POST', `/integrations/${enc(page.id)}/user-deletions`, body);
         fill(result, notice('ok', `Deletion of ${name} requested (${created.id}); ${plural(created.events_dropped, 'waiting event')} dropped. The list below follows it until ${vendor} says it is complete.`));
@@ -84,7 +84,7 @@ export async function privacySection(ctx, page, panel) {
       },
     });
   } },
-    h('div', { class: 'field' }, h('label', { for: 'delete-identity' }, 'User ID'), identity, h('p', { class: 'help', id: 'delete-identity-help' }, `The userId your events carry (${vendor}'s identity).`)),
+    h('div', { class: 'field' }, h('label', { for: 'delete-identity' }, 'User ID'), identity, h('p', { class: 'help', id: 'delete-identity-help' }, 'The userId your events carry.')),
     h('div', { class: 'field' }, h('label', { for: 'delete-anonymous' }, 'Anonymous ID'), anonymous, h('p', { class: 'help', id: 'delete-anonymous-help' }, 'The anonymousId of a visitor who never signed in (optional when you give the user ID).')),
     h('div', { class: 'field' }, h('label', { for: 'delete-requested-by' }, 'Requested by (optional)'), requestedBy),
     formError,

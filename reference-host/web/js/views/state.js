@@ -9,8 +9,8 @@ export function stateBadge(delivery) {
   return h('span', { class: `badge state-${state}` }, LABELS[state] ?? state);
 }
 
-/** The notice for any state but running (null when running). */
-export function stateNotice(delivery) {
+/** The notice for any state but running (null when running); `vendor` is the manifest's name. */
+export function stateNotice(delivery, vendor) {
   switch (delivery?.state) {
     case 'paused':
       return h('div', { class: 'notice bad', role: 'alert', id: 'delivery-state' },
@@ -19,7 +19,7 @@ export function stateNotice(delivery) {
         'Events wait in the queue; none is lost. Fix the configuration in Settings, or use Test connection once the cause is fixed: a passing test resumes delivery.');
     case 'backing_off':
       return h('div', { class: 'notice warn', role: 'status', id: 'delivery-state' },
-        h('strong', {}, 'Heap is not answering'),
+        h('strong', {}, `${vendor} is not answering`),
         `: ${delivery.consecutive_failures ? plural(delivery.consecutive_failures, 'batch', 'batches') : 'several batches'} in a row failed; the next try is at ${formatClock(delivery.until)}. Events wait in the queue.`);
     case 'disabled':
       return h('div', { class: 'notice info', role: 'status', id: 'delivery-state' },

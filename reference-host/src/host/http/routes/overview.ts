@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IntegrationPlugin } from '@datafly/heap-integration/contract';
-import { bucketKey } from '../../../shared/pacing/rate-limits.js';
+import { bucketKey, rateLimitKeyOf } from '../../../shared/pacing/rate-limits.js';
 import { toStatus, type Integration } from '../../integrations/model.js';
 import { deliveryState } from '../../integrations/presenter.js';
 import { COUNTED_OUTCOMES } from '../../store/delivery-logs.js';
@@ -69,7 +69,7 @@ async function rateLimitState(plugin: IntegrationPlugin, integration: Integratio
   if (limits.length === 0) return [];
   const adapter = deps.adapterFor(integration);
   try {
-    const keyed = limits.map((limit) => ({ limit, key: adapter.rateLimitKey(limit) }));
+    const keyed = limits.map((limit) => ({ limit, key: rateLimitKeyOf(adapter, limit) }));
     const held = await deps.store.buckets.peek(
       keyed.flatMap(({ limit, key }) => (key === undefined ? [] : [bucketKey(integration.catalogKey, limit, key)])),
       now,

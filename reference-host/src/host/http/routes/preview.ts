@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
-import { previewWorkIssue } from '@datafly/heap-integration/contract';
+import { previewWorkIssue, VendorCallSchema } from '@datafly/heap-integration/contract';
 import { checkIncoming } from '../../../shared/incoming-event.js';
 import { badRequest } from '../../errors.js';
 import { validateBlueprint } from '../../integrations/config.js';
@@ -17,7 +17,7 @@ const PreviewRequestSchema = z
   .meta({ id: 'PreviewRequest' });
 const PreviewSchema = z
   .object({
-    requests: z.array(z.object({ method: z.string(), url: z.string(), body: z.string().meta({ description: 'Exactly as it would go on the wire' }) })),
+    requests: z.array(VendorCallSchema).meta({ description: 'Each call as it would go out: method (the verb), url (where), body (exactly as sent)' }),
     results: z.array(
       z.object({ index: z.number().int(), messageId: z.string(), status: z.enum(['send', 'filtered', 'failed']), code: z.string().optional(), message: z.string().optional(), warnings: z.array(z.string()), requests: z.array(z.number().int()) }),
     ),

@@ -7,7 +7,7 @@ import { lineMessageId } from '../../src/cli/backfill/batches.js';
 import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
 import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { startGate, type Gate } from '../helpers/gate.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { runCli, spawnCli, withoutTimings, type RunningCli } from './cli.js';
@@ -49,7 +49,7 @@ describe('heap-integration backfill', () => {
     sandbox.addFault({ path: '/api/track', latency_ms: 150 });
 
     const first = spawnCli(args(file, '--rate-limits', 'off'), withKey);
-    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 10_000, 60_000, 'the kill point');
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 10_000, { what: 'the kill point' });
     first.child.kill('SIGKILL');
     expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
 
@@ -181,7 +181,7 @@ describe('heap-integration backfill', () => {
       const file = write('one-user.ndjson', Array.from({ length: 3000 }, (_, i) => track(`again-${i}`, 'heavy-user')));
       const env = { ...withKey, DATAFLY_RATE_LIMIT_SCALE: '0.1' };
       const running = spawnCli(['backfill', file, '--app-id', APP_ID, '--endpoint', limited.url], env);
-      await waitFor(() => limited.stats().unique_idempotency_keys >= 1000, 60_000, 'the first allowance spent');
+      await waitFor(() => limited.stats().unique_idempotency_keys >= 1000, { what: 'the first allowance spent' });
       running.child.kill('SIGTERM');
       expect((await running.exited).code).toBe(130);
       expect(readdirSync(dir).sort()).toEqual(['one-user.ndjson', 'one-user.ndjson.checkpoint', 'one-user.ndjson.pacing']);
@@ -238,7 +238,7 @@ describe('heap-integration backfill', () => {
     const file = write('events.ndjson', Array.from({ length: 20_000 }, (_, i) => track(`term-${i}`, `u-${i % 50}`)));
     sandbox.addFault({ path: '/api/track', latency_ms: 200 });
     const running = spawnCli(args(file, '--rate-limits', 'off'), withKey);
-    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 2000, 60_000, 'some events at Heap');
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 2000, { what: 'some events at Heap' });
     running.child.kill('SIGTERM');
     const run = await running.exited;
     expect(run.code).toBe(130);
@@ -286,9 +286,9 @@ describe('heap-integration backfill', () => {
     const interrupted = async (file: string) => {
       gate.close(TRACK, 1);
       const run = spawnThrough(through(file), oneAtATime);
-      await waitFor(() => gate.held(TRACK) === 1, 60_000, 'the second batch held');
+      await waitFor(() => gate.held(TRACK) === 1, { what: 'the second batch held' });
       run.child.kill('SIGTERM');
-      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), 60_000, 'the stop heard');
+      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), { what: 'the stop heard' });
       gate.open();
       expect((await run.exited).code).toBe(130);
       return JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
@@ -383,7 +383,7 @@ describe('heap-integration backfill', () => {
       const stopWhileHeld = async (prefix: string, args: string[]) => {
         gate.close(prefix);
         const run = spawnThrough(args, withKey);
-        await waitFor(() => gate.held(prefix) > 0, 60_000, `a request to ${prefix} held`);
+        await waitFor(() => gate.held(prefix) > 0, { what: `a request to ${prefix} held` });
         run.child.kill('SIGINT');
         return run;
       };
@@ -401,7 +401,7 @@ describe('heap-integration backfill', () => {
 
       // A first batch in flight: the first Ctrl-C waits for it, the second stops at once and says how to go on.
       const inFlight = await stopWhileHeld(TRACK, through(file));
-      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), 60_000, 'the first stop heard');
+      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), { what: 'the first stop heard' });
       inFlight.child.kill('SIGINT');
       const stopped = await inFlight.exited;
       expect(stopped.code).toBe(130);
@@ -436,7 +436,7 @@ describe('heap-integration backfill', () => {
       gate.close(TRACK);
       const growing = spawnThrough(through(file), { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '2', HEAP_BACKFILL_PROGRESS_MS: '0' });
       // Two batches in flight, none settled: the run is far from the end of the file.
-      await waitFor(() => gate.held(TRACK) === 2, 60_000, 'two batches held');
+      await waitFor(() => gate.held(TRACK) === 2, { what: 'two batches held' });
       appendFileSync(file, `${Array.from({ length: 5000 }, (_, i) => track(`added-${i}`, 'u-1')).join('\n')}\n`);
       const after = statSync(file).size;
       gate.open();

@@ -1,3 +1,5 @@
+import { DEFAULT_DEADLINE_MS, waitFor as waitForCondition } from './conditions.js';
+
 /** Prints a reliability or benchmark figure table so a run's numbers can be read (and quoted) as they are. */
 export function printFigures(title: string, rows: Record<string, string | number>[]): void {
   if (rows.length === 0) return;
@@ -19,11 +21,10 @@ export function printFigures(title: string, rows: Record<string, string | number
 /** `RELIABILITY_SCALE=full` (npm run test:reliability) runs the issue's full sizes; npm test a smaller one. */
 export const FULL_SCALE = process.env.RELIABILITY_SCALE === 'full';
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} not met within ${timeoutMs} ms`);
+/**
+ * The older form, `waitFor(check, timeoutMs, what)`, kept for tests written against it: it waits as
+ * conditions.ts does, with at least that file's generous deadline. New tests import conditions.ts.
+ */
+export function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = DEFAULT_DEADLINE_MS, what = 'condition'): Promise<boolean> {
+  return waitForCondition(check, { what, deadlineMs: Math.max(timeoutMs, DEFAULT_DEADLINE_MS) });
 }

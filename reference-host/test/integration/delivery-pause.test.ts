@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
@@ -38,14 +39,14 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
     // Heap refuses every call: the credentials are wrong.
     sandbox.addFault({ path: '/api/', status: 401 });
     await send(['p-1', 'p-2', 'p-3']);
-    await waitFor(async () => (await delivery(id)).state === 'paused', 20_000, 'a pause');
+    await waitFor(async () => (await delivery(id)).state === 'paused', { what: 'a pause' });
     expect(await delivery(id)).toEqual({
       state: 'paused',
       code: 'invalid_credentials',
       message: expect.stringMatching(/^Invalid App ID or API key: Heap answered 401 for app 1234567890/),
       since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    await waitFor(() => metric(id, 'invalid_credentials'), 5000, 'the paused gauge');
+    await waitFor(() => metric(id, 'invalid_credentials'), { what: 'the paused gauge' });
     // New events are still taken while paused; they wait with the others.
     await send(['p-4', 'p-5']);
     await new Promise((r) => setTimeout(r, 300));
@@ -63,7 +64,7 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
     sandbox.clearFaults();
     const test = await host.call('POST', `/v1/admin/integrations/${id}/test-connection`);
     expect(test.body).toEqual({ ok: true, http_status: 200, message: `Heap accepted the App ID and API key for app ${APP_ID}`, resumed: true });
-    await waitFor(async () => (await host.queued(id)).waiting === 0, 20_000, 'the held events delivered');
+    await waitFor(async () => (await host.queued(id)).waiting === 0, { what: 'the held events delivered' });
     expect(await delivery(id)).toEqual({ state: 'running' });
     expect(await metric(id, 'invalid_credentials')).toBe(false);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['p-1', 'p-2', 'p-3', 'p-4', 'p-5']);
@@ -76,9 +77,9 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
     // Heap's endpoint is wrong: every request answers 404.
     sandbox.addFault({ path: '/', status: 404 });
     await send(['n-1', 'n-2']);
-    await waitFor(async () => (await delivery(id)).state === 'paused', 20_000, 'a second pause');
+    await waitFor(async () => (await delivery(id)).state === 'paused', { what: 'a second pause' });
     expect(await delivery(id)).toMatchObject({ state: 'paused', code: 'endpoint_not_found', message: `Heap answered 404 for ${sandbox.url}/api/track: the endpoint does not look like Heap's API. Check the region and the endpoint override.` });
-    await waitFor(() => metric(id, 'endpoint_not_found'), 5000, 'the paused gauge');
+    await waitFor(() => metric(id, 'endpoint_not_found'), { what: 'the paused gauge' });
     expect(pausedLines().length - pausesBefore).toBe(2);
     expect(await host.queued(id)).toEqual({ waiting: 2, dead: 0 });
 
@@ -87,7 +88,7 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
     const edited = await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { timeout_ms: 5000 } });
     expect(edited.status).toBe(200);
     expect(edited.body.delivery).toEqual({ state: 'running' });
-    await waitFor(async () => (await host.queued(id)).waiting === 0, 20_000, 'the held events delivered');
+    await waitFor(async () => (await host.queued(id)).waiting === 0, { what: 'the held events delivered' });
     expect(sandbox.stats()).toMatchObject({ unique_idempotency_keys: 7, duplicates: 0 });
     expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data).toEqual([]);
     figures.push({ engine, case: 'paused on 401, then 404', 'events held': 7, 'Heap requests while paused on 401': requestsWhilePaused, 'dead letters': 0, delivered: sandbox.stats().unique_idempotency_keys });
@@ -106,7 +107,7 @@ describe.each(ENGINES)('Retry-After past the cap on %s', (engine: EngineName) =>
       await host.call('POST', '/v1/t', { event: 'Later', userId: 'u-1', messageId: 'later-1', timestamp: TS }, host.pipelineKey);
       const logsOf = async () => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?message_id=later-1`)).body.data.map((l: Record<string, unknown>) => [l.attempt, l.status, l.http_status, l.code]);
       // The delivered attempt is logged when its batch settles, just after Heap took it.
-      await waitFor(async () => (await logsOf()).length === 2, 20_000, 'delivery after the capped wait');
+      await waitFor(async () => (await logsOf()).length === 2, { what: 'delivery after the capped wait' });
       const elapsed = Date.now() - started;
       expect(sandbox.recordedEvents()).toHaveLength(1);
       const logs = await logsOf();

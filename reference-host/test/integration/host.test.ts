@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { routesOf } from '../../src/host/http/route-table.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
@@ -143,7 +143,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     sandbox.addFault({ path: '/api/track', status: 500, count: 2 });
     await host.call('POST', '/v1/batch', { batch: [1, 2, 3].map((n) => ({ type: 'track', event: 'Retry Me', userId: `u-${n}`, messageId: `r-${n}` })) }, host.pipelineKey);
     await host.scheduler.drained();
-    await waitFor(async () => (await logsOf(id, '?status=delivered')).data.length === 3);
+    await waitFor(async () => (await logsOf(id, '?status=delivered')).data.length === 3, { what: 'three delivered logs' });
     expect(sandbox.stats()).toMatchObject({ events_accepted: 3, duplicates: 0 });
     // The first 500 failed the whole batch: the host backs off and probes with one event at a time
     // until Heap answers, instead of resending everything into a failing Heap.
@@ -182,7 +182,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
 
     sandbox.clearFaults();
     expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, { message_ids: ['poison'] })).body).toEqual({ replayed: 1 });
-    await waitFor(async () => sandbox.stats().events_accepted === 3);
+    await waitFor(async () => sandbox.stats().events_accepted === 3, { what: 'three events at Heap' });
     expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data).toEqual([]);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['ok-1', 'ok-2', 'poison']);
     // Asked again, or for an id that never was a dead letter: named, nothing replayed.
@@ -207,7 +207,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
       host.pipelineKey,
     );
     await host.scheduler.drained();
-    await waitFor(async () => (await logsOf(id)).data.length === 3);
+    await waitFor(async () => (await logsOf(id)).data.length === 3, { what: 'three delivery logs' });
     const logs = (await logsOf(id)).data.map((l: Record<string, unknown>) => [l.message_id, l.status, l.code, l.message]).sort();
     expect(logs).toEqual([
       ['c-flat', 'filtered', 'consent_denied', 'consent for "analytics" was not given'],
@@ -338,7 +338,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     const id = await install();
     await host.call('POST', '/v1/t', { event: 'Metered', userId: 'u', messageId: 'met-1' }, host.pipelineKey);
     await host.scheduler.drained();
-    await waitFor(async () => (await host.call('GET', '/metrics')).text.includes(`datafly_events_delivered_total{integration="${id}"} 1`));
+    await waitFor(async () => (await host.call('GET', '/metrics')).text.includes(`datafly_events_delivered_total{integration="${id}"} 1`), { what: 'the delivered counter at 1' });
     const text = (await host.call('GET', '/metrics')).text;
     expect(text).toContain(`datafly_events_accepted_total{integration="${id}"} 1`);
     expect(text).toContain(`datafly_delivery_latency_seconds_count{integration="${id}"} 1`);
@@ -362,7 +362,7 @@ describe.each(ENGINES)('reference host on %s across a restart', (engine: EngineN
     expect(sandbox.recordedRequests().map((r) => r.path)).toEqual(['/api/public/v0/auth_token']);
 
     const second = await startTestHost({ batchWaitMs: 20, leaseMs: 1000 }, { engine, place: first.place });
-    await waitFor(() => sandbox.stats().unique_idempotency_keys === 500, 20_000, 'all 500 delivered');
+    await waitFor(() => sandbox.stats().unique_idempotency_keys === 500, { what: 'all 500 delivered' });
     await second.scheduler.drained();
     expect(sandbox.stats()).toMatchObject({ events_accepted: 500, unique_idempotency_keys: 500, duplicates: 0 });
     // The embedded engine is one process: its claims return at start. On PostgreSQL the claims of

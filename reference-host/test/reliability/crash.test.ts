@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { PROCESS_TOKENS, startHostProcess } from '../helpers/host-process.js';
 
@@ -41,16 +42,16 @@ describe('crash', () => {
         const answer = await fetch(`${host.url}/v1/batch`, { method: 'POST', headers: { ...admin, authorization: `Bearer ${PROCESS_TOKENS.pipeline}` }, body: JSON.stringify({ batch }) });
         expect(((await answer.json()) as { accepted: number }).accepted).toBe(1000);
       }
-      await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, 60_000, 'the kill point');
+      await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, { what: 'the kill point' });
       const atKill = sandbox.stats().unique_idempotency_keys;
       await host.kill();
       const firstOutput = host.output.join('');
 
       host = await startHostProcess(dataDir, env);
-      await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, 120_000, 'every event at Heap');
+      await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, { what: 'every event at Heap' });
       // What the host still holds, as its operator sees it: the shared queue depth in /metrics.
       const metrics = async () => (await fetch(`${host.url}/metrics`, { headers: admin })).text();
-      await waitFor(async () => !/^datafly_queue_depth\{[^}]*state="(pending|inflight)"\} [1-9]/m.test(await metrics()), 30_000, 'an empty queue');
+      await waitFor(async () => !/^datafly_queue_depth\{[^}]*state="(pending|inflight)"\} [1-9]/m.test(await metrics()), { what: 'an empty queue' });
       const left = [...(await metrics()).matchAll(/^datafly_queue_depth\{[^}]*state="(\w+)"\} (\d+)$/gm)].map((m) => ({ state: m[1], n: Number(m[2]) })).filter((r) => r.n > 0);
       await host.stop();
       const stats = sandbox.stats();

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 
@@ -80,7 +81,7 @@ describe('faults', () => {
     sandbox.addFault({ path: '/api/', latency_ms: 1300, fraction: 0.05 / 0.65 });
     const events = FULL_SCALE ? 20_000 : 4_000;
     const ids = await ingest(host, 'flaky', events, 100);
-    await waitFor(async () => (await waiting(host)) === 0, 120_000, 'an empty queue');
+    await waitFor(async () => (await waiting(host)) === 0, { what: 'an empty queue' });
     const stats = sandbox.stats();
     const fired = ((await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as { fired: number }[]).map((f) => f.fired);
     await record('flaky Heap', events, sandbox, host, { 'faults fired 500/429/drop/slow': fired.join('/') });
@@ -98,7 +99,7 @@ describe('faults', () => {
     const events = FULL_SCALE ? 8_000 : 3_000;
     await ingest(host, 'down', events);
     const state = async () => (await host.call('GET', `/v1/admin/integrations/${id}`)).body.delivery;
-    await waitFor(async () => ((await state()).consecutive_failures ?? 0) >= 5, 30_000, 'five failed probes');
+    await waitFor(async () => ((await state()).consecutive_failures ?? 0) >= 5, { what: 'five failed probes' });
     expect(await state()).toMatchObject({ state: 'backing_off' });
     // Only the probes spent an attempt: the rest of the queue waited.
     const probes = new Set<string>();
@@ -108,7 +109,7 @@ describe('faults', () => {
       cursor = page.next_cursor;
     }
     await sandbox.start();
-    await waitFor(async () => (await waiting(host)) === 0, 60_000, 'an empty queue');
+    await waitFor(async () => (await waiting(host)) === 0, { what: 'an empty queue' });
     const requests = sandbox.recordedRequests({ path: '/api/track' }).map((r) => (r.body as { events: unknown[] }).events.length);
     const sizes = [...requests].sort((a, b) => a - b);
     await record('Heap down, then back', events, sandbox, host, {
@@ -131,7 +132,7 @@ describe('faults', () => {
     await sandbox.stop();
     const events = FULL_SCALE ? 5_000 : 2_000;
     await ingest(host, 'dead', events);
-    await waitFor(async () => (await deadLetters(host)) === events, 30_000, 'every event dead-lettered');
+    await waitFor(async () => (await deadLetters(host)) === events, { what: 'every event dead-lettered' });
     const reasons = new Map<string, number>();
     for (let cursor: string | null = ''; cursor !== null; ) {
       const page: { data: unknown[]; next_cursor: string | null } = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body;
@@ -149,7 +150,7 @@ describe('faults', () => {
 
     await sandbox.start();
     expect((await host.call('POST', `/v1/admin/integrations/${id}/dead-letters/replay`, { all: true })).body).toEqual({ replayed: events });
-    await waitFor(async () => (await host.queued()).waiting + (await host.queued()).dead === 0, 60_000, 'an empty queue');
+    await waitFor(async () => (await host.queued()).waiting + (await host.queued()).dead === 0, { what: 'an empty queue' });
     await record('Heap down past the retry window, then replay', events, sandbox, host);
     expect(sandbox.stats().unique_idempotency_keys).toBe(events);
     });
@@ -161,7 +162,7 @@ describe('faults', () => {
     const bad = Array.from({ length: events / 500 }, (_, i) => `poison-${i * 500 + 137}`);
     sandbox.addFault({ path: '/api/track', idempotency_keys: bad, status: 400, body: '{"error":"events[0].properties: rejected by Heap"}' });
     await ingest(host, 'poison', events);
-    await waitFor(async () => (await host.queued()).dead === bad.length && (await waiting(host)) === 0, 60_000, 'only dead letters left');
+    await waitFor(async () => (await host.queued()).dead === bad.length && (await waiting(host)) === 0, { what: 'only dead letters left' });
     const stats = sandbox.stats();
     const batches = Math.ceil(events / 1000);
     const extra = stats.requests - batches;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import type { NodeProcess } from '../../tools/processes.js';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { PROCESS_TOKENS, startHostProcess } from '../helpers/host-process.js';
 
@@ -101,7 +102,7 @@ describe('hostile HTTP requests', () => {
         await sleep(50);
       }
     })();
-    await waitFor(() => health.length > 0, 5000, 'a first /health answer');
+    await waitFor(() => health.length > 0, { what: 'a first /health answer' });
     const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: bodies }, async () => {
@@ -150,8 +151,8 @@ describe('hostile HTTP requests', () => {
       sandbox.addFault({ path: '/api/track', idempotency_key: 'poison', status: 400, body: '{"error":"refused"}' });
       const batch = ['kept-1', 'kept-2', 'poison'].map((messageId) => ({ type: 'track', event: 'Searched', userId: 'u-1', messageId, timestamp: TS }));
       await fetch(`${host.url}/v1/batch`, { method: 'POST', headers: pipelineAuth, body: JSON.stringify({ batch }) });
-      await waitFor(async () => (await admin(`/v1/admin/integrations/${id}/dead-letters`)).body.data.length === 1, 20_000, 'a dead letter');
-      await waitFor(async () => (await admin(`/v1/admin/integrations/${id}/delivery-logs`)).body.data.length === 3, 20_000, 'three delivery logs');
+      await waitFor(async () => (await admin(`/v1/admin/integrations/${id}/dead-letters`)).body.data.length === 1, { what: 'a dead letter' });
+      await waitFor(async () => (await admin(`/v1/admin/integrations/${id}/delivery-logs`)).body.data.length === 3, { what: 'three delivery logs' });
     });
     afterAll(async () => {
       await fetch(`${host.url}/v1/admin/integrations/${id}`, { method: 'DELETE', headers: { authorization: adminAuth.authorization } });

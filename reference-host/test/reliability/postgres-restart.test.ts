@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { NodeProcess } from '../../tools/processes.js';
 import { call, CLUSTER_TOKENS, startInstance, startSandboxProcess } from '../helpers/cluster.js';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { PRIVATE_POSTGRES_BIN, startPrivatePostgres } from '../helpers/private-postgres.js';
 
 /**
@@ -26,7 +27,7 @@ afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
       processes.push(...instances);
       const installed = await call(instances[0], 'POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: '1234567890', api_key: 'cluster-sandbox-key', endpoint: sandbox.url } });
       expect(installed.status).toBe(201);
-      await waitFor(async () => (await call(instances[1], 'POST', '/v1/t', { event: 'Warm', userId: 'w', messageId: 'warm' }, CLUSTER_TOKENS.pipeline)).body.queued_for_integrations === 1, 5000, 'both instances see Heap');
+      await waitFor(async () => (await call(instances[1], 'POST', '/v1/t', { event: 'Warm', userId: 'w', messageId: 'warm' }, CLUSTER_TOKENS.pipeline)).body.queued_for_integrations === 1, { what: 'both instances see Heap' });
 
       const accepted = new Set<string>(['warm']);
       const answers: Record<string, number> = {};
@@ -46,7 +47,7 @@ afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
       const before = FULL_SCALE ? 25 : 10;
       for (let i = 0; i < before; i++) expect(await post(instances[i % 2])).toBe(200);
       const stats = async () => (await fetch(`${sandbox.url}/__sandbox/stats`)).json() as Promise<{ unique_idempotency_keys: number; duplicates: number }>;
-      await waitFor(async () => (await stats()).unique_idempotency_keys > 0, 30_000, 'delivery under way');
+      await waitFor(async () => (await stats()).unique_idempotency_keys > 0, { what: 'delivery under way' });
 
       postgres.stop();
       const down = Date.now();
@@ -59,9 +60,9 @@ afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
       }
       postgres.start();
       const back = Date.now();
-      await waitFor(async () => (await post(instances[0])) === 200 && (await post(instances[1])) === 200, 30_000, 'ingestion after the restart');
+      await waitFor(async () => (await post(instances[0])) === 200 && (await post(instances[1])) === 200, { what: 'ingestion after the restart' });
       const recoveredAfterMs = Date.now() - back;
-      await waitFor(async () => (await stats()).unique_idempotency_keys === accepted.size, 120_000, 'every accepted event at Heap');
+      await waitFor(async () => (await stats()).unique_idempotency_keys === accepted.size, { what: 'every accepted event at Heap' });
       const final = await stats();
       figures.push({
         accepted: accepted.size,

@@ -62,7 +62,7 @@ export function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions): P
  * a poll answered). `rounds` counts those steps, never time. Fails at the first look where `check`
  * answers false, naming `what`.
  */
-export async function stays(check: () => boolean | Promise<boolean>, { what, rounds, round }: { what: string; rounds: number; round: (index: number) => Promise<void> }): Promise<void> {
+export async function stays(check: () => boolean | Promise<boolean>, { what, rounds, round }: { what: string; rounds: number; round: (index: number) => Promise<unknown> }): Promise<void> {
   for (let index = 0; index <= rounds; index++) {
     if (!(await check())) throw new Error(`${what} stopped holding after ${index} of ${rounds} rounds`);
     if (index < rounds) await round(index);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { waitFor } from '../helpers/conditions.js';
+import { stays, waitFor } from '../helpers/conditions.js';
 import { printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
@@ -23,13 +23,35 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
   // A retry window far longer than the test: paused events must wait, never expire into the dead letters.
   hostOverSandbox(engine, { retry: new RetryPolicy([60_000, 60_000], () => 0.5), rateLimits: false }, (started) => ({ host, sandbox } = started));
 
-  const send = async (ids: string[]) => {
+  const send = async (ids: string[], integrations = 1) => {
     const answer = await host.call('POST', '/v1/batch', { batch: ids.map((messageId) => ({ type: 'track', event: 'Held', userId: 'u-1', messageId, timestamp: TS })) }, host.pipelineKey);
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ accepted: ids.length, rejected: [], queued_for_integrations: 1 });
+    expect(answer.body).toMatchObject({ accepted: ids.length, rejected: [], queued_for_integrations: integrations });
   };
   const delivery = async (id: string) => (await host.call('GET', `/v1/admin/integrations/${id}`)).body.delivery;
   const pausedLines = () => host.logLines.filter((l) => l.includes('"msg":"delivery paused: every event waits in the queue until the config is changed or a connection test passes"'));
+  const triedOn = async (id: string, messageId: string) => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?message_id=${messageId}`)).body.data;
+
+  /**
+   * Sends events while `pausedId` is paused and shows they stay untried, by a marker rather than a
+   * pause: a second installation (on a sandbox of its own) takes the same events. Ingestion wakes both
+   * workers at once; the paused one decides from its status alone, the other must read the queue, fill
+   * a batch and reach its Heap, so once the marker sandbox holds the events the paused worker has had
+   * its look at them. The marker installation is removed after, taking its queue with it.
+   */
+  const sendWhilePaused = async (pausedId: string, ids: string[]) => {
+    const marker = await startSandbox();
+    try {
+      const markerId = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: marker.url } })).body.id as string;
+      await send(ids, 2);
+      const untried = async () => (await Promise.all(ids.map((m) => triedOn(pausedId, m)))).every((logs) => logs.length === 0);
+      const atMarker = () => ids.every((m) => marker.recordedEvents().some((e) => e.idempotency_key === m));
+      await stays(untried, { what: `${ids.join(', ')} untried on the paused installation`, rounds: 1, round: () => waitFor(atMarker, { what: `${ids.join(', ')} at the marker installation's Heap` }) });
+      expect((await host.call('DELETE', `/v1/admin/integrations/${markerId}`)).status).toBe(204);
+    } finally {
+      await marker.stop();
+    }
+  };
   const metric = async (id: string, code: string) => (await host.call('GET', '/metrics')).text.includes(`datafly_integration_paused{integration="${id}",code="${code}"} 1`);
 
   it('pauses on 401 without spending attempts, resumes on a passing connection test; pauses on 404, resumes on a config edit', async () => {
@@ -47,9 +69,8 @@ describe.each(ENGINES)('delivery paused on %s', (engine: EngineName) => {
       since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     await waitFor(() => metric(id, 'invalid_credentials'), { what: 'the paused gauge' });
-    // New events are still taken while paused; they wait with the others.
-    await send(['p-4', 'p-5']);
-    await new Promise((r) => setTimeout(r, 300));
+    // New events are still taken while paused; they wait with the others, untried.
+    await sendWhilePaused(id, ['p-4', 'p-5']);
     expect(await host.queued(id)).toEqual({ waiting: 5, dead: 0 });
     expect((await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data).toEqual([]);
     expect(pausedLines().length - pausesBefore).toBe(1);

@@ -162,7 +162,7 @@ describe('Heap delivery adapter over HTTP', () => {
     expect(new Set(first.map((r) => r.status))).toEqual(new Set(['retryable']));
     const second = await adapter.deliver(batch);
     const third = await adapter.deliver(batch);
-    expect(second.every((r) => r.status === 'delivered') && third.every((r) => r.status === 'delivered')).toBe(true);
+    expect(new Set([...second, ...third].map((r) => r.status))).toEqual(new Set(['delivered']));
     expect(sandbox.stats()).toMatchObject({ events_accepted: 300, unique_idempotency_keys: 300, duplicates: 300 });
   });
 

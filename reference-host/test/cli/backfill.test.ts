@@ -89,7 +89,7 @@ describe('heap-integration backfill', () => {
     expect(existsSync(join(dir, 'events.rejects.ndjson'))).toBe(false);
     expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: statSync(file).size, line: 50_000, complete: true, counters: { read: 50_000, delivered: 50_000 } });
     expect(first.stdout() + first.stderr() + resumed.stdout).not.toContain(API_KEY);
-  }, 180_000);
+  });
 
   it('writes the lines it cannot send to the rejects file (not JSON, not an event, refused by Heap), retries what Heap asks to, and prints plain progress lines', async () => {
     const lines = Array.from({ length: 2500 }, (_, i) => track(`ok-${i + 1}`, `u-${i % 7}`));
@@ -143,7 +143,7 @@ describe('heap-integration backfill', () => {
     expect(['heap-says-no', 'no-consent', 'no-user'].filter((k) => keys.has(k))).toEqual([]);
     expect(keys.has('flaky')).toBe(true);
     for (const written of [run.stdout, readFileSync(rejects, 'utf8'), readFileSync(`${file}.checkpoint`, 'utf8')]) expect(written).not.toContain(API_KEY);
-  }, 60_000);
+  });
 
   it('gives up on an event Heap keeps answering retryable after the retry policy\'s last attempt, into the rejects file with the reason', async () => {
     const lines = [track('down-1', 'u-1'), track('down-2', 'u-2')];
@@ -194,7 +194,7 @@ describe('heap-integration backfill', () => {
     } finally {
       await limited.stop();
     }
-  }, 120_000);
+  });
 
   it('--dry-run checks the whole file and says what would be sent, filtered and rejected, without sending, without the API key, writing nothing', async () => {
     const file = write('events.ndjson', [
@@ -252,7 +252,7 @@ describe('heap-integration backfill', () => {
     const resumed = await runCli(args(file, '--rate-limits', 'off', '--resume'), withKey);
     expect(resumed.code).toBe(0);
     expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
-  }, 120_000);
+  });
 
   describe('behind a gate that holds Heap\'s answers at a chosen step', () => {
     let gate: Gate;
@@ -318,7 +318,7 @@ describe('heap-integration backfill', () => {
       expect(readdirSync(elsewhere)).toEqual([]);
       expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'events.ndjson', 'precious.txt']);
       expect(sandbox.stats().events_accepted).toBe(0);
-    }, 120_000);
+    });
 
     it('a resumed run refuses a rejects file that is a link: the file it points to keeps every byte (it was cut to the checkpoint\'s length)', async () => {
       const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => (i === 1 ? '{not json' : track(`own-${i}`, `u-${i % 7}`))));
@@ -334,7 +334,7 @@ describe('heap-integration backfill', () => {
       expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n'.repeat(100));
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
       expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
-    }, 120_000);
+    });
 
     it('refuses a checkpoint that does not fit the input (offset past its end, moved to another line, bytes before it changed, an older version), or is a link, a pipe or too large, without reading it whole', async () => {
       const lines = Array.from({ length: 5000 }, (_, i) => track(`fit-${i}`, `u-${i % 7}`));
@@ -375,7 +375,7 @@ describe('heap-integration backfill', () => {
       expect(resumed).toMatchObject({ code: 0, stderr: '' });
       expect(resumed.stdout).toMatch(new RegExp(`^ {2}read +${5000 - checkpoint.line} +5000$`, 'm'));
       expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
-    }, 240_000);
+    });
 
     it('Ctrl-C before anything is sent says there is nothing to resume; on a resumed run, that the checkpoint still stands; a second Ctrl-C prints how to resume', async () => {
       const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => track(`ctrl-c-${i}`, `u-${i % 7}`)));
@@ -428,7 +428,7 @@ describe('heap-integration backfill', () => {
       gate.open();
       expect(await runCli(through(file, '--resume'), withKey)).toMatchObject({ code: 0, stderr: '' });
       expect(sandbox.stats().unique_idempotency_keys).toBe(3000);
-    }, 120_000);
+    });
 
     it('reads the input as it was when the run began: lines added during the run are left for later and said so, and progress never passes 100 %', async () => {
       const file = write('events.ndjson', Array.from({ length: 5000 }, (_, i) => track(`grow-${i}`, `u-${i % 7}`)));
@@ -448,7 +448,7 @@ describe('heap-integration backfill', () => {
       expect(run.stdout.endsWith(`${file} grew during the run (from ${before} to ${after} bytes): only the 5000 lines it held when the run began were read; the lines added since were not sent; to send them, delete ${file}.checkpoint and run again (Heap deduplicates the events sent again by their messageId)\n`)).toBe(true);
       expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: before, line: 5000, complete: true });
-    }, 120_000);
+    });
   });
 
   it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
@@ -517,7 +517,7 @@ describe('heap-integration backfill', () => {
         stderr: `error: --resume: ${file} is not the file the checkpoint was written for (its size was ${was.size} bytes and is ${now.size}; it was modified at ${new Date(was.mtimeMs).toISOString()} and is now at ${new Date(now.mtimeMs).toISOString()}); delete ${checkpoint} (and ${rejects}) to start over\n`,
       });
       expect(await runCli(args(file, '--dry-run', '--resume'))).toMatchObject({ code: 2, stderr: 'error: --dry-run checks the whole file from its first line: leave out --resume\n' });
-    }, 120_000);
+    });
   });
 });
 

@@ -90,7 +90,7 @@ describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName)
     const sent = calls().map((r) => [r.method, r.url, r.headers['content-type'], r.headers['x-webhook-signature'], r.body]).sort((a, b) => String(a[4]).localeCompare(String(b[4])));
     const expected = bodies.map((body) => ['POST', '/hook', 'application/json', createHmac('sha256', SECRET).update(body).digest('hex'), body]);
     expect(sent).toEqual(expected.sort((a, b) => a[4].localeCompare(b[4])));
-    expect(receiver.captured.some((r) => JSON.stringify(r).includes(SECRET))).toBe(false);
+    expect(receiver.captured.filter((r) => JSON.stringify(r).includes(SECRET))).toEqual([]);
     expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['two-1', 'two-2']);
     expect(sandbox.recordedEvents().find((e) => e.idempotency_key === 'two-1')?.properties).toEqual({ order_id: '50314', revenue: 42.5 });
     expect(sandbox.userProperties(APP_ID, 'user-1')).toEqual({ plan: 'pro' });

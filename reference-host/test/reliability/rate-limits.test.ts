@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../helpers/conditions.js';
 import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
@@ -58,8 +58,6 @@ async function run(name: string, scale: number, events: number, identities: numb
     await sandbox.stop();
   }
 }
-
-jest.setTimeout(90_000);
 
 describe('rate limits: the host paces itself so Heap never has to refuse it', () => {
   it('a single identity sending 5,000 events stays within 1,000 events per minute per identity', async () => {

@@ -514,7 +514,7 @@ const table: Row[] = [
   },
 ];
 
-describe('conformance: canonical events → exact Heap requests', () => {
+describe('conformance: canonical events → exact Heap requests (judged by our Heap sandbox; the bodies also against Heap\'s samples in heap-documented-bodies.test.ts)', () => {
   let sandbox: HeapSandbox;
   let adapter: DeliveryAdapter;
 

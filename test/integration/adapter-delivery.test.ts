@@ -19,7 +19,7 @@ import { API_KEY, APP_ID, TS, event, heapAdapter, heapPlugin, startCaptureServer
 const ANON_1 = anonymousUserId('anon-1');
 
 /** The adapter over real HTTP against the sandbox: batching, isolation, classification, idempotency. */
-describe('Heap delivery adapter over HTTP', () => {
+describe('Heap delivery adapter over HTTP (judged by our Heap sandbox)', () => {
   let sandbox: HeapSandbox;
   let adapter: DeliveryAdapter;
 
@@ -190,7 +190,7 @@ describe('Heap delivery adapter over HTTP', () => {
   });
 });
 
-describe('identify merges', () => {
+describe('identify merges (judged by our Heap sandbox)', () => {
   it('sends each user_id → identity pair once: repeats in a batch and in later batches cost no request', async () => {
     const sandbox = await startSandbox();
     const adapter = heapAdapter(sandbox);
@@ -476,7 +476,7 @@ describe('endpoints that are not Heap, over real sockets: delivery and the conne
   });
 });
 
-describe('user deletion against the sandbox', () => {
+describe('user deletion (judged by our Heap sandbox)', () => {
   let sandbox: HeapSandbox;
   beforeAll(async () => {
     sandbox = await startSandbox();

@@ -14,7 +14,7 @@ const ANON_1_USER_ID = '1639105742322265'; // anonymousUserId('anon-1'), see tes
  * Events as Segment-spec sources send them, through the host's ingestion to the Heap sandbox: what the
  * contract accepts, ingestion accepts, and what it refuses it refuses in one line that says how to fix it.
  */
-describe.each(ENGINES)('Segment-spec events through the host on %s', (engine: EngineName) => {
+describe.each(ENGINES)('Segment-spec events through the host on %s (judged by our Heap sandbox)', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 

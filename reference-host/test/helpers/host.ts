@@ -46,7 +46,9 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     secretKey: SECRET_KEY,
     adminToken: TEST_TOKENS.admin,
     pipelineKey: TEST_TOKENS.pipeline,
-    retry: new RetryPolicy([50, 100, 150, 200], () => 0.5),
+    // Quick retries; the long last step only stretches the retry window (1.25 × the schedule), so events
+    // held while Heap fails are never expired into the dead letters because a busy machine was slow.
+    retry: new RetryPolicy([50, 100, 150, 200, 600_000], () => 0.5),
     batchWaitMs: 20,
     configPollMs: 200,
     logger: new JsonLogger((line) => void logLines.push(line), 'debug'),

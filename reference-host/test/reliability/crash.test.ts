@@ -20,7 +20,9 @@ describe('crash', () => {
   it.each(KILL_AT)('killed after %p of the events reached Heap: all delivered, none lost, duplicates only under the same key', async (fraction) => {
     const sandbox = await startSandbox();
     const dataDir = mkdtempSync(join(tmpdir(), 'datafly-crash-'));
-    const env = { DATAFLY_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,100' };
+    // Quick retries; the long last step only stretches the retry window, so a slow stretch on a busy
+    // machine never expires waiting events into the dead letters.
+    const env = { DATAFLY_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,600000' };
     let host = await startHostProcess(dataDir, env);
     try {
       const admin = { authorization: `Bearer ${PROCESS_TOKENS.admin}`, 'content-type': 'application/json' };

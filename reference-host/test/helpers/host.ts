@@ -5,6 +5,7 @@ import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import { startHost, type Host } from '../../src/host/host.js';
 import type { HostOptions } from '../../src/host/options.js';
 import { JsonLogger } from '../../src/host/logger.js';
+import { DEFAULT_DEADLINE_MS } from './conditions.js';
 import { freshLocation, type EngineName } from './engines.js';
 import { once, stopAfterFile } from './leftovers.js';
 
@@ -58,6 +59,9 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     if (!reused) await place.dispose().catch(() => undefined);
     throw error;
   });
+  // A drain on a busy machine may take long: its deadline, as every deadline here, only ends a hung test.
+  const drained = host.scheduler.drained.bind(host.scheduler);
+  host.scheduler.drained = (timeoutMs = DEFAULT_DEADLINE_MS) => drained(timeoutMs);
   // Tests stop a host themselves (stop or cleanup), and the file stops whatever they did not.
   const stop = once(host.stop);
   const cleanup = once(async () => {

@@ -27,6 +27,8 @@ export interface NodeProcess {
   memory(): { rssMb: number; peakMb: number };
 }
 
+const START_DEADLINE_MS = 120_000;
+
 /** Spawns `node <args>` and waits until `url + readyPath` answers below 500. */
 export async function startNodeProcess(args: string[], env: Record<string, string>, url: string, readyPath: string): Promise<NodeProcess> {
   const output: string[] = [];
@@ -34,7 +36,8 @@ export async function startNodeProcess(args: string[], env: Record<string, strin
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
+  // Only ends a start that hangs: a machine busy with other work starts it well within.
+  const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited with ${child.exitCode}:\n${output.join('')}`);
     try {
@@ -44,7 +47,7 @@ export async function startNodeProcess(args: string[], env: Record<string, strin
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`node ${args.join(' ')} did not start:\n${output.join('')}`);
+      throw new Error(`node ${args.join(' ')} did not answer ${readyPath} within ${START_DEADLINE_MS / 1000} s:\n${output.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -3,6 +3,7 @@ import { describeInChromium } from '../helpers/browser-suite.js';
 import type { Browser, Page } from 'playwright-core';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { artifactPath, launchChromium } from '../helpers/browser.js';
+import { DEFAULT_DEADLINE_MS } from '../helpers/conditions.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { seeText, unlabelled } from './support.js';
@@ -25,6 +26,7 @@ describeInChromium('Integration Library page', () => {
     host = await startTestHost();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(DEFAULT_DEADLINE_MS);
     page.on('request', (request) => {
       if (!request.url().startsWith(host.url) && !request.url().startsWith('data:')) requestsOffHost.push(request.url());
     });

@@ -72,7 +72,7 @@ describeInChromium('Delivery overview', () => {
 
     expect(await s.page.getByLabel('Auto-refresh every 10 s').isChecked()).toBe(true);
     await s.send([{ type: 'track', event: 'Checkout Started', userId: 'user-ov', messageId: 'ov-6' }]);
-    await seeText(s.page.locator('#chart-minutes li[data-outcome="delivered"] strong'), /^6$/, 30_000);
+    await seeText(s.page.locator('#chart-minutes li[data-outcome="delivered"] strong'), /^6$/);
     expect(await s.page.locator('.refresh .stamp').innerText()).toMatch(/^Updated /);
   });
 

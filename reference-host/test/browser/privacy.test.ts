@@ -89,7 +89,7 @@ describeInChromium('Privacy: delete a user', () => {
     expect(await s.page.getByLabel('User ID').inputValue()).toBe('');
     await rows().first().waitFor();
     // Followed on its own (every 2 s) until complete; then the auto-refresh stops.
-    await s.page.locator('#deletion-list tbody tr[data-status="complete"]').waitFor({ timeout: 30_000 });
+    await s.page.locator('#deletion-list tbody tr[data-status="complete"]').waitFor();
     const cell = (label: string) => rows().first().locator(`td[data-label="${label}"]`).innerText();
     expect(await cell('Status')).toBe('COMPLETE');
     expect(await cell('Users')).toBe('1 user ID, 1 anonymous ID Show');

@@ -1,5 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
+import { DEFAULT_DEADLINE_MS } from '../helpers/conditions.js';
 import { launchChromium } from '../helpers/browser.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
@@ -51,6 +52,8 @@ async function startSession(options: { width?: number; height?: number; host?: S
   const host = options.host ?? (await startTestHost());
   if (!options.host) stops.push(() => host.cleanup());
   const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } });
+  // Every wait on the page is for something to show; its deadline only ends a hung test.
+  page.setDefaultTimeout(DEFAULT_DEADLINE_MS);
   const requestsOffHost: string[] = [];
   const pageErrors: string[] = [];
   page.on('request', (request) => {
@@ -109,9 +112,9 @@ export function lineOf(text: string, needle: string, after?: string): number {
  * Waits, as a person waits to read it, until one of `locator`'s elements shows `text` (contained, or
  * matching a pattern); answers that element's text.
  */
-export async function seeText(locator: Locator, text: string | RegExp, timeout?: number): Promise<string> {
+export async function seeText(locator: Locator, text: string | RegExp): Promise<string> {
   const match = locator.filter({ hasText: text }).first();
-  await match.waitFor({ timeout });
+  await match.waitFor();
   return match.innerText();
 }
 

@@ -7,7 +7,7 @@ import { lineMessageId } from '../../src/cli/backfill/batches.js';
 import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
 import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { startGate, type Gate } from '../helpers/gate.js';
 import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { runCli, spawnCli, withoutTimings, type RunningCli } from './cli.js';
@@ -49,7 +49,7 @@ describe('heap-integration backfill', () => {
     sandbox.addFault({ path: '/api/track', latency_ms: 150 });
 
     const first = spawnCli(args(file, '--rate-limits', 'off'), withKey);
-    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 10_000, 60_000, 'the kill point');
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 10_000, { what: 'the kill point' });
     first.child.kill('SIGKILL');
     expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
 
@@ -89,7 +89,7 @@ describe('heap-integration backfill', () => {
     expect(existsSync(join(dir, 'events.rejects.ndjson'))).toBe(false);
     expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: statSync(file).size, line: 50_000, complete: true, counters: { read: 50_000, delivered: 50_000 } });
     expect(first.stdout() + first.stderr() + resumed.stdout).not.toContain(API_KEY);
-  }, 180_000);
+  });
 
   it('writes the lines it cannot send to the rejects file (not JSON, not an event, refused by Heap), retries what Heap asks to, and prints plain progress lines', async () => {
     const lines = Array.from({ length: 2500 }, (_, i) => track(`ok-${i + 1}`, `u-${i % 7}`));
@@ -143,7 +143,7 @@ describe('heap-integration backfill', () => {
     expect(['heap-says-no', 'no-consent', 'no-user'].filter((k) => keys.has(k))).toEqual([]);
     expect(keys.has('flaky')).toBe(true);
     for (const written of [run.stdout, readFileSync(rejects, 'utf8'), readFileSync(`${file}.checkpoint`, 'utf8')]) expect(written).not.toContain(API_KEY);
-  }, 60_000);
+  });
 
   it('gives up on an event Heap keeps answering retryable after the retry policy\'s last attempt, into the rejects file with the reason', async () => {
     const lines = [track('down-1', 'u-1'), track('down-2', 'u-2')];
@@ -181,7 +181,7 @@ describe('heap-integration backfill', () => {
       const file = write('one-user.ndjson', Array.from({ length: 3000 }, (_, i) => track(`again-${i}`, 'heavy-user')));
       const env = { ...withKey, DATAFLY_RATE_LIMIT_SCALE: '0.1' };
       const running = spawnCli(['backfill', file, '--app-id', APP_ID, '--endpoint', limited.url], env);
-      await waitFor(() => limited.stats().unique_idempotency_keys >= 1000, 60_000, 'the first allowance spent');
+      await waitFor(() => limited.stats().unique_idempotency_keys >= 1000, { what: 'the first allowance spent' });
       running.child.kill('SIGTERM');
       expect((await running.exited).code).toBe(130);
       expect(readdirSync(dir).sort()).toEqual(['one-user.ndjson', 'one-user.ndjson.checkpoint', 'one-user.ndjson.pacing']);
@@ -194,7 +194,7 @@ describe('heap-integration backfill', () => {
     } finally {
       await limited.stop();
     }
-  }, 120_000);
+  });
 
   it('--dry-run checks the whole file and says what would be sent, filtered and rejected, without sending, without the API key, writing nothing', async () => {
     const file = write('events.ndjson', [
@@ -238,7 +238,7 @@ describe('heap-integration backfill', () => {
     const file = write('events.ndjson', Array.from({ length: 20_000 }, (_, i) => track(`term-${i}`, `u-${i % 50}`)));
     sandbox.addFault({ path: '/api/track', latency_ms: 200 });
     const running = spawnCli(args(file, '--rate-limits', 'off'), withKey);
-    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 2000, 60_000, 'some events at Heap');
+    await waitFor(() => sandbox.stats().unique_idempotency_keys >= 2000, { what: 'some events at Heap' });
     running.child.kill('SIGTERM');
     const run = await running.exited;
     expect(run.code).toBe(130);
@@ -252,7 +252,7 @@ describe('heap-integration backfill', () => {
     const resumed = await runCli(args(file, '--rate-limits', 'off', '--resume'), withKey);
     expect(resumed.code).toBe(0);
     expect(sandbox.stats().unique_idempotency_keys).toBe(20_000);
-  }, 120_000);
+  });
 
   describe('behind a gate that holds Heap\'s answers at a chosen step', () => {
     let gate: Gate;
@@ -286,9 +286,9 @@ describe('heap-integration backfill', () => {
     const interrupted = async (file: string) => {
       gate.close(TRACK, 1);
       const run = spawnThrough(through(file), oneAtATime);
-      await waitFor(() => gate.held(TRACK) === 1, 60_000, 'the second batch held');
+      await waitFor(() => gate.held(TRACK) === 1, { what: 'the second batch held' });
       run.child.kill('SIGTERM');
-      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), 60_000, 'the stop heard');
+      await waitFor(() => run.stderr().includes('SIGTERM: finishing'), { what: 'the stop heard' });
       gate.open();
       expect((await run.exited).code).toBe(130);
       return JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
@@ -318,7 +318,7 @@ describe('heap-integration backfill', () => {
       expect(readdirSync(elsewhere)).toEqual([]);
       expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'events.ndjson', 'precious.txt']);
       expect(sandbox.stats().events_accepted).toBe(0);
-    }, 120_000);
+    });
 
     it('a resumed run refuses a rejects file that is a link: the file it points to keeps every byte (it was cut to the checkpoint\'s length)', async () => {
       const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => (i === 1 ? '{not json' : track(`own-${i}`, `u-${i % 7}`))));
@@ -334,7 +334,7 @@ describe('heap-integration backfill', () => {
       expect(readFileSync(precious, 'utf8')).toBe('kept as it is\n'.repeat(100));
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toEqual(checkpoint);
       expect(sandbox.stats().unique_idempotency_keys).toBe(sent);
-    }, 120_000);
+    });
 
     it('refuses a checkpoint that does not fit the input (offset past its end, moved to another line, bytes before it changed, an older version), or is a link, a pipe or too large, without reading it whole', async () => {
       const lines = Array.from({ length: 5000 }, (_, i) => track(`fit-${i}`, `u-${i % 7}`));
@@ -375,7 +375,7 @@ describe('heap-integration backfill', () => {
       expect(resumed).toMatchObject({ code: 0, stderr: '' });
       expect(resumed.stdout).toMatch(new RegExp(`^ {2}read +${5000 - checkpoint.line} +5000$`, 'm'));
       expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
-    }, 240_000);
+    });
 
     it('Ctrl-C before anything is sent says there is nothing to resume; on a resumed run, that the checkpoint still stands; a second Ctrl-C prints how to resume', async () => {
       const file = write('events.ndjson', Array.from({ length: 3000 }, (_, i) => track(`ctrl-c-${i}`, `u-${i % 7}`)));
@@ -383,7 +383,7 @@ describe('heap-integration backfill', () => {
       const stopWhileHeld = async (prefix: string, args: string[]) => {
         gate.close(prefix);
         const run = spawnThrough(args, withKey);
-        await waitFor(() => gate.held(prefix) > 0, 60_000, `a request to ${prefix} held`);
+        await waitFor(() => gate.held(prefix) > 0, { what: `a request to ${prefix} held` });
         run.child.kill('SIGINT');
         return run;
       };
@@ -401,7 +401,7 @@ describe('heap-integration backfill', () => {
 
       // A first batch in flight: the first Ctrl-C waits for it, the second stops at once and says how to go on.
       const inFlight = await stopWhileHeld(TRACK, through(file));
-      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), 60_000, 'the first stop heard');
+      await waitFor(() => inFlight.stderr().includes('SIGINT: finishing'), { what: 'the first stop heard' });
       inFlight.child.kill('SIGINT');
       const stopped = await inFlight.exited;
       expect(stopped.code).toBe(130);
@@ -428,7 +428,7 @@ describe('heap-integration backfill', () => {
       gate.open();
       expect(await runCli(through(file, '--resume'), withKey)).toMatchObject({ code: 0, stderr: '' });
       expect(sandbox.stats().unique_idempotency_keys).toBe(3000);
-    }, 120_000);
+    });
 
     it('reads the input as it was when the run began: lines added during the run are left for later and said so, and progress never passes 100 %', async () => {
       const file = write('events.ndjson', Array.from({ length: 5000 }, (_, i) => track(`grow-${i}`, `u-${i % 7}`)));
@@ -436,7 +436,7 @@ describe('heap-integration backfill', () => {
       gate.close(TRACK);
       const growing = spawnThrough(through(file), { ...withKey, DATAFLY_DELIVERY_CONCURRENCY: '2', HEAP_BACKFILL_PROGRESS_MS: '0' });
       // Two batches in flight, none settled: the run is far from the end of the file.
-      await waitFor(() => gate.held(TRACK) === 2, 60_000, 'two batches held');
+      await waitFor(() => gate.held(TRACK) === 2, { what: 'two batches held' });
       appendFileSync(file, `${Array.from({ length: 5000 }, (_, i) => track(`added-${i}`, 'u-1')).join('\n')}\n`);
       const after = statSync(file).size;
       gate.open();
@@ -448,7 +448,7 @@ describe('heap-integration backfill', () => {
       expect(run.stdout.endsWith(`${file} grew during the run (from ${before} to ${after} bytes): only the 5000 lines it held when the run began were read; the lines added since were not sent; to send them, delete ${file}.checkpoint and run again (Heap deduplicates the events sent again by their messageId)\n`)).toBe(true);
       expect(sandbox.stats().unique_idempotency_keys).toBe(5000);
       expect(JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'))).toMatchObject({ offset: before, line: 5000, complete: true });
-    }, 120_000);
+    });
   });
 
   it('rejects a line holding bytes that are not UTF-8, naming the field: user\\xc3 and user\\xc4 do not both reach Heap as user\\uFFFD', async () => {
@@ -517,7 +517,7 @@ describe('heap-integration backfill', () => {
         stderr: `error: --resume: ${file} is not the file the checkpoint was written for (its size was ${was.size} bytes and is ${now.size}; it was modified at ${new Date(was.mtimeMs).toISOString()} and is now at ${new Date(now.mtimeMs).toISOString()}); delete ${checkpoint} (and ${rejects}) to start over\n`,
       });
       expect(await runCli(args(file, '--dry-run', '--resume'))).toMatchObject({ code: 2, stderr: 'error: --dry-run checks the whole file from its first line: leave out --resume\n' });
-    }, 120_000);
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stopAfterFile } from '../helpers/leftovers.js';
-import { hostPath } from '../helpers/paths.js';
+import { builtPath } from '../helpers/paths.js';
 
 /** How a run of the CLI ended, and everything it printed. */
 export interface CliRun {
@@ -24,10 +24,10 @@ export interface RunningCli {
  */
 const READ_BY_THE_CLI = /^(HEAP_|DATAFLY_)/;
 
-/** `heap-integration <args>` as a child process, through tsx (no build needed), with piped stdio (not a TTY). */
+/** `heap-integration <args>` as a child process (the built dist/cli/main.js, as the installed command runs it), with piped stdio (not a TTY). */
 export function spawnCli(args: string[], env: Record<string, string> = {}, input?: string): RunningCli {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !READ_BY_THE_CLI.test(k)));
-  const child = spawn(process.execPath, ['--import', 'tsx', hostPath('src/cli/main.ts'), ...args], { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [builtPath('dist/cli/main.js'), ...args], { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));

@@ -18,12 +18,3 @@ export function printFigures(title: string, rows: Record<string, string | number
 
 /** `RELIABILITY_SCALE=full` (npm run test:reliability) runs the issue's full sizes; npm test a smaller one. */
 export const FULL_SCALE = process.env.RELIABILITY_SCALE === 'full';
-
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} not met within ${timeoutMs} ms`);
-}

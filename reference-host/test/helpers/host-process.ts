@@ -1,14 +1,14 @@
 import { freePort, startNodeProcess, type NodeProcess } from '../../tools/processes.js';
 import { stopAfterFile } from './leftovers.js';
-import { hostPath } from './paths.js';
+import { builtPath } from './paths.js';
 
 export const PROCESS_TOKENS = { admin: 'crash-admin-token', pipeline: 'crash-pipeline-key', secretKey: 'b'.repeat(64) };
 
-/** `npm start`'s entry point in its own process (through tsx, so no build is needed), without the embedded sandbox. */
+/** `npm start`'s entry point (the built dist/start.js) in its own process, without the embedded sandbox. */
 export async function startHostProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
   const host = await startNodeProcess(
-    ['--import', 'tsx', hostPath('src/start.ts')],
+    [builtPath('dist/start.js')],
     {
       HEAP_SANDBOX: 'off',
       PORT: String(port),

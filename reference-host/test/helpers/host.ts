@@ -5,6 +5,7 @@ import { RetryPolicy } from '../../src/shared/retry-policy.js';
 import { startHost, type Host } from '../../src/host/host.js';
 import type { HostOptions } from '../../src/host/options.js';
 import { JsonLogger } from '../../src/host/logger.js';
+import { DEFAULT_DEADLINE_MS } from './conditions.js';
 import { freshLocation, type EngineName } from './engines.js';
 import { once, stopAfterFile } from './leftovers.js';
 
@@ -46,7 +47,9 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     secretKey: SECRET_KEY,
     adminToken: TEST_TOKENS.admin,
     pipelineKey: TEST_TOKENS.pipeline,
-    retry: new RetryPolicy([50, 100, 150, 200], () => 0.5),
+    // Quick retries; the long last step only stretches the retry window (1.25 × the schedule), so events
+    // held while Heap fails are never expired into the dead letters because a busy machine was slow.
+    retry: new RetryPolicy([50, 100, 150, 200, 600_000], () => 0.5),
     batchWaitMs: 20,
     configPollMs: 200,
     logger: new JsonLogger((line) => void logLines.push(line), 'debug'),
@@ -56,6 +59,9 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     if (!reused) await place.dispose().catch(() => undefined);
     throw error;
   });
+  // A drain on a busy machine may take long: its deadline, as every deadline here, only ends a hung test.
+  const drained = host.scheduler.drained.bind(host.scheduler);
+  host.scheduler.drained = (timeoutMs = DEFAULT_DEADLINE_MS) => drained(timeoutMs);
   // Tests stop a host themselves (stop or cleanup), and the file stops whatever they did not.
   const stop = once(host.stop);
   const cleanup = once(async () => {

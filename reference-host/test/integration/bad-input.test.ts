@@ -5,7 +5,7 @@ import { routesOf } from '../../src/host/http/route-table.js';
 import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { API_KEY, APP_ID, TS } from '../helpers/heap.js';
 import type { TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
@@ -179,7 +179,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       ]);
       const clean = await ingest('/v1/t', { event: 'Clean', userId: 'u', messageId: 'typo-4' });
       expect(clean.body.unread_fields).toBeUndefined();
-      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'typo-1'));
+      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'typo-1'), { what: 'typo-1 at Heap' });
       expect(sandbox.recordedEvents().find((e) => e.idempotency_key === 'typo-1')!.properties).toEqual({});
     });
 
@@ -195,7 +195,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
         queued_for_integrations: 1,
       });
       expect(UNSAFE_ID_MESSAGE).toMatch(/send the id as a string$/);
-      await waitFor(() => sandbox.recordedEvents().length === 1);
+      await waitFor(() => sandbox.recordedEvents().length === 1, { what: 'one event at Heap' });
       expect(sandbox.recordedEvents()[0]).toMatchObject({ identity: '12345678901234567890', idempotency_key: 'string-id' });
     });
 
@@ -226,7 +226,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
         ],
         queued_for_integrations: 1,
       });
-      await waitFor(async () => (await host.queued()).waiting === 0, 20_000, 'an empty queue');
+      await waitFor(async () => (await host.queued()).waiting === 0, { what: 'an empty queue' });
       expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['dup-a', 'dup-b', 'dup-c']);
     });
 
@@ -275,7 +275,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       expect(single.status).toBe(400);
       expect(single.body.rejected).toEqual([{ index: 0, field: 'properties.na\uFFFDme', reason: NOT_UTF8_REASON }]);
       expect(NOT_UTF8_REASON).toMatch(/not UTF-8.*send the text as UTF-8$/);
-      await waitFor(() => sandbox.recordedEvents().length === 2);
+      await waitFor(() => sandbox.recordedEvents().length === 2, { what: 'two events at Heap' });
       expect(sandbox.recordedEvents().map((e) => [e.idempotency_key, e.identity, e.properties?.city])).toEqual([
         ['utf8-ok-1', 'u-1', undefined],
         ['utf8-ok-2', 'u-1', 'Zürich'],
@@ -289,7 +289,7 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       const id = await install();
       sandbox.addFault({ path: '/api/track', idempotency_keys: ['a', 'b', 'c'], status: 400, body: '{"error":"refused"}' });
       await ingest('/v1/batch', { batch: ['a', 'b', 'c'].map((m) => track(m)) });
-      await waitFor(async () => (await host.queued(id)).dead === 3, 20_000, 'three dead letters');
+      await waitFor(async () => (await host.queued(id)).dead === 3, { what: 'three dead letters' });
       return id;
     };
     const listed = async (id: string) => (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body.data.map((d: { message_id: string }) => d.message_id).sort();
@@ -318,17 +318,17 @@ describe.each(ENGINES)('bad input on %s', (engine: EngineName) => {
       sandbox.addFault({ path: '/api/track', idempotency_keys: ['b', 'c'], status: 400, body: '{"error":"refused"}' });
       const some = await replay(id, { message_ids: ['a', 'zz'] });
       expect(some).toMatchObject({ status: 200, body: { replayed: 1 } });
-      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'a'), 20_000, 'a delivered');
+      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'a'), { what: 'a delivered' });
       expect(await listed(id)).toEqual(['b', 'c']);
 
       const all = await replay(id, { all: true });
       expect(all).toMatchObject({ status: 200, body: { replayed: 2 } });
-      await waitFor(async () => (await host.queued(id)).dead === 2, 20_000, 'b and c dead again');
+      await waitFor(async () => (await host.queued(id)).dead === 2, { what: 'b and c dead again' });
 
       sandbox.clearFaults();
       const noBody = await replay(id);
       expect(noBody).toMatchObject({ status: 200, body: { replayed: 2 } });
-      await waitFor(async () => (await host.queued(id)).dead === 0 && (await host.queued(id)).waiting === 0, 20_000, 'an empty queue');
+      await waitFor(async () => (await host.queued(id)).dead === 0 && (await host.queued(id)).waiting === 0, { what: 'an empty queue' });
       expect(sandbox.recordedEvents().map((e) => e.idempotency_key).sort()).toEqual(['a', 'b', 'c']);
     });
   });

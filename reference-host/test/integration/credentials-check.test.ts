@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { API_KEY, APP_ID, TS } from '../helpers/heap.js';
 import type { TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
@@ -30,7 +30,7 @@ describe.each(ENGINES)('credentials checked at install and on a config change, o
     const fixed = await host.call('PATCH', `/v1/admin/integrations/${id}`, { config: { api_key: API_KEY } });
     expect(fixed.body.credentials_check).toMatchObject({ state: 'passed' });
     expect(fixed.body.delivery).toEqual({ state: 'running' });
-    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'held-1'), 120_000, 'the held event at Heap');
+    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'held-1'), { what: 'the held event at Heap' });
   });
 
   it('a key that stops working on a config change pauses at once; a rename asks nothing', async () => {

@@ -6,7 +6,8 @@ import type { DeliveryLogEntry } from '../../src/host/store/delivery-logs.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { eventParser, openStream, type StreamEvent } from '../helpers/event-stream.js';
-import { printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { captureQueries, readCost, type CapturedQuery } from '../helpers/queries.js';
@@ -47,13 +48,13 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     await append(id, history, { created_at: new Date(Date.now() - 3_600_000).toISOString() });
     if (engine === 'postgres') await sql`analyze delivery_logs`.execute(host.store.db);
     const stream = openStream(streamUrl(id, '?backlog=1'), host.adminToken);
-    await waitFor(() => stream.events.length === 1, 30_000, 'the backlog');
+    await waitFor(() => stream.events.length === 1, { what: 'the backlog' });
     const capture = captureQueries(host.store.db);
     try {
       await append(id, 3);
-      await waitFor(() => stream.events.length === 4, 30_000, 'the new entries');
+      await waitFor(() => stream.events.length === 4, { what: 'the new entries' });
       // Several polls after the new entries: their look-back reads included.
-      await waitFor(() => logReads(capture.queries).length >= 8, 30_000, 'more polls');
+      await waitFor(() => logReads(capture.queries).length >= 8, { what: 'more polls' });
     } finally {
       capture.stop();
       await stream.close();
@@ -79,12 +80,12 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     await append(b, 1);
     const ofA = Array.from({ length: 5 }, () => openStream(streamUrl(a, '?backlog=1'), host.adminToken));
     const ofB = openStream(streamUrl(b, '?backlog=1'), host.adminToken);
-    await waitFor(() => ofA.every((s) => s.events.length === 1) && ofB.events.length === 1, 30_000, 'the backlogs');
+    await waitFor(() => ofA.every((s) => s.events.length === 1) && ofB.events.length === 1, { what: 'the backlogs' });
     const capture = captureQueries(host.store.db);
     const [newOfA] = await append(a, 1);
     const [newOfB] = await append(b, 1);
     try {
-      await waitFor(() => ofA.every((s) => s.events.some((e) => e.data.message_id === newOfA)) && ofB.events.some((e) => e.data.message_id === newOfB), 30_000, 'the new entries on every stream');
+      await waitFor(() => ofA.every((s) => s.events.some((e) => e.data.message_id === newOfA)) && ofB.events.some((e) => e.data.message_id === newOfB), { what: 'the new entries on every stream' });
     } finally {
       capture.stop();
     }
@@ -95,9 +96,9 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     for (const s of ofA.slice(1)) await s.close();
     expect(host.live.readerCount).toBe(2);
     await ofA[0].close();
-    await waitFor(() => host.live.readerCount === 1, 30_000, 'the reader of the closed streams to stop');
+    await waitFor(() => host.live.readerCount === 1, { what: 'the reader of the closed streams to stop' });
     await ofB.close();
-    await waitFor(() => host.live.readerCount === 0, 30_000, 'the last reader to stop');
+    await waitFor(() => host.live.readerCount === 0, { what: 'the last reader to stop' });
   });
 
   it('drops a stream whose reader stops reading, having held at most its bound, and resumes it after Last-Event-ID without a gap', async () => {
@@ -126,21 +127,21 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     reader.setEncoding('utf8');
     reader.on('data', push);
     reader.on('end', () => (ended = true));
-    await waitFor(() => received.length === 1, 30_000, 'the backlog');
+    await waitFor(() => received.length === 1, { what: 'the backlog' });
     // The reader stops reading: its socket fills, then what the host writes stays with the host.
     reader.pause();
     const rows = 1000;
     const large = { warnings: Array.from({ length: 4 }, (_, i) => `truncated property "p${i}": ${'x'.repeat(4000)}`) };
     await append(id, rows, large);
     try {
-      await waitFor(() => response?.writableEnded === true, 60_000, 'the host to drop the stream');
+      await waitFor(() => response?.writableEnded === true, { what: 'the host to drop the stream' });
     } finally {
       host.app.server.removeListener('request', watch);
     }
     expect(mostBuffered).toBeLessThanOrEqual(LIVE_DEFAULTS.bufferBytes + 2048);
 
     reader.resume();
-    await waitFor(() => ended, 30_000, 'the end of the dropped stream');
+    await waitFor(() => ended, { what: 'the end of the dropped stream' });
     const last = received.at(-1)!;
     expect(last.event).toBe('dropped');
     expect(last.data.code).toBe('stream_behind');
@@ -149,7 +150,7 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     const resumed = openStream(streamUrl(id), host.adminToken, Math.max(...firstIds));
     const all = (await host.store.logs.page(id, { limit: rows + 10 })).rows.map((r) => r.id).reverse();
     try {
-      await waitFor(() => firstIds.length + resumed.events.length >= all.length, 60_000, 'the resumed stream');
+      await waitFor(() => firstIds.length + resumed.events.length >= all.length, { what: 'the resumed stream' });
     } finally {
       await resumed.close();
     }
@@ -157,5 +158,5 @@ describe.each(ENGINES)('live delivery streams on %s', (engine: EngineName) => {
     printFigures(`A stream that stopped reading on ${engine}`, [
       { 'rows written': rows, 'bytes of warnings written': rows * JSON.stringify(large.warnings).length, 'most buffered by the host (bytes)': mostBuffered, 'bound (bytes)': LIVE_DEFAULTS.bufferBytes, 'delivered before the drop': firstIds.length, 'delivered on resume': resumed.events.length },
     ]);
-  }, 180_000);
+  });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { startCaptureServer, TS } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { bareWebhookModule } from '../helpers/webhook-plugin.js';
@@ -41,7 +41,7 @@ describe('a plugin without testConnection or rateLimitKey, and what the API docu
   it('counts its app-wide limit in one bucket the host keys itself, read back by the overview', async () => {
     const events = ['bare-1', 'bare-2', 'bare-3'].map((messageId) => ({ type: 'track', event: 'Order Completed', userId: 'user-1', messageId, timestamp: TS }));
     expect((await host.call('POST', '/v1/batch', { batch: events }, host.pipelineKey)).body).toMatchObject({ accepted: 3 });
-    await waitFor(() => receiver.captured.length === 3, 20_000, 'three webhook calls');
+    await waitFor(() => receiver.captured.length === 3, { what: 'three webhook calls' });
     const overview = (await host.call('GET', `/v1/admin/integrations/${id}/overview`)).body;
     expect(overview.rate_limits).toEqual([
       { name: 'calls_per_account', description: 'Calls per day', scope: 'app', unit: 'events', limit: 500, window_ms: expect.any(Number), available: expect.any(Number), used_fraction: expect.any(Number) },

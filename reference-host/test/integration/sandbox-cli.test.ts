@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { optionsFromCommandLine } from '../../src/sandbox/cli-options.js';
 import { freePort, startNodeProcess } from '../../tools/processes.js';
-import { hostPath } from '../helpers/paths.js';
+import { builtPath } from '../helpers/paths.js';
 
 /** `npm run sandbox` / `node dist/sandbox/cli.js`: flags and environment to options, and the process itself. */
 describe('Heap sandbox command line', () => {
@@ -49,7 +49,7 @@ describe('Heap sandbox command line', () => {
   it('runs as a process that knows its app ids, and exits 2 naming a bad option', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const cli = ['--import', 'tsx', hostPath('src/sandbox/cli.ts')];
+    const cli = [builtPath('dist/sandbox/cli.js')];
     const sandbox = await startNodeProcess([...cli, '--port', String(port), '--app-id', '555', '--reject-unknown-app-ids'], { HEAP_SANDBOX_APP_ID: '42' }, url, '/__sandbox/stats');
     try {
       const track = (appId: string) => fetch(`${url}/api/track`, { method: 'POST', body: JSON.stringify({ app_id: appId, event: 'E', identity: 'u' }) }).then(async (r) => [r.status, await r.text()]);

@@ -3,7 +3,7 @@ import { EVENT_TYPES } from '@datafly/heap-integration/contract';
 import { SINGLE_EVENT_PATHS } from '../../src/host/http/routes/ingestion.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { API_KEY, APP_ID, TS } from '../helpers/heap.js';
 import type { TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
@@ -14,7 +14,7 @@ const ANON_1_USER_ID = '1639105742322265'; // anonymousUserId('anon-1'), see tes
  * Events as Segment-spec sources send them, through the host's ingestion to the Heap sandbox: what the
  * contract accepts, ingestion accepts, and what it refuses it refuses in one line that says how to fix it.
  */
-describe.each(ENGINES)('Segment-spec events through the host on %s', (engine: EngineName) => {
+describe.each(ENGINES)('Segment-spec events through the host on %s (judged by our Heap sandbox)', (engine: EngineName) => {
   let sandbox: HeapSandbox;
   let host: TestHost;
 
@@ -27,11 +27,11 @@ describe.each(ENGINES)('Segment-spec events through the host on %s', (engine: En
   };
   const ingest = (path: string, body: unknown) => host.call('POST', path, body, host.pipelineKey);
   const sent = async (messageId: string) => {
-    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === messageId), 20_000, `${messageId} at Heap`);
+    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === messageId), { what: `${messageId} at Heap` });
     return sandbox.recordedEvents().find((e) => e.idempotency_key === messageId)!;
   };
   const warningsOf = async (id: string, messageId: string) => {
-    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?message_id=${messageId}`)).body.data.length > 0, 20_000, `${messageId} logged`);
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?message_id=${messageId}`)).body.data.length > 0, { what: `${messageId} logged` });
     return (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs?message_id=${messageId}`)).body.data[0].warnings as string[];
   };
 

@@ -3,7 +3,8 @@ import pg from 'pg';
 import type { NodeProcess } from '../../tools/processes.js';
 import { call, CLUSTER_TOKENS, startInstance, startSandboxProcess } from '../helpers/cluster.js';
 import { createPostgresDatabase } from '../helpers/engines.js';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 
 /**
  * Cluster mode as an operator runs it: separate host processes (the built `dist/start.js`) on one
@@ -63,7 +64,7 @@ describe('cluster', () => {
     const rows: Record<string, string | number>[] = [];
     await call(b, 'PATCH', `/v1/admin/integrations/${id}`, { name: 'Heap (renamed on host-2)' });
     const started = Date.now();
-    await waitFor(async () => (await call(c, 'GET', `/v1/admin/integrations/${id}`)).body.name === 'Heap (renamed on host-2)', 30_000, 'the rename seen on host-3');
+    await waitFor(async () => (await call(c, 'GET', `/v1/admin/integrations/${id}`)).body.name === 'Heap (renamed on host-2)', { what: 'the rename seen on host-3' });
     rows.push({ change: 'rename on host-2', 'seen on host-3 after ms': Date.now() - started });
     printFigures('Config changes across three instances', rows);
 
@@ -94,7 +95,7 @@ describe('cluster', () => {
     );
     expect(answers.map((a) => [a.status, a.body.accepted, a.body.queued_for_integrations])).toEqual(answers.map(() => [200, 100, 1]));
     const stats = async () => (await fetch(`${sandbox.url}/__sandbox/stats`)).json() as Promise<{ unique_idempotency_keys: number }>;
-    await waitFor(async () => (await stats()).unique_idempotency_keys === sent.length, 120_000, 'every event at Heap');
+    await waitFor(async () => (await stats()).unique_idempotency_keys === sent.length, { what: 'every event at Heap' });
   }, LONG);
 
   it(`delivers ${FULL_SCALE ? '100,000' : '20,000'} events through three instances, one SIGKILLed halfway and never restarted: every event once per key, zero 429s`, async () => {
@@ -108,7 +109,7 @@ describe('cluster', () => {
     const installed = await call(cluster[0], 'POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: '1234567890', api_key: 'cluster-sandbox-key', endpoint: sandbox.url } });
     expect(installed.status).toBe(201);
     const id = installed.body.id;
-    await waitFor(async () => (await Promise.all(cluster.map((i) => call(i, 'POST', '/v1/t', { event: 'Warm', userId: 'warm', messageId: `warm-${i.url}` }, CLUSTER_TOKENS.pipeline)))).every((r) => r.body.queued_for_integrations === 1), 5000, 'every instance sees Heap');
+    await waitFor(async () => (await Promise.all(cluster.map((i) => call(i, 'POST', '/v1/t', { event: 'Warm', userId: 'warm', messageId: `warm-${i.url}` }, CLUSTER_TOKENS.pipeline)))).every((r) => r.body.queued_for_integrations === 1), { what: 'every instance sees Heap' });
 
     const started = Date.now();
     const sent = new Set<string>([...cluster.map((i) => `warm-${i.url}`)]);
@@ -126,7 +127,7 @@ describe('cluster', () => {
       expect(answer.body.accepted).toBe(batch.length);
     }
     const stats = async () => (await fetch(`${sandbox.url}/__sandbox/stats`)).json() as Promise<{ unique_idempotency_keys: number; duplicates: number; by_status: Record<string, number>; rate_limited: Record<string, number>; requests: number }>;
-    await waitFor(async () => (await stats()).unique_idempotency_keys >= sent.size / 2, 120_000, 'half delivered');
+    await waitFor(async () => (await stats()).unique_idempotency_keys >= sent.size / 2, { what: 'half delivered' });
     // Frozen first, so it cannot settle between the look at its claims and the kill: it dies holding some.
     const victim = cluster[1];
     const claimedBy = async (owner: string) => {
@@ -146,16 +147,15 @@ describe('cluster', () => {
         if (orphaned === 0) victim.child.kill('SIGCONT');
         return orphaned > 0;
       },
-      120_000,
-      'host-2 holding a claim',
+      { what: 'host-2 holding a claim' },
     );
     const atKill = (await stats()).unique_idempotency_keys;
     await victim.kill();
-    await waitFor(async () => (await stats()).unique_idempotency_keys === sent.size, 240_000, 'every event at Heap');
+    await waitFor(async () => (await stats()).unique_idempotency_keys === sent.size, { what: 'every event at Heap', deadlineMs: 240_000 });
     const seconds = (Date.now() - started) / 1000;
     const final = await stats();
     const survivors = [cluster[0], cluster[2]];
-    await waitFor(async () => (await call(survivors[0], 'GET', `/v1/admin/integrations/${id}/overview`)).body.queue.waiting === 0, 30_000, 'an empty queue');
+    await waitFor(async () => (await call(survivors[0], 'GET', `/v1/admin/integrations/${id}/overview`)).body.queue.waiting === 0, { what: 'an empty queue' });
     const overview = (await call(survivors[0], 'GET', `/v1/admin/integrations/${id}/overview`)).body;
     // The dead instance's claims came back when their lease expired, taken over by a survivor.
     const reclaimed = survivors

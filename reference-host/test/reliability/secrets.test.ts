@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/figures.js';
+import { waitFor } from '../helpers/conditions.js';
 import { APP_ID, startSandbox } from '../helpers/heap.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { startTestHost } from '../helpers/host.js';
@@ -41,14 +41,14 @@ describe.each(ENGINES)('secrets never leak on %s', (engine: EngineName) => {
         { type: 'track', event: 'Leak Check', userId: 'u-2', messageId: 'leak-bad' },
       ];
       await call('POST', '/v1/batch', { batch }, host.pipelineKey);
-      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'leak-1'));
+      await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'leak-1'), { what: 'leak-1 at Heap' });
       await host.scheduler.drained();
       // A 401 pauses delivery (the message names the app, never the key); a passing connection test resumes it.
       sandbox.addFault({ path: '/api/add_user_properties', status: 401, count: 1, body: `{"error":"no such key ${KEY}"}` });
       await call('POST', '/v1/i', { userId: 'u-1', anonymousId: 'a-1', messageId: 'leak-id', traits: { plan: 'pro' } }, host.pipelineKey);
-      await waitFor(async () => (await call('GET', `/v1/admin/integrations/${id}`)).body.delivery.state === 'paused', 10_000, 'a pause');
+      await waitFor(async () => (await call('GET', `/v1/admin/integrations/${id}`)).body.delivery.state === 'paused', { what: 'a pause' });
       expect((await call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
-      await waitFor(() => sandbox.userProperties(APP_ID, 'u-1')?.plan === 'pro', 10_000, 'the identify delivered after the resume');
+      await waitFor(() => sandbox.userProperties(APP_ID, 'u-1')?.plan === 'pro', { what: 'the identify delivered after the resume' });
       await host.scheduler.drained();
 
       for (const path of [

@@ -73,7 +73,7 @@ describe('catalog/heap.json', () => {
     const parsed = CatalogManifestSchema.parse(manifest);
     const bp = BlueprintSchema.parse(blueprint);
     const callsOf = (type: string) => {
-      const sample = { type, event: 'Sample', name: 'Sample', userId: 'u-1', anonymousId: 'a-1', groupId: 'g-1', messageId: `m-${type}`, timestamp: '2026-02-25T14:30:00.000Z', traits: { plan: 'pro' } };
+      const sample = { type, event: 'Sample', name: 'Sample', userId: 'u-1', anonymousId: 'a-1', groupId: 'g-1', messageId: `m-${type}`, timestamp: '2026-02-25T14:30:00.000Z', traits: { plan: 'pro' }, context: { traits: { plan: 'pro' } } };
       const prepared = prepareEvent(sample, bp, heapOptions(bp));
       return prepared.kind === 'send' ? prepared.parts.map((p) => p.kind) : [];
     };

@@ -17,7 +17,7 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
   const limits = (): RateLimit[] => [
     { name: 'events_per_app', scope: 'app', unit: 'events', limit: 15000, window_ms: 60000, event_types: ['track', 'page'] },
     { name: 'events_per_identity', scope: 'user', unit: 'events', limit: 1000, window_ms: 60000, event_types: ['track', 'page'] },
-    { name: 'user_property_calls_per_identity', scope: 'user', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['identify'] },
+    { name: 'user_property_calls_per_identity', scope: 'user', unit: 'requests', limit: 30, window_ms: 30000, event_types: ['track', 'page', 'identify'] },
   ];
   const event = (over: Record<string, unknown>) => ({ type: 'track', event: 'E', timestamp: TS, ...over }) as unknown as DataflyEvent;
 
@@ -71,6 +71,27 @@ describe.each(ENGINES)('rate-limit policy on %s', (engine: EngineName) => {
     expect(taken.get(`heap:user_property_calls_per_identity:${APP_ID}:same-user`)).toBe(1);
     expect(taken.get(`heap:user_property_calls_per_identity:${APP_ID}:user-4`)).toBe(1);
     expect(taken.get(`heap:user_property_calls_per_identity:${APP_ID}:user-5`)).toBe(1);
+  });
+
+  it('counts a track event against the user-property calls only when its context.traits are sent as user properties', async () => {
+    const limiter = new InstallationLimiter('heap', limits(), 1, adapter, 30_000);
+    const traits = { context: { traits: { plan: 'pro' } } };
+    const events = [
+      event({ messageId: 'c-1', userId: 'traits-user', ...traits }),
+      event({ messageId: 'c-2', userId: 'traits-user', ...traits }),
+      event({ messageId: 'c-3', userId: 'plain-user' }),
+      event({ messageId: 'c-4', anonymousId: 'anon-traits', ...traits }),
+    ];
+    const admission = await limiter.admit(events, store.buckets, 2_500_000);
+    expect(admission.admitted).toEqual([0, 1, 2, 3]);
+    const calls = [...(await buckets())].filter(([key]) => key.includes(':user_property_calls_per_identity:') && /(traits|plain)/.test(key));
+    // One add_user_properties call for the user whose traits go to Heap; none for a user without traits or an anonymous one (Heap keeps no traits for them).
+    expect(calls).toEqual([[`heap:user_property_calls_per_identity:${APP_ID}:traits-user`, 1]]);
+    // And the sandbox, counting as Heap does, sees add_user_properties for that user alone.
+    sandbox.reset();
+    await adapter.deliver(events);
+    const propertyCalls = sandbox.recordedRequests().filter((r) => r.path === '/api/add_user_properties');
+    expect(propertyCalls.map((r) => [...new Set(JSON.parse(r.raw_body).users.map((u: { identity: string }) => u.identity))])).toEqual([['traits-user']]);
   });
 
   it('holds back what a bucket cannot cover, without spending it, and promises it in tenths of the window', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startNodeProcess, type NodeProcess } from '../tools/processes.js';
+import { startNullHeap } from './deliver.js';
 
 export type Proc = NodeProcess;
 
@@ -85,11 +86,13 @@ export interface ClusterOptions {
   appIds?: string[];
   installExtra?: Record<string, unknown>;
   nodeArgs?: string[];
+  /** Deliver to a Heap that answers 200 to everything (bench/deliver.ts) instead of the sandbox. */
+  nullHeap?: boolean;
 }
 
 /** A sandbox, `instances` built hosts on one store (SQLite: one instance only), Heap installed once per app id. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const sandbox = await startSandboxProcess({ limits: false, apiKey: BENCH_API_KEY, ...options.sandbox });
+  const sandbox = options.nullHeap ? await startNullHeap() : await startSandboxProcess({ limits: false, apiKey: BENCH_API_KEY, ...options.sandbox });
   const dataDir = mkdtempSync(join(tmpdir(), 'datafly-bench-'));
   const database = options.engine === 'postgres' ? await benchDatabase(`datafly_bench_${process.pid}`) : undefined;
   const hosts: Proc[] = [];

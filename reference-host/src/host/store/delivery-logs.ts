@@ -82,7 +82,8 @@ export class DeliveryLogs {
 
   /** Adds to the per-minute outcome counts the overview charts read. */
   async count(integrationId: string, minute: number, counts: Partial<Record<CountedOutcome, number>>): Promise<void> {
-    const rows = Object.entries(counts)
+    // In one order (the outcomes'), so two instances' settles lock shared rows alike and never deadlock.
+    const rows = COUNTED_OUTCOMES.map((status) => [status, counts[status]] as const)
       .filter(([, n]) => (n ?? 0) > 0)
       .map(([status, count]) => ({ integration_id: integrationId, minute, status, count: count! }));
     if (rows.length === 0) return;

@@ -31,7 +31,7 @@ export class Store {
     this.integrations = new IntegrationRepository(db, engine);
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
-    this.logs = new DeliveryLogs(db);
+    this.logs = new DeliveryLogs(db, engine);
     this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);
   }

@@ -74,6 +74,8 @@ export interface Cluster {
   sandbox: Proc;
   hosts: Proc[];
   integrations: string[];
+  /** The PostgreSQL database the instances share (undefined on SQLite). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await until(async () => (await Promise.all(hosts.map((h) => queuedFor(h)))).every((n) => n === integrations.length), 10_000, 'every instance sees the integrations');
     return {
       engine: options.engine,
+      databaseUrl: database?.url,
       sandbox,
       hosts,
       integrations,

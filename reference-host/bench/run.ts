@@ -7,6 +7,7 @@ import { benchBackfill } from './backfill.js';
 import { benchClients, deliverCpuPerEvent } from './client.js';
 import { benchDeliverVsFloor } from './deliver.js';
 import { syntheticEvents } from './events.js';
+import { clusterDeadlocks } from './deadlocks.js';
 import { floorComparison } from './floor.js';
 import { bucketCost, endToEnd, ingestionOnly, latencyAt, manyIntegrations, queueScale, requestSizes, underHeapLimits, type EndToEnd } from './host.js';
 import { json, sandboxStats, startSandboxProcess } from './processes.js';
@@ -15,7 +16,7 @@ import { benchTransform } from './transform.js';
 /**
  * `npm run bench [-- section ...]`: every figure of the performance, cluster and backfill issues on this
  * machine, printed as one table and written to bench/results/ with the machine's facts. Sections:
- * floor, transform, deliver, client, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes,
+ * floor, deadlocks, transform, deliver, client, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes,
  * backfill. `npm run bench -- client` runs the HTTP client rows alone (got against undici).
  * BENCH_QUICK=1 shrinks every size and window (a smoke run, not figures to quote).
  */
@@ -47,6 +48,13 @@ if (runs('floor')) {
     pair('ingestion alone: host CPU µs per event', r.ours.ingestion.cpuUsPerEvent, r.floor.ingestion.cpuUsPerEvent, engine === 'sqlite' ? ' (goal ≤ 1.5×)' : '', [pgCpu(r.ours.ingestion), pgCpu(r.floor.ingestion)]);
   }
   results.floor = floors;
+}
+
+if (runs('deadlocks')) {
+  log('three instances on PostgreSQL, limits on, 21 clients: deadlocks…');
+  const r = await clusterDeadlocks(QUICK ? 20_000 : 60_000);
+  results.deadlocks = r;
+  row('PostgreSQL cluster, 3 instances, limits on (windows ÷50), 21 clients', `deadlocks PostgreSQL broke while ${fmt(r.events)} events arrived in ${fmt(r.seconds, 1)} s; events still waiting 10 s later`, `${r.deadlocks}; ${fmt(r.waitingAfter)}`, '', 'goal 0 deadlocks');
 }
 
 if (runs('transform')) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startNodeProcess, type NodeProcess } from '../tools/processes.js';
+import { startNullHeap } from './deliver.js';
 
 export type Proc = NodeProcess;
 
@@ -73,6 +74,8 @@ export interface Cluster {
   sandbox: Proc;
   hosts: Proc[];
   integrations: string[];
+  /** The PostgreSQL database the instances share (undefined on SQLite). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -85,11 +88,13 @@ export interface ClusterOptions {
   appIds?: string[];
   installExtra?: Record<string, unknown>;
   nodeArgs?: string[];
+  /** Deliver to a Heap that answers 200 to everything (bench/deliver.ts) instead of the sandbox. */
+  nullHeap?: boolean;
 }
 
 /** A sandbox, `instances` built hosts on one store (SQLite: one instance only), Heap installed once per app id. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const sandbox = await startSandboxProcess({ limits: false, apiKey: BENCH_API_KEY, ...options.sandbox });
+  const sandbox = options.nullHeap ? await startNullHeap() : await startSandboxProcess({ limits: false, apiKey: BENCH_API_KEY, ...options.sandbox });
   const dataDir = mkdtempSync(join(tmpdir(), 'datafly-bench-'));
   const database = options.engine === 'postgres' ? await benchDatabase(`datafly_bench_${process.pid}`) : undefined;
   const hosts: Proc[] = [];
@@ -115,6 +120,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await until(async () => (await Promise.all(hosts.map((h) => queuedFor(h)))).every((n) => n === integrations.length), 10_000, 'every instance sees the integrations');
     return {
       engine: options.engine,
+      databaseUrl: database?.url,
       sandbox,
       hosts,
       integrations,

@@ -7,6 +7,7 @@ import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { HeapPlugin } from '@datafly/heap-integration';
 import { deliverAll, startNullHeap } from './deliver.js';
 import { syntheticEvents } from './events.js';
+import { trackEvents } from './floor.js';
 import { ingest, startCluster, until, waiting } from './processes.js';
 import { transform } from './transform.js';
 
@@ -14,11 +15,14 @@ import { transform } from './transform.js';
  * `npm run bench:profile [-- transform deliver host]`: where the time goes, as the functions with the
  * most self time, for the transform and for `deliver()` to a null Heap (in this process), and for the
  * host delivering 30,000 events end to end (`node --cpu-prof`), and for the host ingesting 10,000 events
- * one per request (`single`, Heap paused so only ingestion runs). Names pick sections; none runs all.
+ * one per request (`single`, Heap paused so only ingestion runs), and taking 30,000 track events in
+ * 1000-event requests (`ingestion`, with our functions' inclusive time). Names pick sections; none runs all.
  */
 interface ProfileNode {
+  id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 /** A profile's self time summed by `keyOf` (a function by default), the largest `count` shares. */
@@ -32,6 +36,31 @@ function top(nodes: ProfileNode[], count = 10, keyOf: (node: ProfileNode) => str
     self.set(where, (self.get(where) ?? 0) + hits);
   }
   return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
+}
+
+/**
+ * Time spent in each of our functions and everything it called synchronously (each sample counted
+ * once per function on its stack), the largest `count`: what a step of ingestion costs as a whole.
+ */
+function inclusive(nodes: ProfileNode[], count: number, ours = (where: string) => /dist\/(host|shared|contract|heap)\//.test(where)): string[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const total = nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
+  const sums = new Map<string, number>();
+  for (const n of nodes) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = n.id; at !== undefined; at = parent.get(at)) {
+      const where = byFunction(byId.get(at)!);
+      if (seen.has(where) || !ours(where)) continue;
+      seen.add(where);
+      sums.set(where, (sums.get(where) ?? 0) + (n.hitCount ?? 0));
+    }
+  }
+  return [...sums]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([where, hits]) => `${((hits / total) * 100).toFixed(1).padStart(6)}%  ${where}`);
@@ -101,6 +130,20 @@ if (runs('host')) {
   await cluster.stop();
   const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
   console.log(['', 'Host (ingestion + delivery of 30,000 events): self time', ...top(profile.nodes, 15), '', 'by file', ...top(profile.nodes, 20, byFile)].join('\n'));
+  rmSync(profileDir, { recursive: true, force: true });
+}
+
+// The host taking 30,000 track events (the floor comparison's) in 1000-event requests from 4 senders,
+// Heap stopped so only ingestion runs: self time, and our functions with what they call.
+if (runs('ingestion')) {
+  const profileDir = mkdtempSync(join(tmpdir(), 'datafly-cpuprofile-'));
+  const cluster = await startCluster({ engine: 'sqlite', env: { DATAFLY_RATE_LIMITS: 'off' }, nullHeap: true, installExtra: { timeout_ms: 120_000 }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  cluster.sandbox.child.kill('SIGSTOP');
+  await ingest(cluster.hosts[0], trackEvents(30_000, 8), 4);
+  cluster.sandbox.child.kill('SIGCONT');
+  await cluster.stop();
+  const profile = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as { nodes: ProfileNode[] };
+  console.log(['', 'Host (ingestion of 30,000 track events, 1000 per request): self time', ...top(profile.nodes, 20), '', 'our functions, with what they call', ...inclusive(profile.nodes, 20)].join('\n'));
   rmSync(profileDir, { recursive: true, force: true });
 }
 

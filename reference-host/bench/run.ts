@@ -7,6 +7,8 @@ import { benchBackfill } from './backfill.js';
 import { benchClients, deliverCpuPerEvent } from './client.js';
 import { benchDeliverVsFloor } from './deliver.js';
 import { syntheticEvents } from './events.js';
+import { clusterDeadlocks } from './deadlocks.js';
+import { floorComparison } from './floor.js';
 import { bucketCost, endToEnd, ingestionOnly, latencyAt, manyIntegrations, queueScale, requestSizes, underHeapLimits, type EndToEnd } from './host.js';
 import { json, sandboxStats, startSandboxProcess } from './processes.js';
 import { benchTransform } from './transform.js';
@@ -14,7 +16,7 @@ import { benchTransform } from './transform.js';
 /**
  * `npm run bench [-- section ...]`: every figure of the performance, cluster and backfill issues on this
  * machine, printed as one table and written to bench/results/ with the machine's facts. Sections:
- * transform, deliver, client, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes,
+ * floor, deadlocks, transform, deliver, client, adapter, e2e, ingestion, latency, limits, buckets, integrations, scale, sizes,
  * backfill. `npm run bench -- client` runs the HTTP client rows alone (got against undici).
  * BENCH_QUICK=1 shrinks every size and window (a smoke run, not figures to quote).
  */
@@ -28,6 +30,32 @@ const results: Record<string, unknown> = { machine, quick: QUICK, started: new D
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const row = (benchmark: string, figure: string, value: string, baseline = '', ratio = '') => rows.push({ benchmark, figure, value, baseline, ratio });
+
+if (runs('floor')) {
+  const count = QUICK ? 5000 : 30_000;
+  const floors = [];
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    log(`ours against the floor host: ${engine}…`);
+    const r = await floorComparison(engine, count);
+    floors.push(r);
+    const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const bench = `ours (limits off) against the floor host, ${name}`;
+    const pgCpu = (f: { postgresCpuUsPerEvent: number }) => (engine === 'postgres' ? ` (+ ${fmt(f.postgresCpuUsPerEvent)} PostgreSQL)` : '');
+    const pair = (figure: string, ours: number, floor: number, goal: string, suffix = ['', '']) => row(bench, figure, `${fmt(ours)}${suffix[0]}`, `${fmt(floor)}${suffix[1]}`, `${fmt(ours / floor, 2)}×${goal}`);
+    pair(`end to end: events/s (${fmt(count)} track events)`, r.ours.endToEnd.eventsPerSecond, r.floor.endToEnd.eventsPerSecond, engine === 'sqlite' ? ' (goal ≥ 0.7×)' : ' (goal ≥ 0.6×)');
+    pair('end to end: host CPU µs per event', r.ours.endToEnd.cpuUsPerEvent, r.floor.endToEnd.cpuUsPerEvent, engine === 'sqlite' ? ' (goal ≤ 1.5×)' : '', [pgCpu(r.ours.endToEnd), pgCpu(r.floor.endToEnd)]);
+    pair('ingestion alone: events/s', r.ours.ingestion.eventsPerSecond, r.floor.ingestion.eventsPerSecond, '');
+    pair('ingestion alone: host CPU µs per event', r.ours.ingestion.cpuUsPerEvent, r.floor.ingestion.cpuUsPerEvent, engine === 'sqlite' ? ' (goal ≤ 1.5×)' : '', [pgCpu(r.ours.ingestion), pgCpu(r.floor.ingestion)]);
+  }
+  results.floor = floors;
+}
+
+if (runs('deadlocks')) {
+  log('three instances on PostgreSQL, limits on, 21 clients: deadlocks…');
+  const r = await clusterDeadlocks(QUICK ? 20_000 : 60_000);
+  results.deadlocks = r;
+  row('PostgreSQL cluster, 3 instances, limits on (windows ÷50), 21 clients', `deadlocks PostgreSQL broke while ${fmt(r.events)} events arrived in ${fmt(r.seconds, 1)} s; events still waiting 10 s later`, `${r.deadlocks}; ${fmt(r.waitingAfter)}`, '', 'goal 0 deadlocks');
+}
 
 if (runs('transform')) {
   log('transform…');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType, Logger } from '@datafly/heap-integration/contract';
-import { checkIncoming } from '../shared/incoming-event.js';
+import { checkIncoming, MAX_EVENT_DEPTH } from '../shared/incoming-event.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -42,6 +42,8 @@ export interface IngestOptions {
   impliedType?: EventType;
   /** The body held bytes that are not UTF-8: the events that hold U+FFFD are refused (see utf8.ts). */
   notUtf8?: boolean;
+  /** How deep the whole body nests, when known: an event cannot nest deeper, so a shallow body's events need no walk of their own. */
+  bodyDepth?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class IngestionService {
         return;
       }
       const acceptance = () => (acceptedAt ??= new Date(now).toISOString());
-      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: acceptance, receivedAt: acceptance });
+      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: acceptance, receivedAt: acceptance }, { shallow: options.bodyDepth !== undefined && options.bodyDepth <= MAX_EVENT_DEPTH });
       if (!checked.ok) {
         for (const issue of checked.issues) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
         return;

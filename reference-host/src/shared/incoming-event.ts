@@ -29,9 +29,10 @@ export type Incoming = { ok: true; event: DataflyEvent; filled: ('messageId' | '
  * for this check alone, so it is filled in place. Fields are named relative to the event. The command
  * line checks with it too.
  */
-export function checkIncoming(value: unknown, fill: Fill): Incoming {
+export function checkIncoming(value: unknown, fill: Fill, known: { shallow?: boolean } = {}): Incoming {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, issues: [{ field: '(root)', message: 'must be a JSON object' }] };
-  const tooDeep = deeperThan(value, MAX_EVENT_DEPTH);
+  // `shallow`: the caller knows the value nests at most MAX_EVENT_DEPTH (its whole body did), so the walk is skipped.
+  const tooDeep = known.shallow ? undefined : deeperThan(value, MAX_EVENT_DEPTH);
   if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `holds values nested deeper than ${MAX_EVENT_DEPTH} levels of the event; flatten it or send it as a string` }] };
   const parsed = IncomingEventSchema.safeParse(value);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };

@@ -86,13 +86,16 @@ function readBodies(app: FastifyInstance, options: Pick<AppOptions, 'maxConcurre
   const gate = new BodyGate(options.maxConcurrentBodies);
   app.removeAllContentTypeParsers();
   app.decorateRequest('bodyNotUtf8', false);
+  app.decorateRequest('bodyDepth', 0);
   // Any content type is read as JSON: `curl -d` without a header sends form-encoded JSON.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     try {
       const { text, valid } = decodeUtf8(body as Buffer);
       // Ingestion refuses the events that hold the bytes (see utf8.ts); their neighbours go on.
       req.bodyNotUtf8 = !valid;
-      done(null, parseJsonBody(text));
+      const { value, depth } = parseJsonBody(text);
+      req.bodyDepth = depth;
+      done(null, value);
     } catch (error) {
       done(error as Error, undefined);
     }

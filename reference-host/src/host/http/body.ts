@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The body held bytes that are not UTF-8: U+FFFD stands in for them in what was parsed. */
     bodyNotUtf8: boolean;
+    /** How deep the body nests (its objects and arrays count a level each): ingestion skips walking events no deeper than its bound. */
+    bodyDepth: number;
   }
   interface FastifyContextConfig {
     /** The handler refuses the events that hold bytes that are not UTF-8 itself, keeping their neighbours. */
@@ -22,10 +24,11 @@ declare module 'fastify' {
  */
 export const MAX_BODY_DEPTH = 10_000;
 
-/** Parses a request body as JSON after a linear scan of its nesting depth (strings skipped). */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
+/** Parses a request body as JSON after a linear scan of its nesting depth (strings skipped), and answers the deepest it went. */
+export function parseJsonBody(text: string): { value: unknown; depth: number } {
+  if (text.trim() === '') return { value: undefined, depth: 0 };
   let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -34,11 +37,12 @@ export function parseJsonBody(text: string): unknown {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_BODY_DEPTH) throw new ApiError(400, 'body_too_deep', `The request body nests deeper than ${MAX_BODY_DEPTH} levels (an event may nest at most 64): nothing of it was read`);
+      if (++depth > deepest) deepest = depth;
+      if (depth > MAX_BODY_DEPTH) throw new ApiError(400, 'body_too_deep', `The request body nests deeper than ${MAX_BODY_DEPTH} levels (an event may nest at most 64): nothing of it was read`);
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), depth: deepest };
   } catch {
     throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
   }

@@ -47,6 +47,8 @@ export class DataQuality {
       const samples = [...new Set([...r.samples, ...kept])].slice(0, SAMPLES_KEPT);
       return { integration_id: integrationId, hour, code: r.code, event_name: r.eventName, property: r.property, count: r.count, samples_json: JSON.stringify(samples) };
     });
+    // In key order, so two instances' settles lock shared rows alike and never deadlock (PostgreSQL).
+    values.sort((a, b) => compare(a.code, b.code) || compare(a.event_name, b.event_name) || compare(a.property, b.property));
     for (let i = 0; i < values.length; i += INSERT_CHUNK) {
       await this.db
         .insertInto('data_quality')
@@ -96,4 +98,8 @@ export class DataQuality {
 
 function keyOf(code: string, eventName: string, property: string): string {
   return `${code}\u0000${eventName}\u0000${property}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

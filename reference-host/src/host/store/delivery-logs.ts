@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { DataflyEvent, DeliveryCode, DeliveryStatus, SentCall } from '@datafly/heap-integration/contract';
-import { ID_CHUNK } from './engine.js';
+import { BulkInsert } from './bulk-insert.js';
+import { ID_CHUNK, type Engine } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
 
 /**
@@ -46,6 +47,29 @@ export const LOGGED_RESPONSE_CHARS = 1024;
 
 const INSERT_CHUNK = 200;
 
+const LOG_COLUMNS = [
+  'integration_id',
+  'message_id',
+  'event_type',
+  'event_name',
+  'attempt',
+  'status',
+  'http_status',
+  'code',
+  'message',
+  'response',
+  'warnings_json',
+  'duration_ms',
+  'created_at',
+  'user_id',
+  'anonymous_id',
+  'event_json',
+  'calls_json',
+  'instance_id',
+] as const;
+type LogRow = Record<(typeof LOG_COLUMNS)[number], string | number | null>;
+const logInsert = new BulkInsert<LogRow, unknown>(LOG_COLUMNS, (db: Kysely<HostDatabase>, rows) => db.insertInto('delivery_logs').values(rows as Insertable<DeliveryLogTable>[]));
+
 export interface LogFilter {
   status?: string;
   messageId?: string;
@@ -58,7 +82,10 @@ export interface LogFilter {
 
 /** Per event and attempt: what happened, the vendor's answer trimmed, the warnings, how long it took. */
 export class DeliveryLogs {
-  constructor(private readonly db: Kysely<HostDatabase>) {}
+  constructor(
+    private readonly db: Kysely<HostDatabase>,
+    private readonly engine: Engine,
+  ) {}
 
   async append(entries: readonly DeliveryLogEntry[]): Promise<void> {
     const rows = entries.map((e) => ({
@@ -81,12 +108,13 @@ export class DeliveryLogs {
       calls_json: e.calls && e.calls.length > 0 ? JSON.stringify(e.calls) : null,
       instance_id: e.instance_id ?? null,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await this.db.insertInto('delivery_logs').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await logInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
   }
 
   /** Adds to the per-minute outcome counts the overview charts read. */
   async count(integrationId: string, minute: number, counts: Partial<Record<CountedOutcome, number>>): Promise<void> {
-    const rows = Object.entries(counts)
+    // In one order (the outcomes'), so two instances' settles lock shared rows alike and never deadlock.
+    const rows = COUNTED_OUTCOMES.map((status) => [status, counts[status]] as const)
       .filter(([, n]) => (n ?? 0) > 0)
       .map(([status, count]) => ({ integration_id: integrationId, minute, status, count: count! }));
     if (rows.length === 0) return;

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { ID_CHUNK, type Engine } from './engine.js';
-import type { HostDatabase } from './schema.js';
+import { BulkInsert } from './bulk-insert.js';
+import type { HostDatabase, QueueTable } from './schema.js';
 
 export interface QueuedEvent {
   id: number;
@@ -45,6 +46,16 @@ export type Outcome =
 /** Rows per INSERT: well under both engines' limit on bound parameters. */
 const INSERT_CHUNK = 500;
 
+const QUEUE_COLUMNS = ['integration_id', 'message_id', 'event_json', 'state', 'attempts', 'next_attempt_at', 'accepted_at', 'user_id', 'anonymous_id'] as const;
+type QueueRow = Record<(typeof QUEUE_COLUMNS)[number], string | number | null>;
+const queueInsert = new BulkInsert<QueueRow, { message_id: string }>(QUEUE_COLUMNS, (db: Kysely<HostDatabase>, rows) =>
+  db
+    .insertInto('queue')
+    .values(rows as Insertable<QueueTable>[])
+    .onConflict((oc) => oc.columns(['integration_id', 'message_id']).doNothing())
+    .returning('message_id'),
+);
+
 /**
  * The durable delivery queue: one row per (integration, messageId), so an event ingested twice is
  * queued once. Rows move pending → inflight (claimed under a lease) → deleted when done, pending
@@ -74,13 +85,8 @@ export class DeliveryQueue {
       })),
     );
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const inserted = await this.db
-        .insertInto('queue')
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .onConflict((oc) => oc.columns(['integration_id', 'message_id']).doNothing())
-        .returning('message_id')
-        .execute();
-      for (const row of inserted) added.add(row.message_id);
+      const inserted = await queueInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
+      for (const row of inserted.rows) added.add(row.message_id);
     }
     return added;
   }

@@ -33,7 +33,7 @@ export class Store {
     this.integrations = new IntegrationRepository(db, engine);
     this.status = new IntegrationStatusRepository(db);
     this.queue = new DeliveryQueue(db, engine);
-    this.logs = new DeliveryLogs(db);
+    this.logs = new DeliveryLogs(db, engine);
     this.quality = new DataQuality(db);
     this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);

@@ -172,13 +172,26 @@ export class RateLimitBuckets {
     return new Map(rows.map((r) => [r.key, Number(r.available)]));
   }
 
-  /** Forgets buckets that are full again and owe nothing: memory tracks active users only. */
+  /**
+   * Forgets buckets that are full again and owe nothing: memory tracks active users only. On
+   * PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED` first: a bucket a batch is taking
+   * from or settling is left for the next sweep, so the sweep never waits for a batch's lock while
+   * holding one the batch waits for (a DELETE locks in the order it finds rows on disk, the batches
+   * in key order).
+   */
   async sweep(now: number): Promise<number> {
     const result = await this.db
+      .with('idle', (db) =>
+        db
+          .selectFrom('rate_limit_buckets')
+          .select('key')
+          .where(sql<boolean>`tokens + (${num(now)} - updated_at) * capacity / window_ms >= capacity`)
+          .where('promised_until', '<=', now)
+          .where('full_take_at', 'is', null)
+          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
       .deleteFrom('rate_limit_buckets')
-      .where(sql<boolean>`tokens + (${num(now)} - updated_at) * capacity / window_ms >= capacity`)
-      .where('promised_until', '<=', now)
-      .where('full_take_at', 'is', null)
+      .where('key', 'in', (eb) => eb.selectFrom('idle').select('key'))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

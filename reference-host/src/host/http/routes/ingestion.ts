@@ -38,7 +38,7 @@ export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEven
       const batch = (req.body as { batch?: unknown } | undefined)?.batch;
       if (!Array.isArray(batch)) throw badRequest('batch: must be an array of events', [{ field: 'batch', message: 'must be an array of events' }]);
       if (batch.length > maxBatchEvents) throw new ApiError(413, 'batch_too_large', `batch: holds ${batch.length} events; at most ${maxBatchEvents} per request`);
-      return answer(reply, await ingestion.ingest(batch, { notUtf8: req.bodyNotUtf8 }));
+      return answer(reply, await ingestion.ingest(batch, { notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth }));
     },
   );
 
@@ -48,7 +48,7 @@ export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEven
       { config: { auth: 'pipeline', notUtf8PerEvent: true }, schema: { ...docs, summary: `One ${type} event (its type may be left out)`, body: IngestEventSchema, response: responses } },
       async (req, reply) => {
         if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('The request body must be one event object');
-        return answer(reply, await ingestion.ingest([req.body], { impliedType: type, notUtf8: req.bodyNotUtf8 }));
+        return answer(reply, await ingestion.ingest([req.body], { impliedType: type, notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth }));
       },
     );
   for (const type of EVENT_TYPES) single(SINGLE_EVENT_PATHS[type], type);

@@ -11,7 +11,7 @@ export const USAGE = [
   'Starts the reference host (Management API, ingestion, delivery, the page) and, unless HEAP_SANDBOX=off,',
   'a Heap sandbox beside it. --demo also installs Heap against the sandbox and sends a sample session.',
   'Configuration is by environment variable (PORT, DATA_DIR, DATABASE_URL, DATAFLY_*, HEAP_SANDBOX*):',
-  'every one is listed in the README, section Configuration.',
+  'every one is listed in docs/reference-host.md, section Configuration.',
   '',
 ].join('\n');
 

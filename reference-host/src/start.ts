@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Container } from 'inversify';
@@ -112,13 +113,25 @@ async function startSandbox(env: Environment, apiKey: string): Promise<HeapSandb
     return await new HeapSandbox({ port: env.HEAP_SANDBOX_PORT, credentials: [{ app_id: env.HEAP_SANDBOX_APP_ID, api_key: apiKey }] }).start();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      fail([`HEAP_SANDBOX_PORT=${env.HEAP_SANDBOX_PORT}: the port is already in use on 127.0.0.1 (another npm start?): stop what listens there, set HEAP_SANDBOX_PORT to a free port, or HEAP_SANDBOX=off`]);
+      const lines = [`HEAP_SANDBOX_PORT=${env.HEAP_SANDBOX_PORT}: the port is already in use on 127.0.0.1 (another npm start?): stop what listens there, set HEAP_SANDBOX_PORT to a free port, or HEAP_SANDBOX=off`];
+      // Another npm start holds both ports: say so at once rather than one failed start per port.
+      if (!(await portIsFree(env.PORT))) lines.push(`PORT=${env.PORT}: the port is already in use on 127.0.0.1 too: stop what listens there or set PORT to a free port`);
+      fail(lines);
     }
     throw error;
   }
 }
 
-/** The host's options as the environment sets them (README, section Configuration). */
+function portIsFree(port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}
+
+/** The host's options as the environment sets them (docs/reference-host.md, section Configuration). */
 function hostOptions(env: Environment, dataDir: string): Omit<HostOptions, 'container'> {
   return {
     store: env.DATABASE_URL ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } : { engine: 'sqlite', dataDir, initialise: env.DATAFLY_INIT_DATABASE === '1' },

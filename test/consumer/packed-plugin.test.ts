@@ -60,8 +60,14 @@ describe('the packed plugin, installed in a host project of its own', () => {
 
   it('packs the build and the data files, nothing of the tests or the reference host', () => {
     const top = new Set(packed.files.map((file) => file.split('/')[0]));
-    expect([...top].sort()).toEqual(['README.md', 'blueprints', 'catalog', 'dist', 'package.json']);
+    expect([...top].sort()).toEqual(['LICENSE', 'README.md', 'blueprints', 'catalog', 'dist', 'package.json']);
     expect(packed.files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/contract/index.d.ts', 'catalog/heap.json', 'blueprints/heap/default.json']));
+  });
+
+  it('ships source maps that carry their sources (src/ is not in the package)', () => {
+    const map = readJson<{ sources: string[]; sourcesContent?: string[] }>(join(ROOT, 'dist/heap/adapter.js.map'));
+    expect(map.sources).toEqual(['../../src/heap/adapter.ts']);
+    expect(map.sourcesContent?.[0]).toContain('export class HeapDeliveryAdapter');
   });
 
   it('installs zod, got and got’s own tree: no native build, no server framework, within 40 packages and 10 MB', () => {

@@ -112,6 +112,21 @@ describe('npm start with a bad environment', () => {
     }
   });
 
+  it('both ports busy (another npm start): both are named in one refusal, not one start at a time', async () => {
+    const servers = [createServer(), createServer()];
+    const [hostPort, sandboxPort] = await Promise.all(
+      servers.map((server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))),
+    );
+    try {
+      expectRefused(await start({ PORT: String(hostPort), HEAP_SANDBOX: 'on', HEAP_SANDBOX_PORT: String(sandboxPort) }), [
+        `HEAP_SANDBOX_PORT=${sandboxPort}: the port is already in use on 127.0.0.1 (another npm start?): stop what listens there, set HEAP_SANDBOX_PORT to a free port, or HEAP_SANDBOX=off`,
+        `PORT=${hostPort}: the port is already in use on 127.0.0.1 too: stop what listens there or set PORT to a free port`,
+      ]);
+    } finally {
+      for (const server of servers) server.close();
+    }
+  });
+
   it('PostgreSQL unreachable: names host and port, never the password', async () => {
     const run = await start({ ...cluster, DATABASE_URL: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:1/x` });
     expectRefused(run, ['PostgreSQL at 127.0.0.1:1/x did not accept a connection (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1): check DATABASE_URL and that the server runs.']);

@@ -87,6 +87,11 @@ export class DeliveryScheduler {
     }
   }
 
+  /** Resolves once every integration change seen so far is applied: a removed integration's worker has finished its batch in flight. */
+  async applied(): Promise<void> {
+    await this.chain;
+  }
+
   private serial(task: () => Promise<void>): void {
     this.chain = this.chain.then(task).catch((error) => this.deps.logger.error('could not apply an integration change to delivery', { error: errorText(error) }));
   }

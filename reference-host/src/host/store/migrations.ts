@@ -199,7 +199,8 @@ export function migrations(engine: Engine): Record<string, Migration> {
         // and a delivery log refers to the event instead of copying it on every attempt.
         await db.schema
           .createTable('event_payloads')
-          .addColumn('id', 'bigint', (c) => c.primaryKey())
+          // On SQLite only `integer primary key` is the rowid itself (one b-tree, no index beside it).
+          .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', (c) => c.primaryKey())
           .addColumn('json', 'text', (c) => c.notNull())
           .execute();
         await sql`insert into event_payloads (id, json) select id, event_json from queue`.execute(db);

@@ -129,7 +129,7 @@ export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<Ve
     created_at: createdAt,
     user_id: idText(event.userId),
     anonymous_id: idText(event.anonymousId),
-    event_json: item.json,
+    payload_id: item.id,
     calls: result.calls,
     instance_id: ctx.instanceId,
   };

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { DataflyEvent, DeliveryCode, DeliveryStatus, SentCall } from '@datafly/heap-integration/contract';
 import { BulkInsert } from './bulk-insert.js';
+import type { EventPayloads } from './event-payloads.js';
 import { ID_CHUNK, type Engine } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
 
@@ -28,14 +29,16 @@ export interface DeliveryLogEntry {
   created_at: string;
   user_id?: string;
   anonymous_id?: string;
-  /** The event as received, serialised. */
+  /** The stored event this attempt was of (its queue row's id): the log refers to it. */
+  payload_id?: number;
+  /** The event as received, serialised: a copy the log keeps when the event is not stored. */
   event_json?: string;
   calls?: SentCall[];
   instance_id?: string;
 }
 
 /** An entry as the API lists it: the table's columns (nulls where a field was absent), warnings parsed, no payloads. */
-export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'calls_json' | 'status' | 'code'> & { status: DeliveryStatus; code: DeliveryCode | null; warnings: string[] };
+export type DeliveryLogRow = Omit<Selectable<DeliveryLogTable>, 'warnings_json' | 'event_json' | 'payload_id' | 'calls_json' | 'status' | 'code'> & { status: DeliveryStatus; code: DeliveryCode | null; warnings: string[] };
 
 export interface DeliveryLogDetail extends DeliveryLogRow {
   event: DataflyEvent | null;
@@ -64,6 +67,7 @@ const LOG_COLUMNS = [
   'user_id',
   'anonymous_id',
   'event_json',
+  'payload_id',
   'calls_json',
   'instance_id',
 ] as const;
@@ -85,6 +89,7 @@ export class DeliveryLogs {
   constructor(
     private readonly db: Kysely<HostDatabase>,
     private readonly engine: Engine,
+    private readonly payloads: EventPayloads,
   ) {}
 
   async append(entries: readonly DeliveryLogEntry[]): Promise<void> {
@@ -105,6 +110,7 @@ export class DeliveryLogs {
       user_id: e.user_id ?? null,
       anonymous_id: e.anonymous_id ?? null,
       event_json: e.event_json ?? null,
+      payload_id: e.payload_id ?? null,
       calls_json: e.calls && e.calls.length > 0 ? JSON.stringify(e.calls) : null,
       instance_id: e.instance_id ?? null,
     }));
@@ -139,15 +145,16 @@ export class DeliveryLogs {
 
   /**
    * Deletes entries created before `cutoffIso`, oldest first in chunks, walking the primary key
-   * (entries are appended in time order, so no index on the time is needed), and the counts before
-   * it. Answers how many entries went.
+   * (entries are appended in time order, so no index on the time is needed), the payloads nothing
+   * refers to after them, and the counts before it. Answers how many entries went.
    */
   async prune(cutoffIso: string, chunk = 10_000): Promise<number> {
     let removed = 0;
     for (;;) {
       const oldest = this.db.selectFrom('delivery_logs').select('id').orderBy('id').limit(chunk);
-      const result = await this.db.deleteFrom('delivery_logs').where('id', 'in', oldest).where('created_at', '<', cutoffIso).executeTakeFirst();
-      const n = Number(result.numDeletedRows);
+      const rows = await this.db.deleteFrom('delivery_logs').where('id', 'in', oldest).where('created_at', '<', cutoffIso).returning('payload_id').execute();
+      await this.payloads.release(rows.map((row) => (row.payload_id === null ? null : Number(row.payload_id))));
+      const n = rows.length;
       removed += n;
       if (n < chunk) break;
     }
@@ -177,12 +184,16 @@ export class DeliveryLogs {
   async ofMessage(integrationId: string, messageId: string): Promise<DeliveryLogDetail[]> {
     const rows = await this.db
       .selectFrom('delivery_logs')
-      .select([...LIST_COLUMNS, 'event_json', 'calls_json'])
+      .select([...LIST_COLUMNS, 'event_json', 'payload_id', 'calls_json'])
       .where('integration_id', '=', integrationId)
       .where('message_id', '=', messageId)
       .orderBy('id')
       .execute();
-    return rows.map(({ event_json, calls_json, ...row }) => ({ ...toRow(row), event: event_json ? (JSON.parse(event_json) as DataflyEvent) : null, calls: calls_json ? (JSON.parse(calls_json) as SentCall[]) : [] }));
+    const payloads = await this.payloads.read(rows.flatMap((r) => (r.payload_id === null ? [] : [Number(r.payload_id)])));
+    return rows.map(({ event_json, payload_id, calls_json, ...row }) => {
+      const json = payload_id === null ? event_json : payloads.get(Number(payload_id));
+      return { ...toRow(row), event: json ? (JSON.parse(json) as DataflyEvent) : null, calls: calls_json ? (JSON.parse(calls_json) as SentCall[]) : [] };
+    });
   }
 
   /** The newest entry's id, 0 when there is none: where a live reader starts. */
@@ -230,21 +241,26 @@ export class DeliveryLogs {
   }
 
   /**
-   * A deleted user's personal data out of the logs: the event as received, the requests it became and
-   * the user's ids are cleared; the rows stay (what happened to which messageId, when) for the audit.
-   * Answers how many rows were cleared.
+   * A deleted user's personal data out of the logs: the event as received (the log's copy, or its
+   * reference and the payload once nothing else refers to it), the requests it became and the user's
+   * ids are cleared; the rows stay (what happened to which messageId, when) for the audit. Answers how
+   * many rows were cleared.
    */
   async forgetUsers(integrationId: string, userIds: readonly string[], anonymousIds: readonly string[]): Promise<number> {
     let cleared = 0;
     const run = async (column: 'user_id' | 'anonymous_id', ids: readonly string[]) => {
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        // The references are read before the update clears them: RETURNING answers the new values.
+        const chunk = ids.slice(i, i + ID_CHUNK);
+        const referred = await this.db.selectFrom('delivery_logs').select('payload_id').where('integration_id', '=', integrationId).where(column, 'in', chunk).where('payload_id', 'is not', null).execute();
         const result = await this.db
           .updateTable('delivery_logs')
-          .set({ event_json: null, calls_json: null, user_id: null, anonymous_id: null })
+          .set({ event_json: null, payload_id: null, calls_json: null, user_id: null, anonymous_id: null })
           .where('integration_id', '=', integrationId)
-          .where(column, 'in', ids.slice(i, i + ID_CHUNK))
+          .where(column, 'in', chunk)
           .executeTakeFirst();
         cleared += Number(result.numUpdatedRows);
+        await this.payloads.release(referred.map((r) => Number(r.payload_id)));
       }
     };
     await run('user_id', userIds);
@@ -256,18 +272,19 @@ export class DeliveryLogs {
   async recentEvents(integrationId: string, limit: number): Promise<DataflyEvent[]> {
     const rows = await this.db
       .selectFrom('delivery_logs')
-      .select(['message_id', 'event_json'])
-      .where('integration_id', '=', integrationId)
-      .where('event_json', 'is not', null)
-      .orderBy('id', 'desc')
+      .leftJoin('event_payloads', 'event_payloads.id', 'delivery_logs.payload_id')
+      .select(['delivery_logs.message_id', (eb) => eb.fn.coalesce('event_payloads.json', 'delivery_logs.event_json').as('json')])
+      .where('delivery_logs.integration_id', '=', integrationId)
+      .where((eb) => eb.or([eb('delivery_logs.payload_id', 'is not', null), eb('delivery_logs.event_json', 'is not', null)]))
+      .orderBy('delivery_logs.id', 'desc')
       .limit(limit * 5)
       .execute();
     const seen = new Set<string>();
     const events: DataflyEvent[] = [];
     for (const r of rows) {
-      if (seen.has(r.message_id) || events.length >= limit) continue;
+      if (seen.has(r.message_id) || events.length >= limit || r.json === null) continue;
       seen.add(r.message_id);
-      events.push(JSON.parse(r.event_json!) as DataflyEvent);
+      events.push(JSON.parse(r.json) as DataflyEvent);
     }
     return events;
   }

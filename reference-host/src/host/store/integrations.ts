@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from './engine.js';
+import type { EventPayloads } from './event-payloads.js';
 import type { HostDatabase, IntegrationTable, RevisionTable } from './schema.js';
 
 export type IntegrationRow = Selectable<IntegrationTable>;
@@ -31,6 +32,7 @@ export class IntegrationRepository {
   constructor(
     private readonly db: Kysely<HostDatabase>,
     private readonly engine: Engine,
+    private readonly payloads: EventPayloads,
   ) {}
 
   /**
@@ -110,10 +112,11 @@ export class IntegrationRepository {
     return this.db.selectFrom('revisions').selectAll().where('integration_id', '=', id).where('revision_number', '=', revisionNumber).executeTakeFirst();
   }
 
-  /** Removes the integration, its revisions, status and queue (dead letters too); delivery logs stay until retention. */
+  /** Removes the integration, its revisions, status and queue (dead letters too); delivery logs (and the payloads they refer to) stay until retention. */
   async delete(id: string): Promise<boolean> {
     await this.lockRouting();
-    await this.db.deleteFrom('queue').where('integration_id', '=', id).execute();
+    const queued = await this.db.deleteFrom('queue').where('integration_id', '=', id).returning('id').execute();
+    await this.payloads.release(queued.map((row) => Number(row.id)));
     await this.db.deleteFrom('revisions').where('integration_id', '=', id).execute();
     await this.db.deleteFrom('integration_status').where('integration_id', '=', id).execute();
     const result = await this.db.deleteFrom('integrations').where('id', '=', id).executeTakeFirst();

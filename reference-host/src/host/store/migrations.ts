@@ -193,5 +193,23 @@ export function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_event_payloads': {
+      async up(db) {
+        // Each event stored once, keyed by its queue row's id: claims and settles then rewrite small rows,
+        // and a delivery log refers to the event instead of copying it on every attempt.
+        await db.schema
+          .createTable('event_payloads')
+          // On SQLite only `integer primary key` is the rowid itself (one b-tree, no index beside it).
+          .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', (c) => c.primaryKey())
+          .addColumn('json', 'text', (c) => c.notNull())
+          .execute();
+        await sql`insert into event_payloads (id, json) select id, event_json from queue`.execute(db);
+        await db.schema.alterTable('queue').dropColumn('event_json').execute();
+        // Logs written before keep their own copy in event_json (a log appended without a stored event too).
+        await db.schema.alterTable('delivery_logs').addColumn('payload_id', 'bigint').execute();
+        // Whether any log still refers to a payload, when a queue row or a log goes.
+        await db.schema.createIndex('delivery_logs_by_payload').on('delivery_logs').column('payload_id').where(sql.ref('payload_id'), 'is not', null).execute();
+      },
+    },
   };
 }

@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { ID_CHUNK, type Engine } from './engine.js';
 import { BulkInsert } from './bulk-insert.js';
+import type { EventPayloads } from './event-payloads.js';
 import type { HostDatabase, QueueTable } from './schema.js';
 
 export interface QueuedEvent {
@@ -9,8 +10,6 @@ export interface QueuedEvent {
   integrationId: string;
   messageId: string;
   event: DataflyEvent;
-  /** The event as stored: what delivery logs keep, without serialising it again. */
-  json: string;
   attempts: number;
   acceptedAt: number;
 }
@@ -46,14 +45,14 @@ export type Outcome =
 /** Rows per INSERT: well under both engines' limit on bound parameters. */
 const INSERT_CHUNK = 500;
 
-const QUEUE_COLUMNS = ['integration_id', 'message_id', 'event_json', 'state', 'attempts', 'next_attempt_at', 'accepted_at', 'user_id', 'anonymous_id'] as const;
+const QUEUE_COLUMNS = ['integration_id', 'message_id', 'state', 'attempts', 'next_attempt_at', 'accepted_at', 'user_id', 'anonymous_id'] as const;
 type QueueRow = Record<(typeof QUEUE_COLUMNS)[number], string | number | null>;
-const queueInsert = new BulkInsert<QueueRow, { message_id: string }>(QUEUE_COLUMNS, (db: Kysely<HostDatabase>, rows) =>
+const queueInsert = new BulkInsert<QueueRow, { id: number; message_id: string }>(QUEUE_COLUMNS, (db: Kysely<HostDatabase>, rows) =>
   db
     .insertInto('queue')
     .values(rows as Insertable<QueueTable>[])
     .onConflict((oc) => oc.columns(['integration_id', 'message_id']).doNothing())
-    .returning('message_id'),
+    .returning(['id', 'message_id']),
 );
 
 /**
@@ -66,16 +65,17 @@ export class DeliveryQueue {
   constructor(
     private readonly db: Kysely<HostDatabase>,
     private readonly engine: Engine,
+    private readonly payloads: EventPayloads,
   ) {}
 
-  /** Queues each item for each integration; answers the messageIds that were new for at least one. */
+  /** Queues each item for each integration, its payload stored once per new row; answers the messageIds that were new for at least one. */
   async enqueue(integrationIds: readonly string[], items: readonly QueueItem[], now: number): Promise<Set<string>> {
     const added = new Set<string>();
+    const jsonOf = new Map(items.map((item) => [item.messageId, item.json]));
     const rows = integrationIds.flatMap((integration_id) =>
       items.map((item) => ({
         integration_id,
         message_id: item.messageId,
-        event_json: item.json,
         state: 'pending',
         attempts: 0,
         next_attempt_at: now,
@@ -87,6 +87,7 @@ export class DeliveryQueue {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const inserted = await queueInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
       for (const row of inserted.rows) added.add(row.message_id);
+      await this.payloads.store(inserted.rows.map((row) => ({ id: Number(row.id), json: jsonOf.get(row.message_id)! })));
     }
     return added;
   }
@@ -113,15 +114,16 @@ export class DeliveryQueue {
       .from('due')
       .set({ state: 'inflight', lease_owner: owner, lease_expires_at: now + leaseMs })
       .whereRef('queue.id', '=', 'due.id')
-      .returning(['queue.id', 'queue.integration_id', 'queue.message_id', 'queue.event_json', 'queue.attempts', 'queue.accepted_at', 'queue.next_attempt_at'])
+      .returning(['queue.id', 'queue.integration_id', 'queue.message_id', 'queue.attempts', 'queue.accepted_at', 'queue.next_attempt_at'])
       .execute();
     rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
+    // Read apart: SQLite's RETURNING names only the updated table, and the claim stays a small-row UPDATE.
+    const payloads = await this.payloads.read(rows.map((row) => row.id));
     return rows.map((row) => ({
       id: row.id,
       integrationId: row.integration_id,
       messageId: row.message_id,
-      event: JSON.parse(row.event_json) as DataflyEvent,
-      json: row.event_json,
+      event: JSON.parse(payloads.get(Number(row.id))!) as DataflyEvent,
       attempts: row.attempts,
       acceptedAt: row.accepted_at,
     }));
@@ -244,17 +246,18 @@ export class DeliveryQueue {
   async deadLetters(integrationId: string, cursor: number | undefined, limit: number): Promise<{ rows: DeadLetter[]; next?: number }> {
     const rows = await this.db
       .selectFrom('queue')
-      .select(['id', 'message_id', 'event_json', 'attempts', 'last_status', 'last_code', 'last_error', 'last_http_status', 'accepted_at', 'dead_at'])
+      .select(['id', 'message_id', 'attempts', 'last_status', 'last_code', 'last_error', 'last_http_status', 'accepted_at', 'dead_at'])
       .where('integration_id', '=', integrationId)
       .where('state', '=', 'dead')
       .where('id', '>', cursor ?? 0)
       .orderBy('id')
       .limit(limit + 1)
       .execute();
+    const payloads = await this.payloads.read(rows.slice(0, limit).map((r) => r.id));
     const page = rows.slice(0, limit).map((r) => ({
       id: r.id,
       message_id: r.message_id,
-      event: JSON.parse(r.event_json) as DataflyEvent,
+      event: JSON.parse(payloads.get(Number(r.id))!) as DataflyEvent,
       attempts: r.attempts,
       status: r.last_status,
       code: r.last_code,
@@ -325,7 +328,7 @@ export class DeliveryQueue {
 
   /**
    * Removes a deleted user's events that still wait (pending, or dead letters a replay would send),
-   * and answers them so each can be logged. Events of either id are dropped: erring to the user's side.
+   * their payloads unless a log still refers to them, and answers them so each can be logged. Events of either id are dropped: erring to the user's side.
    */
   async dropUsers(integrationId: string, userIds: readonly string[], anonymousIds: readonly string[], acceptedBefore: number): Promise<{ messageId: string; event: DataflyEvent; attempts: number }[]> {
     const dropped: { messageId: string; event: DataflyEvent; attempts: number }[] = [];
@@ -337,9 +340,11 @@ export class DeliveryQueue {
           .where('state', 'in', ['pending', 'dead'])
           .where('accepted_at', '<=', acceptedBefore)
           .where(column, 'in', ids.slice(i, i + ID_CHUNK))
-          .returning(['message_id', 'event_json', 'attempts'])
+          .returning(['id', 'message_id', 'attempts'])
           .execute();
-        for (const r of rows) dropped.push({ messageId: r.message_id, event: JSON.parse(r.event_json) as DataflyEvent, attempts: r.attempts });
+        const payloads = await this.payloads.read(rows.map((r) => Number(r.id)));
+        for (const r of rows) dropped.push({ messageId: r.message_id, event: JSON.parse(payloads.get(Number(r.id))!) as DataflyEvent, attempts: r.attempts });
+        await this.payloads.release(rows.map((r) => Number(r.id)));
       }
     };
     await run('user_id', userIds);

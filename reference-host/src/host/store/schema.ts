@@ -13,6 +13,7 @@ export interface HostDatabase {
   revisions: RevisionTable;
   integration_status: IntegrationStatusTable;
   queue: QueueTable;
+  event_payloads: EventPayloadTable;
   delivery_logs: DeliveryLogTable;
   delivery_counts: DeliveryCountTable;
   data_quality: DataQualityTable;
@@ -74,7 +75,6 @@ export interface QueueTable {
   id: Generated<number>;
   integration_id: string;
   message_id: string;
-  event_json: string;
   /** pending | inflight | dead */
   state: string;
   attempts: number;
@@ -111,11 +111,22 @@ export interface DeliveryLogTable {
   created_at: string;
   user_id: string | null;
   anonymous_id: string | null;
-  /** The event as it was received. */
+  /** The event as it was received, when the log keeps its own copy (logs written before 0005). */
   event_json: string | null;
+  /** The stored event this log is of (event_payloads.id), when it refers to one instead of copying it. */
+  payload_id: number | null;
   /** The vendor calls it became (SentCall[]), JSON. */
   calls_json: string | null;
   instance_id: string | null;
+}
+
+/**
+ * An event as received, stored once: keyed by the id of the queue row it came in as, it lives while
+ * that row or any delivery log refers to it.
+ */
+export interface EventPayloadTable {
+  id: number;
+  json: string;
 }
 
 /** Per integration, minute and outcome: how many events ended that way (the overview charts). */

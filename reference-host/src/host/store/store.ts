@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { DataQuality } from './data-quality.js';
 import { DeliveryLogs } from './delivery-logs.js';
+import { EventPayloads } from './event-payloads.js';
 import { openDatabase, type Engine, type StoreLocation } from './engine.js';
 import { IntegrationStatusRepository } from './integration-status.js';
 import { IntegrationRepository } from './integrations.js';
@@ -17,6 +18,7 @@ import { UserDeletions } from './user-deletions.js';
 export class Store {
   readonly integrations: IntegrationRepository;
   readonly status: IntegrationStatusRepository;
+  readonly payloads: EventPayloads;
   readonly queue: DeliveryQueue;
   readonly logs: DeliveryLogs;
   readonly quality: DataQuality;
@@ -30,10 +32,11 @@ export class Store {
     readonly description: string,
     private readonly inTransaction = false,
   ) {
-    this.integrations = new IntegrationRepository(db, engine);
+    this.payloads = new EventPayloads(db, engine);
+    this.integrations = new IntegrationRepository(db, engine, this.payloads);
     this.status = new IntegrationStatusRepository(db);
-    this.queue = new DeliveryQueue(db, engine);
-    this.logs = new DeliveryLogs(db, engine);
+    this.queue = new DeliveryQueue(db, engine, this.payloads);
+    this.logs = new DeliveryLogs(db, engine, this.payloads);
     this.quality = new DataQuality(db);
     this.buckets = RateLimitBuckets.in(db, engine);
     this.deletions = new UserDeletions(db);

@@ -271,6 +271,44 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     expect(JSON.stringify(list)).not.toContain(API_KEY);
   });
 
+  it('user deletion while an event of the user waits for its retry: it is never sent, and no log shows the user', async () => {
+    // The retry comes 5 s after the first failure: the deletion is requested well before it.
+    const patient = await startTestHost({ retry: new RetryPolicy([5_000, 600_000], () => 0.5) }, { engine });
+    try {
+      const id = (await patient.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
+      sandbox.addFault({ path: '/api/track', idempotency_key: 'gone-1', status: 503, body: '{"error":"busy"}' });
+      await send([{ type: 'track', event: 'Later', userId: 'user-gone', anonymousId: 'anon-gone', messageId: 'gone-1' }], patient);
+      const logsOf = async () => (await patient.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body.data as Record<string, unknown>[];
+      await waitFor(async () => (await logsOf()).some((l) => l.message_id === 'gone-1' && l.status === 'retryable'), { what: 'the first, refused attempt' });
+      expect((await patient.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-gone'] })).status).toBe(202);
+      await patient.scheduler.drained();
+      expect((await logsOf()).map((l) => [l.message_id, l.status, l.code])).toEqual([
+        ['gone-1', 'filtered', 'user_deleted'],
+        ['gone-1', 'retryable', 'server_error'],
+      ]);
+      const logs = JSON.stringify(await logsOf());
+      expect([logs.includes('user-gone'), logs.includes('anon-gone')]).toEqual([false, false]);
+      expect(sandbox.recordedEvents().map((e) => e.idempotency_key)).not.toContain('gone-1');
+    } finally {
+      await patient.cleanup();
+    }
+  });
+
+  it('user deletion while an event of the user is in flight: the log its answer writes afterwards does not show the user either', async () => {
+    const id = await install();
+    // Heap holds this one request for 3 s: the deletion is requested while it is in flight.
+    sandbox.addFault({ path: '/api/track', idempotency_key: 'flying-1', latency_ms: 3_000 });
+    await send([{ type: 'track', event: 'Later', userId: 'user-flying', messageId: 'flying-1' }]);
+    await waitFor(async () => (await host.store.queue.depth(id)).some((r) => r.state === 'inflight'), { what: 'the event in flight' });
+    expect((await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-flying'] })).status).toBe(202);
+    await host.scheduler.drained();
+    const logs = (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body.data as Record<string, unknown>[];
+    expect(logs.map((l) => [l.message_id, l.status, l.user_id ?? null])).toEqual([['flying-1', 'delivered', null]]);
+    expect(JSON.stringify(logs)).not.toContain('user-flying');
+    const trace = (await host.call('GET', `/v1/admin/integrations/${id}/events/flying-1`)).body;
+    expect([trace.event, JSON.stringify(trace).includes('user-flying')]).toEqual([null, false]);
+  });
+
   it('user deletion: bad requests name the field; a wrong API key fails it with the credentials message', async () => {
     await install();
     const bad = async (body: unknown) => (await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, body)).body.error;

@@ -177,6 +177,20 @@ export class IntegrationWorker {
       verdict = judgeBatch(sendable, results, { integrationId: this.id, instanceId: this.options.instanceId, retry: this.options.retry, now: this.options.clock(), durationMs });
     }
     await this.settle(before, verdict, buckets);
+    await this.forgetDeletedUsers(claimed);
+  }
+
+  /**
+   * A user deletion clears the logs it finds when it is requested, not the ones a batch writes after
+   * it (an event filtered as `user_deleted`, or one in flight meanwhile): clear those too, so no log
+   * shows a deleted user again, and their events' payloads go.
+   */
+  private async forgetDeletedUsers(claimed: readonly QueuedEvent[]): Promise<void> {
+    const isDeleted = await this.deps.deletedUsers.matcher(this.id);
+    const deleted = claimed.filter((item) => isDeleted(item.event, item.acceptedAt));
+    if (deleted.length === 0) return;
+    const ids = (key: 'userId' | 'anonymousId') => [...new Set(deleted.flatMap((item) => (item.event[key] === undefined || item.event[key] === null ? [] : [String(item.event[key])])))];
+    await this.deps.store.transaction((tx) => tx.logs.forgetUsers(this.id, ids('userId'), ids('anonymousId')));
   }
 
   /** The adapter promises one result per event; a broken promise becomes retryable results, not lost events. */

@@ -50,7 +50,8 @@ export const LOGGED_RESPONSE_CHARS = 1024;
 
 const INSERT_CHUNK = 200;
 
-const LOG_COLUMNS = [
+/** What a log row says of an attempt, as lists show it (without the event and its requests). */
+const SUMMARY_COLUMNS = [
   'integration_id',
   'message_id',
   'event_type',
@@ -66,11 +67,8 @@ const LOG_COLUMNS = [
   'created_at',
   'user_id',
   'anonymous_id',
-  'event_json',
-  'payload_id',
-  'calls_json',
-  'instance_id',
 ] as const;
+const LOG_COLUMNS = [...SUMMARY_COLUMNS, 'event_json', 'payload_id', 'calls_json', 'instance_id'] as const;
 type LogRow = Record<(typeof LOG_COLUMNS)[number], string | number | null>;
 const logInsert = new BulkInsert<LogRow, unknown>(LOG_COLUMNS, (db: Kysely<HostDatabase>, rows) => db.insertInto('delivery_logs').values(rows as Insertable<DeliveryLogTable>[]));
 
@@ -290,25 +288,7 @@ export class DeliveryLogs {
   }
 }
 
-const LIST_COLUMNS = [
-  'id',
-  'integration_id',
-  'message_id',
-  'event_type',
-  'event_name',
-  'attempt',
-  'status',
-  'http_status',
-  'code',
-  'message',
-  'response',
-  'warnings_json',
-  'duration_ms',
-  'created_at',
-  'user_id',
-  'anonymous_id',
-  'instance_id',
-] as const;
+const LIST_COLUMNS = ['id', ...SUMMARY_COLUMNS, 'instance_id'] as const;
 
 function toRow(r: Pick<Selectable<DeliveryLogTable>, (typeof LIST_COLUMNS)[number]>): DeliveryLogRow {
   const { warnings_json, ...rest } = r;

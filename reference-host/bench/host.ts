@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataflyEvent, RateLimit } from '@datafly/heap-integration/contract';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { HeapPlugin } from '@datafly/heap-integration';
-import { InstallationLimiter } from '../dist/shared/pacing/rate-limits.js';
+import { InstallationLimiter } from '../dist/common/pacing/rate-limits.js';
 import { Store } from '../dist/host/store/store.js';
 import { syntheticEvents } from './events.js';
 import { benchDatabase, cpuSeconds, ingest, latencies, machineCpu, percentile, processesCpuSeconds, sandboxStats, startCluster, until, waiting, type Cluster, type Engine } from './processes.js';

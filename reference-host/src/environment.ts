@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_AFTER_CAP_MS, DEFAULT_RETRY_SCHEDULE_MS } from './shared/retry-policy.js';
+import { DEFAULT_RETRY_AFTER_CAP_MS, DEFAULT_RETRY_SCHEDULE_MS } from './common/retry-policy.js';
 
 /**
  * Every environment variable `npm start` reads, in one schema: the README's table is this list.

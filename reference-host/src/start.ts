@@ -16,7 +16,7 @@ import type { HostOptions } from './host/options.js';
 import { readOrCreate } from './host/secrets.js';
 import { keepHeapNearLiveSet } from './memory-tuning.js';
 import { HeapSandbox } from './sandbox/server.js';
-import { RetryPolicy } from './shared/retry-policy.js';
+import { RetryPolicy } from './common/retry-policy.js';
 
 /**
  * `npm start`: the composition root. The only place that knows both the host and the Heap plugin:

@@ -1,6 +1,6 @@
 import type { DataflyEvent, FieldIssue } from '@datafly/heap-integration/contract';
 import { describeIssues } from '@datafly/heap-integration/contract';
-import { checkIncoming, type Fill } from '../shared/incoming-event.js';
+import { checkIncoming, type Fill } from '../common/incoming-event.js';
 
 export type { Fill };
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Blueprint, DataflyEvent, DeliveryAdapter } from '@datafly/heap-integration/contract';
 import { checkBlueprint, consentDenial, describeIssues, fieldIssues } from '@datafly/heap-integration/contract';
 import { HeapConfigSchema, HeapPlugin, type HeapConfig } from '@datafly/heap-integration';
-import { errorText } from '../shared/error-text.js';
-import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../shared/utf8.js';
+import { errorText } from '../common/error-text.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../common/utf8.js';
 import { UsageError } from './failures.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HEAP_HOSTS } from '@datafly/heap-integration';
 import { runBackfill } from './backfill/command.js';
-import { errorText } from '../shared/error-text.js';
+import { errorText } from '../common/error-text.js';
 import { EXIT, oneLine, RunFailure, UsageError } from './failures.js';
 import { configFieldProblem, type ConfigFieldKey } from './installation.js';
 import { PACKAGE_VERSION } from '../version.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType, Logger } from '@datafly/heap-integration/contract';
-import { checkIncoming, MAX_EVENT_DEPTH } from '../shared/incoming-event.js';
+import { checkIncoming, MAX_EVENT_DEPTH } from '../common/incoming-event.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -8,7 +8,7 @@ import type { Routes } from './store/integrations.js';
 import type { QueueItem } from './store/queue.js';
 import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
-import { NOT_UTF8_REASON, replacementPath } from '../shared/utf8.js';
+import { NOT_UTF8_REASON, replacementPath } from '../common/utf8.js';
 
 export interface Rejection {
   index: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Container } from 'inversify';
-import { RetryPolicy } from '../shared/retry-policy.js';
+import { RetryPolicy } from '../common/retry-policy.js';
 import { PACKAGE_VERSION } from '../version.js';
 import type { LiveSettings } from './live/live-streams.js';
 import { JsonLogger } from './logger.js';

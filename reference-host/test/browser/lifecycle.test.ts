@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeInChromium } from '../helpers/browser-suite.js';
 import { createServer } from 'node:net';
 import { artifactPath } from '../helpers/browser.js';
-import { RetryPolicy } from '../../src/shared/retry-policy.js';
+import { RetryPolicy } from '../../src/common/retry-policy.js';
 import { APP_ID } from '../helpers/heap.js';
 import { startTestHost } from '../helpers/host.js';
 import { openSession, seeText, unlabelled, type Session } from './support.js';

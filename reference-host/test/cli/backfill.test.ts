@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineMessageId } from '../../src/cli/backfill/batches.js';
 import { PLACEHOLDER_APP_ID } from '../../src/cli/installation.js';
-import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
+import { NOT_UTF8_REASON } from '../../src/common/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor } from '../helpers/conditions.js';
 import { startGate, type Gate } from '../helpers/gate.js';

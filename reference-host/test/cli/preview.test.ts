@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { API_KEY, APP_ID, heapAdapter, startSandbox, TS } from '../helpers/heap.js';
-import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
+import { NOT_UTF8_REASON } from '../../src/common/utf8.js';
 import { runCli } from './cli.js';
 
 /** `heap-integration preview`: what deliver() would send, without sending, compared with what it does send. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import { heapModule } from '@datafly/heap-integration';
-import { RetryPolicy } from '../../src/shared/retry-policy.js';
+import { RetryPolicy } from '../../src/common/retry-policy.js';
 import { startHost, type Host } from '../../src/host/host.js';
 import type { HostOptions } from '../../src/host/options.js';
 import { JsonLogger } from '../../src/host/logger.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { UNSAFE_ID_MESSAGE } from '@datafly/heap-integration/contract';
 import { routesOf } from '../../src/host/http/route-table.js';
-import { NOT_UTF8_REASON } from '../../src/shared/utf8.js';
+import { NOT_UTF8_REASON } from '../../src/common/utf8.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/conditions.js';

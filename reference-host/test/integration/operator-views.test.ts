@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RetryPolicy } from '../../src/shared/retry-policy.js';
+import { RetryPolicy } from '../../src/common/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { openStream } from '../helpers/event-stream.js';

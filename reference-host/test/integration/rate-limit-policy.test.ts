@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataflyEvent, DeliveryAdapter, RateLimit } from '@datafly/heap-integration/contract';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { anonymousUserId } from '@datafly/heap-integration';
-import { InstallationLimiter } from '../../src/shared/pacing/rate-limits.js';
+import { InstallationLimiter } from '../../src/common/pacing/rate-limits.js';
 import { Store } from '../../src/host/store/store.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, freshLocation, type EngineName } from '../helpers/engines.js';

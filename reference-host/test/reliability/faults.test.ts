@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { RetryPolicy } from '../../src/shared/retry-policy.js';
+import { RetryPolicy } from '../../src/common/retry-policy.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { waitFor, waitUntil } from '../helpers/conditions.js';
 import { FULL_SCALE, printFigures } from '../helpers/figures.js';

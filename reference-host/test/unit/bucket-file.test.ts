@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@datafly/heap-integration/contract';
 import { SQLITE_FILE } from '../../src/host/store/engine.js';
 import { Store } from '../../src/host/store/store.js';
-import { BUCKET_FILE, openBucketFile } from '../../src/shared/pacing/bucket-file.js';
+import { BUCKET_FILE, openBucketFile } from '../../src/common/pacing/bucket-file.js';
 
 const columns = (file: string) => {
   const sqlite = new Database(file, { readonly: true });

@@ -19,14 +19,14 @@ function importsUnder(dir: string): string[] {
     });
 }
 
-describe('the command line and the shared modules stand apart from the host', () => {
-  it.each(['cli', 'shared'])('nothing in src/%s imports src/host/', (dir) => {
+describe('the command line and the common modules stand apart from the host', () => {
+  it.each(['cli', 'common'])('nothing in src/%s imports src/host/', (dir) => {
     const imports = importsUnder(dir);
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter((line) => line.split(' → ')[1].startsWith('host/'))).toEqual([]);
   });
 
-  it('nothing in src/shared imports the command line', () => {
-    expect(importsUnder('shared').filter((line) => line.split(' → ')[1].startsWith('cli/'))).toEqual([]);
+  it('nothing in src/common imports the command line', () => {
+    expect(importsUnder('common').filter((line) => line.split(' → ')[1].startsWith('cli/'))).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import { acceptEvent } from '../events.js';
-import { NOT_UTF8_REASON, replacementPath } from '../../shared/utf8.js';
+import { NOT_UTF8_REASON, replacementPath } from '../../common/utf8.js';
 import { consentDenied } from '../installation.js';
 import type { PrefixDigest } from './digest.js';
 import type { Line, Position } from './lines.js';

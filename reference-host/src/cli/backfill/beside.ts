@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import { UsageError } from '../failures.js';
 
 /**

@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues, fieldIssues } from '@datafly/heap-integration/contract';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import { UsageError } from '../failures.js';
 import { ensureOwn, openOwn } from './beside.js';
 

@@ -1,8 +1,8 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
 import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
 import type { HeapConfig } from '@datafly/heap-integration';
-import { errorText } from '../../shared/error-text.js';
-import { RetryPolicy } from '../../shared/retry-policy.js';
+import { errorText } from '../../common/error-text.js';
+import { RetryPolicy } from '../../common/retry-policy.js';
 import { EXIT, RunFailure, UsageError } from '../failures.js';
 import { heap, heapAdapter, heapConfig, PLACEHOLDER_APP_ID, readBlueprint } from '../installation.js';
 import { batchesOf } from './batches.js';

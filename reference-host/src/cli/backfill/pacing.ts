@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeliveryAdapter } from '@datafly/heap-integration/contract';
-import { BUCKET_FILE, openBucketFile } from '../../shared/pacing/bucket-file.js';
-import { InstallationLimiter } from '../../shared/pacing/rate-limits.js';
+import { BUCKET_FILE, openBucketFile } from '../../common/pacing/bucket-file.js';
+import { InstallationLimiter } from '../../common/pacing/rate-limits.js';
 import { heap } from '../installation.js';
 import { ensureOwn } from './beside.js';
 import type { Pacing } from './send.js';

@@ -1,5 +1,5 @@
 import type { Batch } from './batches.js';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import type { BatchOutcome } from './send.js';
 
 type Settled = Extract<BatchOutcome, { kind: 'settled' }>;

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataflyEvent, DeliveryAdapter, DeliveryResult } from '@datafly/heap-integration/contract';
 import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
-import type { InstallationLimiter } from '../../shared/pacing/rate-limits.js';
-import type { RetryPolicy } from '../../shared/retry-policy.js';
-import type { RateLimitBuckets } from '../../shared/pacing/rate-limit-buckets.js';
+import type { InstallationLimiter } from '../../common/pacing/rate-limits.js';
+import type { RetryPolicy } from '../../common/retry-policy.js';
+import type { RateLimitBuckets } from '../../common/pacing/rate-limit-buckets.js';
 import type { LineEvent } from './batches.js';
 import type { Reject } from './rejects.js';
 

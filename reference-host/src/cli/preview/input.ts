@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { errorText } from '../../shared/error-text.js';
-import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../shared/utf8.js';
+import { errorText } from '../../common/error-text.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../common/utf8.js';
 import { RunFailure, UsageError } from '../failures.js';
 
 /** One event of the input, where it was, and its JSON (or why it is not JSON). */

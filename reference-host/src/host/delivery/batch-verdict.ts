@@ -2,8 +2,8 @@ import type { DeliveryResult } from '@datafly/heap-integration/contract';
 import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
-import { eventName } from '../../shared/event-name.js';
-import type { RetryPolicy } from '../../shared/retry-policy.js';
+import { eventName } from '../../common/event-name.js';
+import type { RetryPolicy } from '../../common/retry-policy.js';
 import type { QualityTally } from '../store/data-quality.js';
 import { tallyWarnings } from './quality-tally.js';
 

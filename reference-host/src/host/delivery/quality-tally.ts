@@ -1,5 +1,5 @@
 import type { DataflyEvent, DeliveryResult } from '@datafly/heap-integration/contract';
-import { eventName } from '../../shared/event-name.js';
+import { eventName } from '../../common/event-name.js';
 import { SAMPLES_KEPT, type QualityTally } from '../store/data-quality.js';
 import type { Outcome } from '../store/queue.js';
 

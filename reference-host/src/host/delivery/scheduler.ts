@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Store } from '../store/store.js';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import { IntegrationWorker, type WorkerOptions } from './worker.js';
 
 export interface SchedulerOptions extends WorkerOptions {

@@ -6,12 +6,12 @@ import type { Metrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
-import type { BucketReturn } from '../../shared/pacing/rate-limit-buckets.js';
+import type { BucketReturn } from '../../common/pacing/rate-limit-buckets.js';
 import type { Store } from '../store/store.js';
-import { errorText } from '../../shared/error-text.js';
+import { errorText } from '../../common/error-text.js';
 import { judgeBatch, logEntry, type BatchVerdict } from './batch-verdict.js';
-import { InstallationLimiter } from '../../shared/pacing/rate-limits.js';
-import type { RetryPolicy } from '../../shared/retry-policy.js';
+import { InstallationLimiter } from '../../common/pacing/rate-limits.js';
+import type { RetryPolicy } from '../../common/retry-policy.js';
 
 export interface WorkerOptions {
   instanceId: string;

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { ApiError, badRequest } from '../errors.js';
-import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../shared/utf8.js';
+import { decodeUtf8, NOT_UTF8_REASON, replacementPath } from '../../common/utf8.js';
 import { requireTokens } from './auth.js';
 import { BodyGate, discardRest, parseJsonBody, readWithin } from './body.js';
 import { answerClientError, sendError, toApiError } from './error-replies.js';

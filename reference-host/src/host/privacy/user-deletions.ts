@@ -9,7 +9,7 @@ import type { SecretBox } from '../secrets.js';
 import type { DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Store } from '../store/store.js';
 import type { UserDeletionRow } from '../store/user-deletions.js';
-import { eventName } from '../../shared/event-name.js';
+import { eventName } from '../../common/event-name.js';
 import type { DeletedUsers } from './deleted-users.js';
 
 /** The most users one call may name (the vendor's own bound per request is the adapter's business). */

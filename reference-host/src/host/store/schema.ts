@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { RateLimitBucketTable } from '../../shared/pacing/rate-limit-buckets.js';
+import type { RateLimitBucketTable } from '../../common/pacing/rate-limit-buckets.js';
 
 /** The two databases the host runs on. */
 export type Engine = 'sqlite' | 'postgres';

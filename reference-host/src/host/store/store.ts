@@ -7,7 +7,7 @@ import { openDatabase, type Engine, type StoreLocation } from './engine.js';
 import { IntegrationStatusRepository } from './integration-status.js';
 import { IntegrationRepository } from './integrations.js';
 import { DeliveryQueue } from './queue.js';
-import { RateLimitBuckets } from '../../shared/pacing/rate-limit-buckets.js';
+import { RateLimitBuckets } from '../../common/pacing/rate-limit-buckets.js';
 import type { HostDatabase } from './schema.js';
 import { UserDeletions } from './user-deletions.js';
 

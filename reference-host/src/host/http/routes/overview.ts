@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IntegrationPlugin } from '@datafly/heap-integration/contract';
-import { bucketKey, rateLimitKeyOf } from '../../../shared/pacing/rate-limits.js';
+import { bucketKey, rateLimitKeyOf } from '../../../common/pacing/rate-limits.js';
 import { toStatus, type Integration } from '../../integrations/model.js';
 import { deliveryState } from '../../integrations/presenter.js';
 import { COUNTED_OUTCOMES } from '../../store/delivery-logs.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { previewWorkIssue, VendorCallSchema } from '@datafly/heap-integration/contract';
-import { checkIncoming } from '../../../shared/incoming-event.js';
+import { checkIncoming } from '../../../common/incoming-event.js';
 import { badRequest } from '../../errors.js';
 import { validateBlueprint } from '../../integrations/config.js';
 import { errors, IdParams } from '../schemas.js';

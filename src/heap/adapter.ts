@@ -13,7 +13,7 @@ import { silentLogger } from '../contract/index.js';
 import type { HeapBlueprintOptions } from './blueprint-options.js';
 import { classify } from './classify.js';
 import { HeapClient } from './client.js';
-import { contextTraits } from './context-traits.js';
+import { sendsContextTraits } from './context-traits.js';
 import type { HeapConfig } from './config.js';
 import { resolveUser } from './identity.js';
 import { AcceptedMerges } from './merges.js';
@@ -80,7 +80,7 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     const user = resolveUser(event, this.opts.options.identity.anonymous);
     if (user.kind !== 'user') return undefined;
     // A `requests` limit counts add_user_properties calls: a track, page or screen event makes one only when its context.traits are sent.
-    if (limit.unit === 'requests' && event.type !== 'identify' && !contextTraits(event, user.user, this.opts.options.identity.context_traits, this.opts.options.properties.arrays).item) return undefined;
+    if (limit.unit === 'requests' && event.type !== 'identify' && !sendsContextTraits(event, user.user, this.opts.options.identity.context_traits)) return undefined;
     return 'identity' in user.user ? `${this.appId}:${user.user.identity}` : `${this.appId}:user_id:${user.user.user_id}`;
   }
 

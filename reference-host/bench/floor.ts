@@ -26,6 +26,8 @@ export interface FloorComparison {
   events: number;
   floor: { ingestion: HostFigures; endToEnd: HostFigures };
   ours: { ingestion: HostFigures; endToEnd: HostFigures };
+  /** Ours with delivery in the thread that takes requests (DATAFLY_DELIVERY_THREAD=off): what the second thread gives. */
+  oursOneThread: { ingestion: HostFigures; endToEnd: HostFigures };
 }
 
 /** Track events as a collector sends them (no timestamp: each host stamps acceptance), 0.5–2 KB each. */
@@ -67,8 +69,8 @@ async function startFloor(engine: Engine): Promise<HostUnderTest> {
   };
 }
 
-async function startOurs(engine: Engine): Promise<HostUnderTest> {
-  const cluster = await startCluster({ engine, env: { DATAFLY_RATE_LIMITS: 'off' }, nullHeap: true, installExtra: { timeout_ms: 120_000 } });
+async function startOurs(engine: Engine, deliveryThread: 'on' | 'off'): Promise<HostUnderTest> {
+  const cluster = await startCluster({ engine, env: { DATAFLY_RATE_LIMITS: 'off', DATAFLY_DELIVERY_THREAD: deliveryThread }, nullHeap: true, installExtra: { timeout_ms: 120_000 } });
   const [host] = cluster.hosts;
   return { host, sink: cluster.sandbox, queued: () => waiting(host, cluster.integrations[0]), stop: () => cluster.stop() };
 }
@@ -109,6 +111,7 @@ async function run(target: HostUnderTest, engine: Engine, count: number, seed: n
 
 export async function floorComparison(engine: Engine, count: number): Promise<FloorComparison> {
   const floor = await run(await startFloor(engine), engine, count, 31);
-  const ours = await run(await startOurs(engine), engine, count, 31);
-  return { engine, events: count, floor, ours };
+  const ours = await run(await startOurs(engine, 'on'), engine, count, 31);
+  const oursOneThread = await run(await startOurs(engine, 'off'), engine, count, 31);
+  return { engine, events: count, floor, ours, oursOneThread };
 }

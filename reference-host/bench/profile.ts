@@ -45,7 +45,7 @@ function top(nodes: ProfileNode[], count = 10, keyOf: (node: ProfileNode) => str
  * Time spent in each of our functions and everything it called synchronously (each sample counted
  * once per function on its stack), the largest `count`: what a step of ingestion costs as a whole.
  */
-function inclusive(nodes: ProfileNode[], count: number, ours = (where: string) => /dist\/(host|shared|contract|heap)\//.test(where)): string[] {
+function inclusive(nodes: ProfileNode[], count: number, ours = (where: string) => /dist\/(host|common|contract|heap)\//.test(where)): string[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);

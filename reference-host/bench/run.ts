@@ -46,6 +46,8 @@ if (runs('floor')) {
     pair('end to end: host CPU µs per event', r.ours.endToEnd.cpuUsPerEvent, r.floor.endToEnd.cpuUsPerEvent, engine === 'sqlite' ? ' (goal ≤ 1.5×)' : '', [pgCpu(r.ours.endToEnd), pgCpu(r.floor.endToEnd)]);
     pair('ingestion alone: events/s', r.ours.ingestion.eventsPerSecond, r.floor.ingestion.eventsPerSecond, '');
     pair('ingestion alone: host CPU µs per event', r.ours.ingestion.cpuUsPerEvent, r.floor.ingestion.cpuUsPerEvent, engine === 'sqlite' ? ' (goal ≤ 1.5×)' : '', [pgCpu(r.ours.ingestion), pgCpu(r.floor.ingestion)]);
+    pair('delivery in the host\'s thread: end to end events/s', r.oursOneThread.endToEnd.eventsPerSecond, r.floor.endToEnd.eventsPerSecond, '');
+    pair('delivery in the host\'s thread: end to end host CPU µs per event', r.oursOneThread.endToEnd.cpuUsPerEvent, r.floor.endToEnd.cpuUsPerEvent, '', [pgCpu(r.oursOneThread.endToEnd), pgCpu(r.floor.endToEnd)]);
   }
   results.floor = floors;
 }

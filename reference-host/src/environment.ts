@@ -46,6 +46,7 @@ export const EnvironmentSchema = z.object({
     .refine((n) => n > 0, 'must be a positive number')
     .default(1),
   DATAFLY_DELIVERY_CONCURRENCY: whole('a whole number of batches from 1 to 32', 1, 32).default(4),
+  DATAFLY_DELIVERY_THREAD: onOff.default('on'),
   DATAFLY_BATCH_WAIT_MS: whole('a whole number of milliseconds', 0, 60_000).optional(),
   DATAFLY_LEASE_MS: whole('a whole number of milliseconds, at least 200', 200).default(30_000),
   DATAFLY_CONFIG_POLL_MS: whole('a whole number of milliseconds from 50 to 60000', 50, 60_000).default(1000),

@@ -98,7 +98,7 @@ if (args.demo) {
   const target = { hostUrl: started.url, adminToken: started.adminToken, pipelineKey: started.pipelineKey, sandboxUrl: shown.sandbox.server.url, appId: sandboxAppId, apiKey: sandboxApiKey };
   const id = await ensureHeapInstalled(target);
   const accepted = await sendDemoSession(target);
-  await started.scheduler.drained();
+  await started.delivery.drained();
   console.log(demoReport({ ...shown, sandbox: shown.sandbox }, id, accepted));
 }
 
@@ -146,6 +146,8 @@ function hostOptions(env: Environment, dataDir: string): Omit<HostOptions, 'cont
     rateLimits: env.DATAFLY_RATE_LIMITS === 'on',
     rateLimitScale: env.DATAFLY_RATE_LIMIT_SCALE,
     deliveryConcurrency: env.DATAFLY_DELIVERY_CONCURRENCY,
+    // The thread loads the same plugin module the container below is given.
+    ...(env.DATAFLY_DELIVERY_THREAD === 'on' ? { deliveryThread: { plugins: [{ module: '@datafly/heap-integration', export: 'heapModule' }] } } : {}),
     batchWaitMs: env.DATAFLY_BATCH_WAIT_MS,
     leaseMs: env.DATAFLY_LEASE_MS,
     configPollMs: env.DATAFLY_CONFIG_POLL_MS,

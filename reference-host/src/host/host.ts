@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DeliveryScheduler } from './delivery/scheduler.js';
+import type { Delivery } from './delivery/delivery.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import { startBackgroundJobs } from './jobs.js';
 import { listen } from './listening.js';
@@ -19,7 +19,7 @@ export interface Host {
   store: Store;
   instanceId: string;
   directory: IntegrationDirectory;
-  scheduler: DeliveryScheduler;
+  delivery: Delivery;
   metrics: Metrics;
   live: LiveStreams;
   app: FastifyInstance;
@@ -37,7 +37,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const { logger, instanceId } = settings;
   try {
     const { app, url } = await listen(services, settings);
-    const jobs = await startBackgroundJobs(services, settings);
+    const jobs = await startBackgroundJobs(services, settings).catch(async (error: unknown) => {
+      await app.close();
+      directory.stop();
+      throw error;
+    });
     logger.info('host started', { url, engine: settings.store.engine, database: store.description, instance_id: instanceId, integrations: directory.list().length, plugins: registry.list().map((p) => p.manifest.key) });
     return {
       url,
@@ -48,7 +52,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       store,
       instanceId,
       directory,
-      scheduler: services.scheduler,
+      delivery: services.delivery,
       metrics: services.metrics,
       live: services.live,
       app,

@@ -9,18 +9,18 @@ export interface BackgroundJobs {
 }
 
 /**
- * What runs on its own once the host listens: delivery (the scheduler and its workers), following
+ * What runs on its own once the host listens: delivery (the scheduler and its workers, here or in their thread), following
  * user deletions at the vendor, and deleting delivery logs past their retention (at start, then hourly).
  */
 export async function startBackgroundJobs(services: HostServices, settings: HostSettings): Promise<BackgroundJobs> {
-  await services.scheduler.start();
+  await services.delivery.start();
   services.userDeletions.start();
   const pruneTimer = await pruneDeliveryLogs(services, settings);
   return {
     async stop() {
       clearInterval(pruneTimer);
       await services.userDeletions.stop();
-      await services.scheduler.stop();
+      await services.delivery.stop();
     },
   };
 }

@@ -35,7 +35,7 @@ function routeDeps(services: HostServices, settings: HostSettings): RouteDeps {
     live,
     ingestion,
     deletions: services.userDeletions,
-    wake: (ids) => services.scheduler.notify(ids),
+    wake: (ids) => services.delivery.notify(ids),
     maxBatchEvents: settings.maxBatchEvents,
     clock: settings.clock,
     instance: { id: settings.instanceId, engine: settings.store.engine, version: settings.version, startedAt: services.startedAt },

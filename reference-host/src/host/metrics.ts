@@ -20,6 +20,9 @@ const QUEUE_STATES = ['pending', 'inflight', 'dead'] as const;
 /** Seconds from acceptance to delivery. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
 
+/** What delivery counts: the host's Metrics, or, in the delivery thread, what forwards them to it. */
+export type DeliveryMetrics = Pick<Metrics, 'inc' | 'warned' | 'observeLatency'>;
+
 export interface SharedGauges {
   /** Events in the shared queue, by integration and state (every instance sees the same). */
   queueDepth(): Promise<{ integration_id: string; state: string; count: number }[]>;

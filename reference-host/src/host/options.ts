@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Container } from 'inversify';
 import { RetryPolicy } from '../common/retry-policy.js';
 import { PACKAGE_VERSION } from '../version.js';
+import type { PluginModuleRef } from './delivery/thread-messages.js';
 import type { LiveSettings } from './live/live-streams.js';
 import { JsonLogger } from './logger.js';
 import type { StoreLocation } from './store/engine.js';
@@ -28,6 +29,12 @@ export interface HostOptions {
   rateLimits?: boolean;
   /** Batches of one integration in flight at once on this instance. */
   deliveryConcurrency?: number;
+  /**
+   * Delivery in a worker thread of its own, which loads these plugin modules itself (a container
+   * cannot cross threads; they should bind the same plugins as `container`). It runs on the
+   * system clock. Absent: delivery shares the thread that takes requests.
+   */
+  deliveryThread?: { plugins: PluginModuleRef[] };
   /** How long a claim holds before another instance may take it over. */
   leaseMs?: number;
   /** How often this instance looks for changes made by others. */
@@ -49,7 +56,7 @@ export interface HostOptions {
 }
 
 /** Options that stay optional once the defaults are in: each has a meaning when absent. */
-type WithoutDefault = 'adminToken' | 'pipelineKey' | 'secretKey' | 'batchWaitMs' | 'live';
+type WithoutDefault = 'adminToken' | 'pipelineKey' | 'secretKey' | 'batchWaitMs' | 'live' | 'deliveryThread';
 
 /** The options with their defaults filled in: what the parts of the host read. */
 export type HostSettings = Omit<Required<HostOptions>, WithoutDefault> & Pick<HostOptions, WithoutDefault>;

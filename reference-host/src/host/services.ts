@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { DeliveryAdapter, UserDeletionAdapter } from '@datafly/heap-integration/contract';
-import { DeliveryScheduler } from './delivery/scheduler.js';
+import type { Delivery } from './delivery/delivery.js';
+import { DeliveryScheduler, type SchedulerOptions } from './delivery/scheduler.js';
+import { DeliveryThread } from './delivery/thread.js';
+import type { PluginModuleRef, ThreadData } from './delivery/thread-messages.js';
 import { StartupError } from './errors.js';
 import { IngestionService } from './ingest.js';
 import { secretKeys } from './integrations/config.js';
@@ -36,7 +39,8 @@ export interface HostServices {
   box: SecretBox;
   directory: IntegrationDirectory;
   metrics: Metrics;
-  scheduler: DeliveryScheduler;
+  /** Delivery: in this thread, or in a worker thread of its own (HostOptions.deliveryThread). */
+  delivery: Delivery;
   ingestion: IngestionService;
   installer: Installer;
   editor: IntegrationEditor;
@@ -67,9 +71,11 @@ export async function composeServices(settings: HostSettings): Promise<HostServi
     keepSecretsOutOfLogs(logger, directory, registry, tokens);
     await directory.start();
 
-    const scheduler = deliveryScheduler(settings, { store, directory, registry, metrics, deletedUsers, logger });
+    const delivery = settings.deliveryThread
+      ? new DeliveryThread(threadData(settings, settings.deliveryThread.plugins), { directory, metrics, logger })
+      : new DeliveryScheduler({ store, directory, registry, metrics, deletedUsers, logger }, schedulerOptions(settings));
     const ingestion = new IngestionService(store, directory, metrics, clock, logger);
-    ingestion.onQueued((ids) => scheduler.notify(ids));
+    ingestion.onQueued((ids) => delivery.notify(ids));
     const adapterFor = adapterFactory(registry, logger, clock);
     const connectionTests = new ConnectionTests({ store, registry, directory, adapterFor, logger, clock });
     const testConnection = (integration: Integration) => connectionTests.test(integration);
@@ -80,11 +86,11 @@ export async function composeServices(settings: HostSettings): Promise<HostServi
       box,
       directory,
       metrics,
-      scheduler,
+      delivery,
       ingestion,
       installer: new Installer(registry, store, box, directory, clock),
       editor: new IntegrationEditor(registry, store, box, directory, clock),
-      userDeletions: new UserDeletionService({ store, registry, box, deletedUsers, deletionFor: deletionFactory(registry, logger, clock), logger, clock, instanceId: settings.instanceId }),
+      userDeletions: new UserDeletionService({ store, registry, box, deletedUsers: { forget: (id) => delivery.forgetDeletedUsers(id) }, deletionFor: deletionFactory(registry, logger, clock), logger, clock, instanceId: settings.instanceId }),
       testConnection,
       checkCredentials: (integration) => checkCredentials(testConnection, integration, settings.credentialsCheckWaitMs),
       adapterFor,
@@ -144,8 +150,8 @@ function instanceMetrics(settings: HostSettings, store: Store, directory: Integr
   );
 }
 
-function deliveryScheduler(settings: HostSettings, deps: ConstructorParameters<typeof DeliveryScheduler>[0]): DeliveryScheduler {
-  return new DeliveryScheduler(deps, {
+function schedulerOptions(settings: HostSettings): SchedulerOptions {
+  return {
     instanceId: settings.instanceId,
     retry: settings.retry,
     batchWaitMs: settings.batchWaitMs,
@@ -157,7 +163,20 @@ function deliveryScheduler(settings: HostSettings, deps: ConstructorParameters<t
     clock: settings.clock,
     releaseAllClaimsAtStart: settings.store.engine === 'sqlite',
     bucketSweepMs: Math.max(1000, 60_000 * settings.rateLimitScale),
-  });
+  };
+}
+
+/** The delivery thread's start: the same scheduler options, in the form that crosses threads. */
+function threadData(settings: HostSettings, plugins: PluginModuleRef[]): ThreadData {
+  const { retry, clock: _clock, ...options } = schedulerOptions(settings);
+  return {
+    store: settings.store,
+    dataDir: settings.dataDir,
+    secretKey: settings.secretKey,
+    plugins,
+    configPollMs: settings.configPollMs,
+    scheduler: { ...options, retry: { scheduleMs: [...retry.scheduleMs], retryAfterCapMs: retry.retryAfterCapMs } },
+  };
 }
 
 /** An adapter for API work on one integration (a test, a preview); the caller closes it. */

@@ -225,6 +225,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<{ bytes: Buff
   });
 }
 
+/** A fault's latency: it holds one answer, never the process (a stopped sandbox ends with its requests held). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

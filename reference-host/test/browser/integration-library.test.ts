@@ -133,7 +133,7 @@ describeInChromium('Integration Library page', () => {
     sandbox.addFault({ path: '/api/track', idempotency_key: 'ui-poison', status: 400, body: '{"error":"events[0]: rejected for the test"}' });
     const batch = ['ui-1', 'ui-2', 'ui-poison'].map((messageId) => ({ type: 'track', event: 'Checkout Started', userId: 'user-ui', messageId }));
     expect((await host.call('POST', '/v1/batch', { batch: [...batch, { type: 'page', name: 'Home', anonymousId: 'anon-ui', messageId: 'ui-page' }] }, host.pipelineKey)).body.accepted).toBe(4);
-    await host.scheduler.drained();
+    await host.delivery.drained();
 
     await section('Delivery logs').click();
     await page.getByRole('button', { name: 'Refresh delivery logs' }).click();
@@ -151,7 +151,7 @@ describeInChromium('Integration Library page', () => {
     await page.getByRole('button', { name: 'Replay ui-poison' }).click();
     await page.getByText('Replayed 1 event; they are back in the delivery queue.').waitFor();
     expect(await page.locator('#dead-letters').getByText('No dead letters.').count()).toBe(1);
-    await host.scheduler.drained();
+    await host.delivery.drained();
 
     await section('Delivery logs').click();
     await page.getByLabel('Status').selectOption('delivered');
@@ -171,7 +171,7 @@ describeInChromium('Integration Library page', () => {
     const names = ['<img src=x onerror="window.__xss=1">', '<script>window.__xss=2</script>'];
     const batch = names.map((event, i) => ({ type: 'track', event, userId: 'user-xss', messageId: `xss-${i}` }));
     expect((await host.call('POST', '/v1/batch', { batch }, host.pipelineKey)).body.accepted).toBe(2);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     await page.getByLabel('Status').selectOption('');
     await page.locator('#delivery-logs tr[data-message-id="xss-1"]').waitFor();
     expect(await page.locator('#delivery-logs tr[data-message-id="xss-0"] td[data-label="Event"]').textContent()).toBe(names[0]);

@@ -88,7 +88,7 @@ describeInChromium('Delivery overview', () => {
     s.sandbox.clearFaults();
     await s.page.getByRole('button', { name: 'Test connection' }).click();
     await s.page.getByText('Delivery resumed: the events that waited are sent now (any that waited longer than the retry window are in the dead letters, to replay).').waitFor();
-    await s.host.scheduler.drained();
+    await s.host.delivery.drained();
     await s.page.getByRole('button', { name: 'Refresh overview' }).click();
     expect(await seeText(fact('queue', 'Waiting'), '0 events')).toBe('0 events');
     expect(await s.page.locator('h1 .badge').innerText()).toBe('RUNNING');

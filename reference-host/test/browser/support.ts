@@ -79,7 +79,7 @@ async function startSession(options: { width?: number; height?: number; host?: S
     async send(batch, { drain = true } = {}) {
       const answer = await session.host.call('POST', '/v1/batch', { batch }, session.host.pipelineKey);
       if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${answer.text}`);
-      if (drain) await session.host.scheduler.drained();
+      if (drain) await session.host.delivery.drained();
       return answer.body;
     },
     async open(id, section) {

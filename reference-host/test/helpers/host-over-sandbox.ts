@@ -26,7 +26,7 @@ export function hostOverSandbox(engine: EngineName, options: Partial<HostOptions
     if (!host || !sandbox) return;
     for (const i of (await host.call('GET', '/v1/admin/integrations')).body.data) await host.call('DELETE', `/v1/admin/integrations/${i.id}`);
     // A batch in flight when its integration was deleted still reaches the sandbox: let it land first.
-    await host.scheduler.applied();
+    await host.delivery.applied();
     sandbox.reset();
   });
 }

@@ -60,8 +60,8 @@ export async function startTestHost(options: Partial<HostOptions> = {}, { engine
     throw error;
   });
   // A drain on a busy machine may take long: its deadline, as every deadline here, only ends a hung test.
-  const drained = host.scheduler.drained.bind(host.scheduler);
-  host.scheduler.drained = (timeoutMs = DEFAULT_DEADLINE_MS) => drained(timeoutMs);
+  const drained = host.delivery.drained.bind(host.delivery);
+  host.delivery.drained = (timeoutMs = DEFAULT_DEADLINE_MS) => drained(timeoutMs);
   // Tests stop a host themselves (stop or cleanup), and the file stops whatever they did not.
   const stop = once(host.stop);
   const cleanup = once(async () => {

@@ -24,7 +24,7 @@ describe.each(ENGINES)('the data-quality view on %s', (engine: EngineName) => {
 
     const sent = await host.call('POST', '/v1/batch', { batch: demoWithMalformed(Date.now()) }, host.pipelineKey);
     expect(sent.status).toBe(200);
-    await host.scheduler.drained();
+    await host.delivery.drained();
 
     const answer = await host.call('GET', `/v1/admin/integrations/${id}/data-quality`);
     expect(answer.status).toBe(200);
@@ -47,7 +47,7 @@ describe.each(ENGINES)('the data-quality view on %s', (engine: EngineName) => {
     try {
       const own = (await first.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
       await first.call('POST', '/v1/batch', { batch: demoWithMalformed(Date.now()) }, first.pipelineKey);
-      await first.scheduler.drained();
+      await first.delivery.drained();
       expect((await first.store.quality.since(own, 0)).length).toBeGreaterThan(0);
       await first.stop();
       // The same data three days on: the start's sweep removes the logs and their counts.

@@ -121,7 +121,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
       duplicates: [],
       queued_for_integrations: 1,
     });
-    await host.scheduler.drained();
+    await host.delivery.drained();
 
     const track = sandbox.recordedRequests({ path: '/api/track' });
     expect(track).toHaveLength(1);
@@ -144,7 +144,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     const id = await install();
     sandbox.addFault({ path: '/api/track', status: 500, count: 2 });
     await host.call('POST', '/v1/batch', { batch: [1, 2, 3].map((n) => ({ type: 'track', event: 'Retry Me', userId: `u-${n}`, messageId: `r-${n}` })) }, host.pipelineKey);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     await waitFor(async () => (await logsOf(id, '?status=delivered')).data.length === 3, { what: 'three delivered logs' });
     expect(sandbox.stats()).toMatchObject({ events_accepted: 3, duplicates: 0 });
     // The first 500 failed the whole batch: the host backs off and probes with one event at a time
@@ -168,7 +168,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
     const id = await install();
     sandbox.addFault({ path: '/api/track', idempotency_key: 'poison', status: 400, body: '{"error":"events[0].event: rejected by Heap"}' });
     await host.call('POST', '/v1/batch', { batch: ['ok-1', 'poison', 'ok-2'].map((m) => ({ type: 'track', event: 'Checked', userId: 'u', messageId: m })) }, host.pipelineKey);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const dead = (await host.call('GET', `/v1/admin/integrations/${id}/dead-letters`)).body;
     expect(dead.data).toHaveLength(1);
     expect(dead.data[0]).toMatchObject({
@@ -208,7 +208,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
       },
       host.pipelineKey,
     );
-    await host.scheduler.drained();
+    await host.delivery.drained();
     await waitFor(async () => (await logsOf(id)).data.length === 3, { what: 'three delivery logs' });
     const logs = (await logsOf(id)).data.map((l: Record<string, unknown>) => [l.message_id, l.status, l.code, l.message]).sort();
     expect(logs).toEqual([
@@ -339,7 +339,7 @@ describe.each(ENGINES)('reference host on %s', (engine: EngineName) => {
   it('exposes Prometheus metrics', async () => {
     const id = await install();
     await host.call('POST', '/v1/t', { event: 'Metered', userId: 'u', messageId: 'met-1' }, host.pipelineKey);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     await waitFor(async () => (await host.call('GET', '/metrics')).text.includes(`datafly_events_delivered_total{integration="${id}"} 1`), { what: 'the delivered counter at 1' });
     const text = (await host.call('GET', '/metrics')).text;
     expect(text).toContain(`datafly_events_accepted_total{integration="${id}"} 1`);
@@ -372,7 +372,7 @@ describe.each(ENGINES)('reference host on %s across a restart', (engine: EngineN
     // Its own lease outlasts a busy machine's pauses; the crashed claims' one second has run out by then or soon.
     const second = await startTestHost({ batchWaitMs: 20, leaseMs: 10_000 }, { engine, place: first.place });
     await waitFor(() => sandbox.stats().unique_idempotency_keys === 500, { what: 'all 500 delivered' });
-    await second.scheduler.drained();
+    await second.delivery.drained();
     expect(sandbox.stats()).toMatchObject({ events_accepted: 500, unique_idempotency_keys: 500, duplicates: 0 });
     // The embedded engine is one process: its claims return at start. On PostgreSQL the claims of
     // another instance are left alone until their lease expires, then any instance takes them.

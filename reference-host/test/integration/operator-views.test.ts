@@ -50,7 +50,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       ],
       host,
     );
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const overview = (await host.call('GET', `/v1/admin/integrations/${id}/overview`)).body;
     expect(overview.minutes).toHaveLength(60);
     expect(overview.hours).toHaveLength(24);
@@ -85,10 +85,10 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       sandbox.addFault({ path: '/api/track', idempotency_key: 'once-tired', status: 503, body: '{"error":"busy"}' });
       const delivered = Array.from({ length: 15 }, (_, i) => ({ type: 'track', event: 'Counted', userId: 'u-once', messageId: `once-${i}` }));
       await send([...delivered, { type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-refused' }, { type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-filtered', context: { consent: { analytics: false } } }], quick);
-      await quick.scheduler.drained();
+      await quick.delivery.drained();
       // Alone, so that only its own attempts are retried.
       await send([{ type: 'track', event: 'Counted', userId: 'u-once', messageId: 'once-tired' }], quick);
-      await quick.scheduler.drained();
+      await quick.delivery.drained();
       const overview = (await quick.call('GET', `/v1/admin/integrations/${id}/overview`)).body;
       const sum = (key: string) => (overview.minutes as Record<string, number>[]).reduce((n, m) => n + m[key], 0);
       const totals = Object.fromEntries(['delivered', 'filtered', 'failed', 'dead', 'retryable'].map((key) => [key, sum(key)]));
@@ -103,7 +103,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
   it('live stream: new deliveries arrive as Server-Sent Events, filtered, and resume after Last-Event-ID', async () => {
     await install();
     await send([{ type: 'track', event: 'Before', userId: 'u0', messageId: 'st-0' }]);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const all = openStream(`${host.url}/v1/admin/integrations/${id}/delivery-logs/stream?backlog=10`, host.adminToken);
     const onlyU2 = openStream(`${host.url}/v1/admin/integrations/${id}/delivery-logs/stream?backlog=0&user=u2`, host.adminToken);
     await waitFor(() => all.events.length === 1, { what: 'the backlog' });
@@ -171,7 +171,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       [2, 'pv-3', 'filtered', 'unsupported', []],
     ]);
     await send(events.slice(0, 3));
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const sent = sandbox
       .recordedRequests()
       .filter((r) => r.path !== '/api/public/v0/auth_token') // the install's credentials check
@@ -206,7 +206,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
   it('sample events: the last distinct events the integration received', async () => {
     await install();
     await send(Array.from({ length: 25 }, (_, i) => ({ type: 'track', event: `S${i}`, userId: 'u', messageId: `s-${i}` })));
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const samples = (await host.call('GET', `/v1/admin/integrations/${id}/sample-events`)).body.data;
     expect(samples).toHaveLength(20);
     expect(samples[0]).toMatchObject({ type: 'track', event: 'S24', messageId: 's-24' });
@@ -221,7 +221,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       { type: 'track', event: 'Seen', userId: 'user-1', messageId: 'd-3' },
       { type: 'track', event: 'Seen', userId: 'user-2', messageId: 'd-4' },
     ]);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     expect(sandbox.userProperties(APP_ID, 'user-1')).toEqual({ plan: 'pro' });
     // A 401 pauses delivery: what arrives next waits in the queue, unclaimed, while the deletion is made.
     sandbox.addFault({ path: '/api/track', status: 401, count: 1 });
@@ -242,7 +242,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     expect(done).toMatchObject({ status: 'complete', user_id_list: ['user-1'], anonymous_id_list: ['anon-1'], message: null });
     expect(done.vendor_requests).toEqual([{ request_id: expect.any(String), users: 2, status: 'complete' }]);
     expect((await host.call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
-    await host.scheduler.drained();
+    await host.delivery.drained();
     // Gone at Heap; the user's waiting events never went; the other user's did.
     expect(sandbox.userProperties(APP_ID, 'user-1')).toBeUndefined();
     expect(sandbox.userProperties(APP_ID, 'user-2')).toEqual({ plan: 'free' });
@@ -282,7 +282,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
       const logsOf = async () => (await patient.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body.data as Record<string, unknown>[];
       await waitFor(async () => (await logsOf()).some((l) => l.message_id === 'gone-1' && l.status === 'retryable'), { what: 'the first, refused attempt' });
       expect((await patient.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-gone'] })).status).toBe(202);
-      await patient.scheduler.drained();
+      await patient.delivery.drained();
       expect((await logsOf()).map((l) => [l.message_id, l.status, l.code])).toEqual([
         ['gone-1', 'filtered', 'user_deleted'],
         ['gone-1', 'retryable', 'server_error'],
@@ -302,7 +302,7 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     await send([{ type: 'track', event: 'Later', userId: 'user-flying', messageId: 'flying-1' }]);
     await waitFor(async () => (await host.store.queue.depth(id)).some((r) => r.state === 'inflight'), { what: 'the event in flight' });
     expect((await host.call('POST', `/v1/admin/integrations/${id}/user-deletions`, { user_ids: ['user-flying'] })).status).toBe(202);
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const logs = (await host.call('GET', `/v1/admin/integrations/${id}/delivery-logs`)).body.data as Record<string, unknown>[];
     expect(logs.map((l) => [l.message_id, l.status, l.user_id ?? null])).toEqual([['flying-1', 'delivered', null]]);
     expect(JSON.stringify(logs)).not.toContain('user-flying');

@@ -78,7 +78,7 @@ describe.each(ENGINES)('a second plugin beside Heap on %s', (engine: EngineName)
     const answer = await host.call('POST', '/v1/batch', { batch: events }, host.pipelineKey);
     expect(answer.body).toMatchObject({ accepted: 3, rejected: [], queued_for_integrations: 2 });
     await waitFor(() => calls().length === 3, { what: 'three webhook calls' });
-    await host.scheduler.drained();
+    await host.delivery.drained();
 
     // The webhook's blueprint: ids and time, the event's objects; Order Completed renamed, with its
     // order_id as a string, revenue as a number and a summary from a template.

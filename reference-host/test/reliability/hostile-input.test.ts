@@ -143,7 +143,7 @@ describe('hostile input to ingestion', () => {
       { index: 4, field: 'batch.4.timestamp', reason: 'must be an ISO 8601 date-time, e.g. 2026-02-25T14:30:00.000Z' },
     ]);
     await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'proto'), { what: 'proto at Heap' });
-    await host.scheduler.drained();
+    await host.delivery.drained();
     const byKey = new Map(sandbox.recordedEvents().map((e) => [e.idempotency_key, e]));
     expect(String(byKey.get('huge')!.properties.text)).toHaveLength(1023);
     expect(String(byKey.get('wide')!.properties.list)).toHaveLength(1023);

@@ -42,14 +42,14 @@ describe.each(ENGINES)('secrets never leak on %s', (engine: EngineName) => {
       ];
       await call('POST', '/v1/batch', { batch }, host.pipelineKey);
       await waitFor(() => sandbox.recordedEvents().some((e) => e.idempotency_key === 'leak-1'), { what: 'leak-1 at Heap' });
-      await host.scheduler.drained();
+      await host.delivery.drained();
       // A 401 pauses delivery (the message names the app, never the key); a passing connection test resumes it.
       sandbox.addFault({ path: '/api/add_user_properties', status: 401, count: 1, body: `{"error":"no such key ${KEY}"}` });
       await call('POST', '/v1/i', { userId: 'u-1', anonymousId: 'a-1', messageId: 'leak-id', traits: { plan: 'pro' } }, host.pipelineKey);
       await waitFor(async () => (await call('GET', `/v1/admin/integrations/${id}`)).body.delivery.state === 'paused', { what: 'a pause' });
       expect((await call('POST', `/v1/admin/integrations/${id}/test-connection`)).body).toMatchObject({ ok: true, resumed: true });
       await waitFor(() => sandbox.userProperties(APP_ID, 'u-1')?.plan === 'pro', { what: 'the identify delivered after the resume' });
-      await host.scheduler.drained();
+      await host.delivery.drained();
 
       for (const path of [
         '/v1/admin/integration-catalog',

@@ -1,11 +1,12 @@
 import type { Logger } from '@datafly/heap-integration/contract';
 import type { IntegrationDirectory } from '../integrations/directory.js';
 import type { Integration } from '../integrations/model.js';
-import type { Metrics } from '../metrics.js';
+import type { DeliveryMetrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Store } from '../store/store.js';
 import { errorText } from '../../common/error-text.js';
+import type { Delivery } from './delivery.js';
 import { IntegrationWorker, type WorkerOptions } from './worker.js';
 
 export interface SchedulerOptions extends WorkerOptions {
@@ -19,7 +20,7 @@ export interface SchedulerDeps {
   store: Store;
   directory: IntegrationDirectory;
   registry: PluginRegistry;
-  metrics: Metrics;
+  metrics: DeliveryMetrics;
   deletedUsers: DeletedUsers;
   logger: Logger & { child(fields: Record<string, unknown>): Logger };
 }
@@ -29,7 +30,7 @@ export interface SchedulerDeps {
  * another's. Restarts a worker when its integration changes (here or on another instance), keeps
  * this instance's claims alive, and hands back the claims of instances that stopped renewing theirs.
  */
-export class DeliveryScheduler {
+export class DeliveryScheduler implements Delivery {
   private readonly workers = new Map<string, IntegrationWorker>();
   private readonly claims = new Set<number>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -60,6 +61,10 @@ export class DeliveryScheduler {
   /** Wakes the workers of these integrations (new events were queued). */
   notify(integrationIds: readonly string[]): void {
     for (const id of integrationIds) this.workers.get(id)?.wake();
+  }
+
+  forgetDeletedUsers(integrationId: string): void {
+    this.deps.deletedUsers.forget(integrationId);
   }
 
   /** Lets the batches in flight finish and settle, then stops every worker. */

@@ -2,7 +2,7 @@ import type { CatalogManifest, DataflyEvent, DeliveryAdapter, DeliveryResult, Lo
 import { consentDenial } from '@datafly/heap-integration/contract';
 import type { IntegrationDirectory } from '../integrations/directory.js';
 import type { Integration } from '../integrations/model.js';
-import type { Metrics } from '../metrics.js';
+import type { DeliveryMetrics } from '../metrics.js';
 import type { DeletedUsers } from '../privacy/deleted-users.js';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
 import type { Outcome, QueuedEvent } from '../store/queue.js';
@@ -30,7 +30,7 @@ export interface WorkerOptions {
 export interface WorkerDeps {
   store: Store;
   directory: IntegrationDirectory;
-  metrics: Metrics;
+  metrics: DeliveryMetrics;
   deletedUsers: DeletedUsers;
   /** Claims in flight, so the scheduler keeps their leases alive. */
   claims: Set<number>;
@@ -250,7 +250,7 @@ export class IntegrationWorker {
       }
     }
 
-    const count = (name: Parameters<Metrics['inc']>[0], n = 0) => metrics.inc(name, this.id, n);
+    const count = (name: Parameters<DeliveryMetrics['inc']>[0], n = 0) => metrics.inc(name, this.id, n);
     count('events_delivered', counts.delivered);
     count('events_filtered', counts.filtered);
     count('events_failed', counts.failed);

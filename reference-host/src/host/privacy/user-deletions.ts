@@ -49,7 +49,7 @@ export class UserDeletionService {
       store: Store;
       registry: PluginRegistry;
       box: SecretBox;
-      deletedUsers: DeletedUsers;
+      deletedUsers: Pick<DeletedUsers, 'forget'>;
       /** The plugin's deletion adapter for an integration; undefined when its plugin offers none. */
       deletionFor: (integration: Integration) => UserDeletionAdapter | undefined;
       logger: Logger;

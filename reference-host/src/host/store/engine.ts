@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Migration, type SqliteDialectConfig } from 'kysely';
 import type { Logger } from '@datafly/heap-integration/contract';
 import { StartupError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -69,7 +69,28 @@ function openSqlite(dataDir: string, initialise: boolean): OpenedDatabase {
   // many times; the file is cut back to 64 MB after.
   sqlite.pragma('wal_autocheckpoint = 16384');
   sqlite.pragma('journal_size_limit = 67108864');
-  return { engine: 'sqlite', db: new Kysely<HostDatabase>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) }), description };
+  return { engine: 'sqlite', db: new Kysely<HostDatabase>({ dialect: new ImmediateSqliteDialect({ database: new StatementCache(sqlite) }) }), description };
+}
+
+/**
+ * Transactions that take SQLite's write lock when they begin. With the delivery thread the file has
+ * two connections; a transaction begun deferred that reads and then writes fails at once (SQLITE_BUSY,
+ * no waiting) if the other connection committed in between, where one begun immediate waits its turn.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 function holdsHostSchema(file: string): boolean {

@@ -1,10 +1,13 @@
-import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RetryPolicy } from '../../src/common/retry-policy.js';
 import { StartupError } from '../../src/host/errors.js';
 import type { HeapSandbox } from '../../src/sandbox/server.js';
 import { ENGINES, type EngineName } from '../helpers/engines.js';
 import { waitFor } from '../helpers/conditions.js';
-import { API_KEY, APP_ID, TS } from '../helpers/heap.js';
+import { API_KEY, APP_ID, startSandbox, TS } from '../helpers/heap.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { hostOverSandbox } from '../helpers/host-over-sandbox.js';
 
@@ -94,5 +97,37 @@ describe('a delivery thread that cannot load its plugins', () => {
     const started = startTestHost({ deliveryThread: { plugins: [{ module: '@datafly/no-such-plugin', export: 'heapModule' }] } });
     await expect(started).rejects.toBeInstanceOf(StartupError);
     await expect(started).rejects.toThrow(/^The delivery thread could not start: .*@datafly\/no-such-plugin/);
+  });
+});
+
+describe.each(ENGINES)('a delivery thread that fails on %s', (engine: EngineName) => {
+  const flag = join(mkdtempSync(join(tmpdir(), 'datafly-crash-')), 'crashed');
+  let sandbox: HeapSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  it('is started again, and the batch it had in flight is delivered once by the next thread', async () => {
+    const fixture = new URL('../fixtures/crash-once-plugin.mjs', import.meta.url);
+    fixture.searchParams.set('flag', flag);
+    const crashOnce = { module: fixture.href, export: 'crashOnceModule' };
+    // A short lease: on PostgreSQL a dead thread's claims come back when their lease runs out.
+    const host = await startTestHost({ deliveryThread: { plugins: [crashOnce] }, rateLimits: false, leaseMs: 1000 }, { engine });
+    try {
+      const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
+      const answer = await host.call('POST', '/v1/batch', { batch: ['c-1', 'c-2'].map((messageId) => ({ type: 'track', event: 'Crashed', userId: 'u-1', messageId, timestamp: TS })) }, host.pipelineKey);
+      expect(answer.body.accepted).toBe(2);
+      await waitFor(() => host.logLines.some((l) => l.includes('the delivery thread failed') && l.includes('a plugin bug outside any promise')), { what: 'the thread failing' });
+      expect(readFileSync(flag, 'utf8')).toMatch(/^crashed on \d events/);
+      await waitFor(() => ['c-1', 'c-2'].every((m) => sandbox.recordedEvents().some((e) => e.idempotency_key === m)), { what: 'c-1 and c-2 at Heap' });
+      await waitFor(() => host.logLines.some((l) => l.includes('the delivery thread runs again')), { what: 'the thread running again' });
+      await waitFor(async () => (await host.queued(id)).waiting === 0, { what: 'the queue empty' });
+      expect(sandbox.recordedEvents().filter((e) => e.idempotency_key === 'c-1' || e.idempotency_key === 'c-2')).toHaveLength(2);
+    } finally {
+      await host.cleanup();
+    }
   });
 });

@@ -34,39 +34,87 @@ async function loadPlugins(refs: readonly PluginModuleRef[]): Promise<PluginRegi
   return PluginRegistry.fromContainer(container);
 }
 
-async function start(): Promise<void> {
-  const registry = await loadPlugins(data.plugins);
-  const store = await Store.open(data.store, logger);
-  const directory = new IntegrationDirectory(store, new SecretBox(loadSecretKey(data.dataDir, data.secretKey)), logger, data.configPollMs);
-  await directory.start();
-  const { retry, ...options } = data.scheduler;
-  const scheduler = new DeliveryScheduler(
-    { store, directory, registry, metrics, deletedUsers: new DeletedUsers(store, Date.now), logger },
-    { ...options, retry: new RetryPolicy(retry.scheduleMs, Math.random, retry.retryAfterCapMs), clock: Date.now },
-  );
-  // What this thread's batches change (a pause, a back-off, a recovery) the host thread shows at once.
-  directory.onChange(() => post({ type: 'status-changed' }));
+/** What runs once the store answers: the scheduler and what it stands on. */
+interface Running {
+  scheduler: DeliveryScheduler;
+  directory: IntegrationDirectory;
+  store: Store;
+}
 
-  const answer = async (question: Question): Promise<void> => {
-    if (question.kind === 'drained') return scheduler.drained(question.timeoutMs);
-    if (question.kind === 'applied') return scheduler.applied();
-    await scheduler.stop();
-    directory.stop();
-    await store.close();
-    metrics.flush();
-  };
+let stopping = false;
+let running: Running | undefined;
+let wakeStart: (() => void) | undefined;
+
+/** Opens the store and starts delivering; a store that does not answer yet is tried again until it does (or the host stops). */
+async function run(registry: PluginRegistry): Promise<Running | undefined> {
+  for (let failures = 0; !stopping; failures++) {
+    let store: Store | undefined;
+    try {
+      store = await Store.open(data.store, logger);
+      const directory = new IntegrationDirectory(store, new SecretBox(loadSecretKey(data.dataDir, data.secretKey)), logger, data.configPollMs);
+      await directory.start();
+      const { retry, ...options } = data.scheduler;
+      const scheduler = new DeliveryScheduler(
+        { store, directory, registry, metrics, deletedUsers: new DeletedUsers(store, Date.now), logger },
+        { ...options, retry: new RetryPolicy(retry.scheduleMs, Math.random, retry.retryAfterCapMs), clock: Date.now },
+      );
+      // What this thread's batches change (a pause, a back-off, a recovery) the host thread shows at once.
+      directory.onChange(() => post({ type: 'status-changed' }));
+      await scheduler.start();
+      if (failures > 0) logger.info('the delivery thread reached the store; delivery starts', { after_failures: failures });
+      return { scheduler, directory, store };
+    } catch (error) {
+      await store?.close().catch(() => undefined);
+      if (failures === 0) logger.warn('the delivery thread cannot reach the store yet; it tries again', { error: errorText(error) });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(5000, 100 * 2 ** failures));
+        wakeStart = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+  return undefined;
+}
+
+async function answer(question: Question, started: Promise<Running | undefined>): Promise<void> {
+  if (question.kind === 'stop') {
+    stopping = true;
+    wakeStart?.();
+    const ran = await started;
+    if (!ran) return metrics.flush();
+    await ran.scheduler.stop();
+    ran.directory.stop();
+    await ran.store.close();
+    return metrics.flush();
+  }
+  const ran = await started;
+  if (!ran) return;
+  return question.kind === 'drained' ? ran.scheduler.drained(question.timeoutMs) : ran.scheduler.applied();
+}
+
+async function main(): Promise<void> {
+  let registry: PluginRegistry;
+  try {
+    registry = await loadPlugins(data.plugins);
+  } catch (error) {
+    // A plugin that does not load is a configuration problem: the host's start says so and stops.
+    return post({ type: 'start-failed', message: errorText(error) });
+  }
+  const started = run(registry).then((ran) => (running = ran));
   port.on('message', (message: ToThread) => {
-    if (message.type === 'notify') scheduler.notify(message.integrationIds);
-    else if (message.type === 'changed') void directory.refresh().catch((error) => logger.warn('could not refresh the integrations from the store', { error: errorText(error) }));
-    else if (message.type === 'forget-deleted-users') scheduler.forgetDeletedUsers(message.integrationId);
+    // Before the store answers, wake-ups and changes have nothing to reach: the scheduler reads everything when it starts.
+    if (message.type === 'notify') running?.scheduler.notify(message.integrationIds);
+    else if (message.type === 'changed') void running?.directory.refresh().catch((error) => logger.warn('could not refresh the integrations from the store', { error: errorText(error) }));
+    else if (message.type === 'forget-deleted-users') running?.scheduler.forgetDeletedUsers(message.integrationId);
     else
-      void answer(message.question).then(
+      void answer(message.question, started).then(
         () => post({ type: 'answer', id: message.id }),
         (error) => post({ type: 'answer', id: message.id, error: errorText(error) }),
       );
   });
-  await scheduler.start();
   post({ type: 'started' });
 }
 
-start().catch((error) => post({ type: 'start-failed', message: errorText(error) }));
+void main();

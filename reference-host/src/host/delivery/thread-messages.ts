@@ -43,7 +43,9 @@ export interface MetricsDelta {
 }
 
 export type FromThread =
+  /** The plugins loaded: the thread takes messages. Delivery begins once its store answers (it keeps trying). */
   | { type: 'started' }
+  /** A plugin module did not load: a configuration problem that stops the host's start. */
   | { type: 'start-failed'; message: string }
   | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> }
   | { type: 'metrics'; delta: MetricsDelta }

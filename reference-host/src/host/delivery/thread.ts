@@ -82,7 +82,10 @@ export class DeliveryThread implements Delivery {
     }
   }
 
-  /** Starts the thread; resolves once it delivers, fails with why it could not start. */
+  /**
+   * Starts the thread; resolves once it has loaded the plugins (it then delivers as soon as its store
+   * answers, trying again until it does), fails with why a plugin did not load.
+   */
   private spawn(): Promise<void> {
     const worker = new Worker(THREAD_ENTRY, { workerData: this.data });
     this.worker = worker;

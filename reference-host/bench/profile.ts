@@ -16,7 +16,9 @@ import { transform } from './transform.js';
  * most self time, for the transform and for `deliver()` to a null Heap (in this process), and for the
  * host delivering 30,000 events end to end (`node --cpu-prof`), and for the host ingesting 10,000 events
  * one per request (`single`, Heap paused so only ingestion runs), and taking 30,000 track events in
- * 1000-event requests (`ingestion`, with our functions' inclusive time). Names pick sections; none runs all.
+ * 1000-event requests (`ingestion`, with our functions' inclusive time), and each step of ingestion
+ * timed alone in this process beside the floor host's (`steps`, bench/ingest-steps.ts). Names pick
+ * sections; none runs all.
  */
 interface ProfileNode {
   id: number;
@@ -174,3 +176,6 @@ if (runs('single')) {
   console.log(['', 'Host (ingestion of 10,000 events, one per request): self time', ...top(profile.nodes, 25)].join('\n'));
   rmSync(profileDir, { recursive: true, force: true });
 }
+
+// Each step of ingestion (parse, check, stringify, store) timed alone in this process, beside the floor host's.
+if (runs('steps')) await import('./ingest-steps.js');

@@ -1,5 +1,5 @@
 import type { DataflyEvent, FieldIssue } from '@datafly/heap-integration/contract';
-import { deeperThan, fieldIssues, IncomingEventSchema, unreadFields } from '@datafly/heap-integration/contract';
+import { deeperThan, fieldIssues, IncomingEventSchema, surelyIncomingEvent, unreadFields } from '@datafly/heap-integration/contract';
 
 /** How deep an event may nest (documented): deeper, it is refused alone, naming the field. */
 export const MAX_EVENT_DEPTH = 64;
@@ -34,18 +34,22 @@ export function checkIncoming(value: unknown, fill: Fill, known: { shallow?: boo
   // `shallow`: the caller knows the value nests at most MAX_EVENT_DEPTH (its whole body did), so the walk is skipped.
   const tooDeep = known.shallow ? undefined : deeperThan(value, MAX_EVENT_DEPTH);
   if (tooDeep !== undefined) return { ok: false, issues: [{ field: tooDeep, message: `holds values nested deeper than ${MAX_EVENT_DEPTH} levels of the event; flatten it or send it as a string` }] };
-  const parsed = IncomingEventSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+  // Zod is asked only when the quick check cannot vouch for the event: it alone words the refusals.
+  if (!surelyIncomingEvent(value)) {
+    const parsed = IncomingEventSchema.safeParse(value);
+    if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+  }
+  // What zod took is the input's own fields (no defaults, no transforms): they are read from it.
   const event = value as DataflyEvent;
   const filled: ('messageId' | 'timestamp')[] = [];
-  if (parsed.data.messageId === undefined) {
+  if (event.messageId === undefined) {
     event.messageId = fill.messageId();
     filled.push('messageId');
   }
-  if (parsed.data.timestamp === undefined && parsed.data.originalTimestamp === undefined) {
+  if (event.timestamp === undefined && event.originalTimestamp === undefined) {
     event.timestamp = fill.timestamp();
     filled.push('timestamp');
-  } else if (parsed.data.timestamp === undefined && parsed.data.sentAt !== undefined && parsed.data.receivedAt === undefined && fill.receivedAt) {
+  } else if (event.timestamp === undefined && event.sentAt !== undefined && event.receivedAt === undefined && fill.receivedAt) {
     event.receivedAt = fill.receivedAt();
   }
   return { ok: true, event, filled, unread: unreadFields(value as Record<string, unknown>) };

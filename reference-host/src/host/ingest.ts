@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType, Logger } from '@datafly/heap-integration/contract';
-import { checkIncoming, MAX_EVENT_DEPTH } from '../common/incoming-event.js';
+import { checkIncoming, MAX_EVENT_DEPTH, type Fill } from '../common/incoming-event.js';
 import { ApiError } from './errors.js';
 import type { IntegrationDirectory } from './integrations/directory.js';
 import type { Metrics } from './metrics.js';
@@ -78,8 +78,8 @@ export class IngestionService {
     const unread: Rejection[] = [];
     const queue: QueueItem[] = [];
     const firstIndex = new Map<string, number>();
-    let acceptedAt: string | undefined;
     const at = (index: number, field?: string) => [options.impliedType ? '' : `batch.${index}`, field].filter(Boolean).join('.') || '(root)';
+    const { fill, known } = checkSettings(now, options);
 
     items.forEach((item, index) => {
       const garbled = options.notUtf8 ? replacementPath(item) : undefined;
@@ -92,8 +92,7 @@ export class IngestionService {
         rejected.push({ index, field: at(index, 'type'), reason: `this endpoint takes ${options.impliedType} events only` });
         return;
       }
-      const acceptance = () => (acceptedAt ??= new Date(now).toISOString());
-      const checked = checkIncoming(input, { messageId: randomUUID, timestamp: acceptance, receivedAt: acceptance }, { shallow: options.bodyDepth !== undefined && options.bodyDepth <= MAX_EVENT_DEPTH });
+      const checked = checkIncoming(input, fill, known);
       if (!checked.ok) {
         for (const issue of checked.issues) rejected.push({ index, field: at(index, issue.field === '(root)' ? undefined : issue.field), reason: issue.message });
         return;
@@ -149,6 +148,13 @@ export class IngestionService {
     for (const listener of this.listeners) listener(targets);
     return { accepted, rejected, duplicates, integrations: targets.length, disabled, unread };
   }
+}
+
+/** How one request's events are filled in (those without a time all get the time of acceptance) and what their check may skip. */
+function checkSettings(now: number, options: IngestOptions): { fill: Fill; known: { shallow: boolean } } {
+  let acceptedAt: string | undefined;
+  const acceptance = () => (acceptedAt ??= new Date(now).toISOString());
+  return { fill: { messageId: randomUUID, timestamp: acceptance, receivedAt: acceptance }, known: { shallow: options.bodyDepth !== undefined && options.bodyDepth <= MAX_EVENT_DEPTH } };
 }
 
 function idText(value: unknown): string | null {

@@ -66,6 +66,21 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect(await store.queue.depth('int_q1')).toEqual([{ integration_id: 'int_q1', state: 'pending', count: 3 }]);
   });
 
+  it('stores each queued event as sent, its ids and payload whatever characters they hold, in the order given, over chunks of many rows', async () => {
+    const odd = ['q"uote', 'back\\slash', 'com,ma', '{brace}', 'NULL', '', ' ', 'caf\u00e9 \u{1F600}', "it's"].map((id) => `odd-${id}`);
+    const many = Array.from({ length: 1203 }, (_, i) => `many-${i}`);
+    const items = [...odd, ...many].map((id, i) => ({ ...item(id, i % 3 === 0 ? `user-${i}` : null), anonymousId: i % 5 === 0 ? null : `anon-${i}` }));
+    const added = await store.queue.enqueue(['int_rows_a', 'int_rows_b'], items, 7000);
+    expect(added.size).toBe(items.length);
+    const queued = await store.db.selectFrom('queue').selectAll().where('integration_id', '=', 'int_rows_b').orderBy('id').execute();
+    expect(queued.map((row) => [row.message_id, row.user_id, row.anonymous_id, row.state, Number(row.attempts), Number(row.next_attempt_at), Number(row.accepted_at)])).toEqual(
+      items.map((it) => [it.messageId, it.userId, it.anonymousId, 'pending', 0, 7000, 7000]),
+    );
+    const payloads = await store.payloads.read(queued.map((row) => Number(row.id)));
+    expect(queued.map((row) => payloads.get(Number(row.id)))).toEqual(items.map((it) => it.json));
+    expect([...(await store.queue.enqueue(['int_rows_b'], items.slice(0, 3), 8000))]).toEqual([]);
+  });
+
   it('claims due events in order under a lease, never the same event to two owners', async () => {
     await store.queue.enqueue(['int_claim'], Array.from({ length: 10 }, (_, i) => item(`c${i}`)), 2000);
     const a = await store.queue.claim('int_claim', 'instance-a', 2000, 30_000, 4);

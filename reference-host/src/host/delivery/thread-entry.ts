@@ -117,4 +117,8 @@ async function main(): Promise<void> {
   post({ type: 'started' });
 }
 
+// As in the host's thread (start.ts): a promise nobody awaited is a bug in one task; log it and keep
+// delivering. An uncaught exception ends the thread, and the host starts it again.
+process.on('unhandledRejection', (reason) => logger.error('unhandled rejection in the delivery thread; it keeps running', { error: errorText(reason) }));
+
 void main();

@@ -46,6 +46,7 @@ function routeDeps(services: HostServices, settings: HostSettings): RouteDeps {
       leaseMs: settings.leaseMs,
       rateLimits: settings.rateLimits,
       rateLimitScale: settings.rateLimitScale,
+      deliveryThread: settings.deliveryThread !== undefined,
     },
   };
 }

@@ -41,6 +41,7 @@ export class Metrics {
   private readonly counters: Record<CounterName, Counter<'integration'>>;
   private readonly latency: Histogram<'integration'>;
   private readonly warnings: Counter<'integration' | 'code'>;
+  private readonly threadRestarts: Counter;
 
   constructor(instance: { id: string; engine: string; version: string }, shared: SharedGauges) {
     collectDefaultMetrics({ register: this.registry });
@@ -51,6 +52,11 @@ export class Metrics {
       name: 'datafly_event_warnings_total',
       help: "Changes a plugin made to finished events (its warnings), by warning code: the data-quality view's counts",
       labelNames: ['integration', 'code'],
+      registers: [this.registry],
+    });
+    this.threadRestarts = new Counter({
+      name: 'datafly_delivery_thread_restarts_total',
+      help: 'Times the delivery thread failed and was started again (its batches in flight went back to the queue)',
       registers: [this.registry],
     });
     this.latency = new Histogram({ name: 'datafly_delivery_latency_seconds', help: 'From acceptance to delivery', labelNames: ['integration'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
@@ -88,6 +94,11 @@ export class Metrics {
   /** Events a warning code hit (one per event and property), as the data-quality counts add them. */
   warned(integrationId: string, code: string, by: number): void {
     if (by > 0) this.warnings.inc({ integration: integrationId, code }, by);
+  }
+
+  /** The delivery thread failed and is started again. */
+  deliveryThreadRestarted(): void {
+    this.threadRestarts.inc();
   }
 
   observeLatency(integrationId: string, seconds: number): void {

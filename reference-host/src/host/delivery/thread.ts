@@ -5,14 +5,14 @@ import { errorText } from '../../common/error-text.js';
 import { StartupError } from '../errors.js';
 import type { IntegrationDirectory } from '../integrations/directory.js';
 import type { JsonLogger } from '../logger.js';
-import type { DeliveryMetrics } from '../metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { Delivery } from './delivery.js';
 import { applyMetrics } from './thread-forwarding.js';
 import type { FromThread, Question, ThreadData, ToThread } from './thread-messages.js';
 
 interface ThreadDeps {
   directory: IntegrationDirectory;
-  metrics: DeliveryMetrics;
+  metrics: Metrics;
   logger: JsonLogger;
 }
 
@@ -111,7 +111,9 @@ export class DeliveryThread implements Delivery {
         if (this.worker !== worker) return;
         this.worker = undefined;
         this.refuseQuestions('the delivery thread ended');
-        if (started && !this.stopping) this.restartLater();
+        if (!started || this.stopping) return;
+        this.deps.metrics.deliveryThreadRestarted();
+        this.restartLater();
       });
     });
   }

@@ -188,6 +188,7 @@ export const HostSchema = z
     lease_ms: z.number(),
     rate_limits: z.boolean(),
     rate_limit_scale: z.number(),
+    delivery_thread: z.boolean().meta({ description: 'Delivery runs in a worker thread of its own (DATAFLY_DELIVERY_THREAD)' }),
   })
   .meta({ id: 'Host' });
 

@@ -42,5 +42,5 @@ export interface RouteDeps {
   clock: () => number;
   instance: { id: string; engine: 'sqlite' | 'postgres'; version: string; startedAt: number };
   /** What this host was started with that an operator (or the page) needs to know. */
-  settings: { logRetentionDays: number; retryScheduleMs: readonly number[]; retryWindowMs: number; leaseMs: number; rateLimits: boolean; rateLimitScale: number };
+  settings: { logRetentionDays: number; retryScheduleMs: readonly number[]; retryWindowMs: number; leaseMs: number; rateLimits: boolean; rateLimitScale: number; deliveryThread: boolean };
 }

@@ -40,6 +40,7 @@ export function instanceRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'metric
       lease_ms: deps.settings.leaseMs,
       rate_limits: deps.settings.rateLimits,
       rate_limit_scale: deps.settings.rateLimitScale,
+      delivery_thread: deps.settings.deliveryThread,
     }),
   );
 }

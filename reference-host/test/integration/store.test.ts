@@ -290,6 +290,35 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
     expect(await store.logs.prune('2026-01-01T00:00:00.500Z')).toBe(1);
   });
 
+  it('keeps every log row of a large batch as written, whatever characters its texts hold, in order', async () => {
+    const odd = ['q"uote', 'back\\slash', 'com,ma', '{brace}', 'NULL', '', ' ', 'line\nbreak', 'caf\u00e9 \u{1F600}', "it's"];
+    const entries = Array.from({ length: 1100 }, (_, i) => ({
+      integration_id: 'int_many_logs',
+      message_id: `m-${odd[i % odd.length]}-${i}`,
+      event_type: i % 7 === 0 ? undefined : 'track',
+      event_name: odd[(i + 3) % odd.length],
+      attempt: 1 + (i % 3),
+      status: i % 2 === 0 ? 'delivered' : 'retryable',
+      http_status: i % 4 === 0 ? undefined : 200,
+      code: i % 2 === 0 ? undefined : 'server_error',
+      message: odd[(i + 5) % odd.length],
+      response: i % 5 === 0 ? undefined : `{"error":"${odd[i % odd.length]}"}`,
+      warnings: i % 3 === 0 ? [odd[i % odd.length]] : [],
+      duration_ms: i,
+      created_at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`,
+      user_id: i % 2 === 0 ? `user-${odd[i % odd.length]}` : undefined,
+      anonymous_id: i % 3 === 0 ? undefined : `anon-${i}`,
+      event_json: `{"i":${i}}`,
+      calls: i % 6 === 0 ? [] : [{ method: 'POST', url: 'http://h/api/track', body: JSON.stringify({ odd: odd[i % odd.length] }), items: 1 }],
+      instance_id: 'i1',
+    }));
+    await store.logs.append(entries);
+    const rows = await store.db.selectFrom('delivery_logs').selectAll().where('integration_id', '=', 'int_many_logs').orderBy('id').execute();
+    expect(rows.map((r) => [r.message_id, r.event_type, r.event_name, Number(r.attempt), r.status, r.http_status === null ? null : Number(r.http_status), r.code, r.message, r.response, JSON.parse(r.warnings_json), Number(r.duration_ms), r.created_at, r.user_id, r.anonymous_id, r.event_json, r.calls_json === null ? [] : JSON.parse(r.calls_json)])).toEqual(
+      entries.map((e) => [e.message_id, e.event_type ?? null, e.event_name, e.attempt, e.status, e.http_status ?? null, e.code ?? null, e.message, e.response ?? null, e.warnings, e.duration_ms, e.created_at, e.user_id ?? null, e.anonymous_id ?? null, e.event_json, e.calls]),
+    );
+  });
+
   it('adds up the data-quality counts per hour, code, event and property, keeps the newest 5 messageIds, and prunes whole hours past retention', async () => {
     const hour = 7 * HOUR;
     const tally = (code: string, eventName: string, property: string, count: number, samples: string[]) => ({ code, eventName, property, count, samples });

@@ -42,7 +42,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       directory.stop();
       throw error;
     });
-    logger.info('host started', { url, engine: settings.store.engine, database: store.description, instance_id: instanceId, integrations: directory.list().length, plugins: registry.list().map((p) => p.manifest.key) });
+    logger.info('host started', { url, engine: settings.store.engine, database: store.description, instance_id: instanceId, integrations: directory.list().length, plugins: registry.list().map((p) => p.manifest.key), delivery_thread: settings.deliveryThread !== undefined });
     return {
       url,
       adminToken: tokens.admin.value,
@@ -57,6 +57,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       live: services.live,
       app,
       async stop() {
+        // Said before the wait: finishing a batch in flight may take up to the vendor's timeout.
+        logger.info('host stopping: requests are answered, then the batches in flight finish and settle', { instance_id: instanceId });
         await app.close();
         await jobs.stop();
         directory.stop();

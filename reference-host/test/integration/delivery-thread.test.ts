@@ -99,7 +99,11 @@ describe('a delivery thread that cannot load its plugins', () => {
   });
 });
 
-describe.each(ENGINES)('a delivery thread that fails on %s', (engine: EngineName) => {
+describe.each([
+  ['sqlite', 'throw', 'a plugin bug outside any promise'],
+  ['postgres', 'throw', 'a plugin bug outside any promise'],
+  ['sqlite', 'exit', 'it ended with exit code 3'],
+] as const)('a delivery thread that fails on %s (its plugin: %s)', (engine: EngineName, how, why) => {
   const flag = join(mkdtempSync(join(tmpdir(), 'datafly-crash-')), 'crashed');
   let sandbox: HeapSandbox;
   beforeAll(async () => {
@@ -112,6 +116,7 @@ describe.each(ENGINES)('a delivery thread that fails on %s', (engine: EngineName
   it('is started again, and the batch it had in flight is delivered once by the next thread', async () => {
     const fixture = new URL('../fixtures/crash-once-plugin.mjs', import.meta.url);
     fixture.searchParams.set('flag', flag);
+    fixture.searchParams.set('how', how);
     const crashOnce = { module: fixture.href, export: 'crashOnceModule' };
     // A short lease: on PostgreSQL a dead thread's claims come back when their lease runs out.
     const host = await startTestHost({ deliveryThread: { plugins: [crashOnce] }, rateLimits: false, leaseMs: 1000 }, { engine });
@@ -119,7 +124,7 @@ describe.each(ENGINES)('a delivery thread that fails on %s', (engine: EngineName
       const id = (await host.call('POST', '/v1/admin/integration-catalog/heap/install', { config: { app_id: APP_ID, api_key: API_KEY, endpoint: sandbox.url } })).body.id as string;
       const answer = await host.call('POST', '/v1/batch', { batch: ['c-1', 'c-2'].map((messageId) => ({ type: 'track', event: 'Crashed', userId: 'u-1', messageId, timestamp: TS })) }, host.pipelineKey);
       expect(answer.body.accepted).toBe(2);
-      await waitFor(() => host.logLines.some((l) => l.includes('the delivery thread failed') && l.includes('a plugin bug outside any promise')), { what: 'the thread failing' });
+      await waitFor(() => host.logLines.some((l) => l.includes('the delivery thread failed') && l.includes(why)), { what: 'the thread failing' });
       expect(readFileSync(flag, 'utf8')).toMatch(/^crashed on \d events/);
       await waitFor(() => ['c-1', 'c-2'].every((m) => sandbox.recordedEvents().some((e) => e.idempotency_key === m)), { what: 'c-1 and c-2 at Heap' });
       await waitFor(() => host.logLines.some((l) => l.includes('the delivery thread runs again')), { what: 'the thread running again' });

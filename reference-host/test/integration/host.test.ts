@@ -377,7 +377,7 @@ describe.each(ENGINES)('reference host on %s across a restart', (engine: EngineN
     // The embedded engine is one process: its claims return at start. On PostgreSQL the claims of
     // another instance are left alone until their lease expires, then any instance takes them.
     const log = second.logLines.join('');
-    if (engine === 'sqlite') expect(log).toContain('"msg":"returned events that were in flight at the last stop to the queue; they are resent under the same idempotency keys","events":200');
+    if (engine === 'sqlite') expect(log).toContain('"msg":"returned events that were in flight when delivery last stopped or failed to the queue; they are resent under the same idempotency keys","events":200');
     else expect(log).toContain('"msg":"returned events whose instance stopped renewing its claim (it died or lost the database) to the queue","events":200');
     await second.stop();
     await first.place.dispose();

@@ -47,7 +47,7 @@ export class DeliveryScheduler implements Delivery {
     this.running = true;
     if (this.options.releaseAllClaimsAtStart) {
       const released = await this.deps.store.queue.releaseAllClaims();
-      if (released > 0) this.deps.logger.warn('returned events that were in flight at the last stop to the queue; they are resent under the same idempotency keys', { events: released });
+      if (released > 0) this.deps.logger.warn('returned events that were in flight when delivery last stopped or failed to the queue; they are resent under the same idempotency keys', { events: released });
     }
     for (const integration of this.deps.directory.list()) this.startWorker(integration);
     this.unsubscribe = this.deps.directory.onChange((id) => this.serial(() => this.changed(id)));

@@ -91,9 +91,12 @@ export class DeliveryThread implements Delivery {
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let started = false;
+      let startedAt = 0;
+      let failure: string | undefined;
       worker.on('message', (message: FromThread) => {
         if (message.type === 'started') {
           started = true;
+          startedAt = performance.now();
           resolve();
         } else if (message.type === 'start-failed') {
           this.worker = undefined;
@@ -105,15 +108,19 @@ export class DeliveryThread implements Delivery {
         if (!started) {
           this.worker = undefined;
           reject(new StartupError(`The delivery thread could not start: ${errorText(error)}`));
-        } else this.deps.logger.error('the delivery thread failed; it starts again and its batches in flight return to the queue', { error: errorText(error) });
+        } else failure = errorText(error);
       });
-      worker.on('exit', () => {
+      worker.on('exit', (code) => {
         if (this.worker !== worker) return;
         this.worker = undefined;
         this.refuseQuestions('the delivery thread ended');
         if (!started || this.stopping) return;
+        // A thread that ran a good while before failing starts the back-off over; one failing again and again waits longer each time.
+        if (performance.now() - startedAt > RESTART_MAX_MS) this.failures = 0;
+        const waitMs = Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+        this.deps.logger.error('the delivery thread failed; it starts again and its batches in flight return to the queue', { error: failure ?? `it ended with exit code ${code}`, restart_in_ms: waitMs });
         this.deps.metrics.deliveryThreadRestarted();
-        this.restartLater();
+        this.restartLater(waitMs);
       });
     });
   }
@@ -130,17 +137,14 @@ export class DeliveryThread implements Delivery {
     }
   }
 
-  private restartLater(): void {
-    const waitMs = Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+  private restartLater(waitMs: number): void {
     this.restartTimer = setTimeout(() => {
       this.spawn().then(
-        () => {
-          this.failures = 0;
-          this.deps.logger.info('the delivery thread runs again');
-        },
+        () => this.deps.logger.info('the delivery thread runs again'),
         (error) => {
-          this.deps.logger.error('the delivery thread could not start again; trying later', { error: errorText(error) });
-          if (!this.stopping) this.restartLater();
+          const next = Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+          this.deps.logger.error('the delivery thread could not start again; trying later', { error: errorText(error), restart_in_ms: next });
+          if (!this.stopping) this.restartLater(next);
         },
       );
     }, waitMs);

@@ -4,7 +4,6 @@ import { BulkInsert } from './bulk-insert.js';
 import type { EventPayloads } from './event-payloads.js';
 import { ID_CHUNK, type Engine } from './engine.js';
 import type { DeliveryLogTable, HostDatabase } from './schema.js';
-import { unnestInsert } from './unnest-insert.js';
 
 /**
  * Outcomes the overview counts per minute, each attempt once by how it ended: delivered, filtered,
@@ -72,9 +71,7 @@ const SUMMARY_COLUMNS = [
 const LOG_COLUMNS = [...SUMMARY_COLUMNS, 'event_json', 'payload_id', 'calls_json', 'instance_id'] as const;
 type LogRow = Record<(typeof LOG_COLUMNS)[number], string | number | null>;
 const logInsert = new BulkInsert<LogRow, unknown>(LOG_COLUMNS, (db: Kysely<HostDatabase>, rows) => db.insertInto('delivery_logs').values(rows as Insertable<DeliveryLogTable>[]));
-const NUMERIC_LOG_COLUMNS: Partial<Record<(typeof LOG_COLUMNS)[number], 'integer' | 'bigint'>> = { attempt: 'integer', http_status: 'integer', duration_ms: 'integer', payload_id: 'bigint' };
-/** A batch's log rows on PostgreSQL: one statement of one array per column (see unnestInsert). */
-const logUnnested = unnestInsert<LogRow>('delivery_logs', LOG_COLUMNS.map((name) => ({ name, type: NUMERIC_LOG_COLUMNS[name] ?? 'text' })));
+
 
 export interface LogFilter {
   status?: string;
@@ -116,8 +113,6 @@ export class DeliveryLogs {
       calls_json: e.calls && e.calls.length > 0 ? JSON.stringify(e.calls) : null,
       instance_id: e.instance_id ?? null,
     }));
-    if (rows.length === 0) return;
-    if (this.engine === 'postgres') return void (await logUnnested(this.db, rows));
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await logInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
   }
 

@@ -2,18 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import { BulkInsert } from './bulk-insert.js';
 import { ID_CHUNK, type Engine } from './engine.js';
 import type { HostDatabase } from './schema.js';
-import { unnestInsert } from './unnest-insert.js';
 
 /** Rows per INSERT: well under both engines' limit on bound parameters. */
 const INSERT_CHUNK = 500;
 
 type PayloadRow = { id: number; json: string };
 const payloadInsert = new BulkInsert<PayloadRow, unknown>(['id', 'json'], (db: Kysely<HostDatabase>, rows) => db.insertInto('event_payloads').values(rows));
-/** On PostgreSQL: two arrays (see unnestInsert). */
-const payloadUnnested = unnestInsert<PayloadRow>('event_payloads', [
-  { name: 'id', type: 'bigint' },
-  { name: 'json', type: 'text' },
-]);
 
 /**
  * Events as received, each stored once under its queue row's id. The queue row and the delivery logs
@@ -27,8 +21,6 @@ export class EventPayloads {
   ) {}
 
   async store(rows: readonly PayloadRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    if (this.engine === 'postgres') return void (await payloadUnnested(this.db, rows));
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await payloadInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
   }
 

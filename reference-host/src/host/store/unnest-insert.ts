@@ -10,7 +10,9 @@ export interface UnnestColumn<Row> {
  * Rows into a PostgreSQL table as one array per column, unnested in the rows' order. A multi-row
  * VALUES list binds a parameter per cell, each serialised by the client and read by the server, which
  * plans the statement anew for every row count; one array per column costs a fraction of that on both
- * sides, whatever the number of rows. `tail` follows the insert as written (`on conflict …`,
+ * sides, whatever the number of rows. For short values (ids, numbers): the client escapes every
+ * character of an array's text, which for long texts full of quotes (a payload's JSON) costs more than
+ * the parameters saved. `tail` follows the insert as written (`on conflict …`,
  * `returning …`). Table, column and type names are the caller's constants, never input.
  */
 export function unnestInsert<Row extends Record<string, unknown>, Out = unknown>(table: string, columns: readonly UnnestColumn<Row>[], tail = '') {

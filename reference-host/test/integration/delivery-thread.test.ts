@@ -81,12 +81,15 @@ describe.each(ENGINES)('delivery in its own thread on %s', (engine: EngineName) 
     expect(atHeap('d-1')).toBe(false);
   });
 
-  it('answers applied() once a removed integration is gone from delivery, and stops with nothing in flight', async () => {
+  it('answers applied() only once a removed integration\'s batch in flight has finished', async () => {
     const id = await install();
+    const held = sandbox.addFault({ idempotency_key: 'r-1', latency_ms: 1500, count: 1, status: 200 });
     await send([{ messageId: 'r-1', userId: 'u-1' }]);
-    await waitFor(() => atHeap('r-1'), { what: 'r-1 at Heap' });
+    await waitFor(() => held.fired === 1, { what: "r-1's request held at Heap" });
     expect((await host.call('DELETE', `/v1/admin/integrations/${id}`)).status).toBe(204);
     await host.delivery.applied();
+    // The sandbox records a request when it answers it: the batch was answered before applied() resolved.
+    expect(sandbox.recordedRequests({ path: '/api/track' }).some((r) => JSON.stringify(r.body).includes('r-1'))).toBe(true);
     await host.delivery.drained();
   });
 });

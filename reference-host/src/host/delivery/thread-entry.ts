@@ -91,7 +91,11 @@ async function answer(question: Question, started: Promise<Running | undefined>)
   }
   const ran = await started;
   if (!ran) return;
-  return question.kind === 'drained' ? ran.scheduler.drained(question.timeoutMs) : ran.scheduler.applied();
+  if (question.kind === 'drained') return ran.scheduler.drained(question.timeoutMs);
+  // A change the host thread made has reached this thread as a 'changed' whose read may still be under
+  // way: one read that starts after it, then the scheduler's chain holds the change.
+  await ran.directory.refresh();
+  return ran.scheduler.applied();
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from '@datafly/heap-integration/contract';
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export const REDACTED = '[redacted]';
@@ -20,28 +20,8 @@ export function stdoutSink(): (line: string) => void {
   };
 }
 
-/**
- * One JSON object per line. Before a line is written, every known secret value is replaced, so a
- * secret that slipped into a message or a field (a vendor echoing it back, say) never reaches a log.
- */
-export class JsonLogger implements Logger {
-  constructor(
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
-    private readonly minLevel: Level = 'info',
-    private readonly base: Record<string, unknown> = {},
-    /** Shared with every child, so one refresh covers them all. */
-    private readonly secrets: { values: string[] } = { values: [] },
-  ) {}
-
-  /** The secret values to scrub; the host refreshes this whenever an integration changes. */
-  setSecrets(values: readonly string[]): void {
-    this.secrets.values = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
-  }
-
-  child(fields: Record<string, unknown>): JsonLogger {
-    return new JsonLogger(this.write, this.minLevel, { ...this.base, ...fields }, this.secrets);
-  }
-
+/** The contract's four levels, each one call of `log`: where a line goes is the subclass's. */
+export abstract class LevelledLogger implements Logger {
   debug(message: string, fields?: Record<string, unknown>): void {
     this.log('debug', message, fields);
   }
@@ -55,7 +35,34 @@ export class JsonLogger implements Logger {
     this.log('error', message, fields);
   }
 
-  private log(level: Level, message: string, fields?: Record<string, unknown>): void {
+  protected abstract log(level: Level, message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * One JSON object per line. Before a line is written, every known secret value is replaced, so a
+ * secret that slipped into a message or a field (a vendor echoing it back, say) never reaches a log.
+ */
+export class JsonLogger extends LevelledLogger {
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly minLevel: Level = 'info',
+    private readonly base: Record<string, unknown> = {},
+    /** Shared with every child, so one refresh covers them all. */
+    private readonly secrets: { values: string[] } = { values: [] },
+  ) {
+    super();
+  }
+
+  /** The secret values to scrub; the host refreshes this whenever an integration changes. */
+  setSecrets(values: readonly string[]): void {
+    this.secrets.values = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+  }
+
+  child(fields: Record<string, unknown>): JsonLogger {
+    return new JsonLogger(this.write, this.minLevel, { ...this.base, ...fields }, this.secrets);
+  }
+
+  protected log(level: Level, message: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[this.minLevel]) return;
     let line = JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...this.base, ...fields });
     for (const secret of this.secrets.values) {

@@ -1,6 +1,6 @@
-import type { Logger } from '@datafly/heap-integration/contract';
+import { LevelledLogger, type Level } from '../logger.js';
 import type { CounterName, DeliveryMetrics } from '../metrics.js';
-import type { FromThread, LogLevel, MetricsDelta } from './thread-messages.js';
+import type { FromThread, MetricsDelta } from './thread-messages.js';
 
 type Post = (message: FromThread) => void;
 
@@ -8,30 +8,19 @@ type Post = (message: FromThread) => void;
  * The delivery thread's logger: each line goes to the host thread, whose logger writes it (with the
  * secrets it knows masked), so both threads' lines reach one sink in one format.
  */
-export class ForwardingLogger implements Logger {
+export class ForwardingLogger extends LevelledLogger {
   constructor(
     private readonly post: Post,
     private readonly base: Record<string, unknown> = {},
-  ) {}
+  ) {
+    super();
+  }
 
   child(fields: Record<string, unknown>): ForwardingLogger {
     return new ForwardingLogger(this.post, { ...this.base, ...fields });
   }
 
-  debug(message: string, fields?: Record<string, unknown>): void {
-    this.log('debug', message, fields);
-  }
-  info(message: string, fields?: Record<string, unknown>): void {
-    this.log('info', message, fields);
-  }
-  warn(message: string, fields?: Record<string, unknown>): void {
-    this.log('warn', message, fields);
-  }
-  error(message: string, fields?: Record<string, unknown>): void {
-    this.log('error', message, fields);
-  }
-
-  private log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+  protected log(level: Level, message: string, fields?: Record<string, unknown>): void {
     const all = { ...this.base, ...fields };
     try {
       this.post({ type: 'log', level, message, fields: all });

@@ -1,3 +1,4 @@
+import type { Level } from '../logger.js';
 import type { CounterName } from '../metrics.js';
 import type { StoreLocation } from '../store/engine.js';
 import type { SchedulerOptions } from './scheduler.js';
@@ -33,8 +34,6 @@ export type ToThread =
   | { type: 'forget-deleted-users'; integrationId: string }
   | { type: 'ask'; id: number; question: Question };
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
 /** Counts gathered over one turn of the thread's event loop, sent as one message. */
 export interface MetricsDelta {
   counters: [name: CounterName, integrationId: string, by: number][];
@@ -47,7 +46,7 @@ export type FromThread =
   | { type: 'started' }
   /** A plugin module did not load: a configuration problem that stops the host's start. */
   | { type: 'start-failed'; message: string }
-  | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> }
+  | { type: 'log'; level: Level; message: string; fields: Record<string, unknown> }
   | { type: 'metrics'; delta: MetricsDelta }
   /** A batch paused an integration, backed it off or saw it recover: the host's view reads the store again. */
   | { type: 'status-changed' }

@@ -117,7 +117,7 @@ export class DeliveryThread implements Delivery {
         if (!started || this.stopping) return;
         // A thread that ran a good while before failing starts the back-off over; one failing again and again waits longer each time.
         if (performance.now() - startedAt > RESTART_MAX_MS) this.failures = 0;
-        const waitMs = Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+        const waitMs = this.nextRestartWait();
         this.deps.logger.error('the delivery thread failed; it starts again and its batches in flight return to the queue', { error: failure ?? `it ended with exit code ${code}`, restart_in_ms: waitMs });
         this.deps.metrics.deliveryThreadRestarted();
         this.restartLater(waitMs);
@@ -137,12 +137,17 @@ export class DeliveryThread implements Delivery {
     }
   }
 
+  /** 0.5 s, doubling with each failure in a row, at most RESTART_MAX_MS. */
+  private nextRestartWait(): number {
+    return Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+  }
+
   private restartLater(waitMs: number): void {
     this.restartTimer = setTimeout(() => {
       this.spawn().then(
         () => this.deps.logger.info('the delivery thread runs again'),
         (error) => {
-          const next = Math.min(RESTART_MAX_MS, 500 * 2 ** this.failures++);
+          const next = this.nextRestartWait();
           this.deps.logger.error('the delivery thread could not start again; trying later', { error: errorText(error), restart_in_ms: next });
           if (!this.stopping) this.restartLater(next);
         },

@@ -72,7 +72,6 @@ const LOG_COLUMNS = [...SUMMARY_COLUMNS, 'event_json', 'payload_id', 'calls_json
 type LogRow = Record<(typeof LOG_COLUMNS)[number], string | number | null>;
 const logInsert = new BulkInsert<LogRow, unknown>(LOG_COLUMNS, (db: Kysely<HostDatabase>, rows) => db.insertInto('delivery_logs').values(rows as Insertable<DeliveryLogTable>[]));
 
-
 export interface LogFilter {
   status?: string;
   messageId?: string;

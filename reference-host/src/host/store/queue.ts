@@ -57,9 +57,10 @@ const queueInsert = new BulkInsert<QueueRow, { id: number; message_id: string }>
 );
 
 /** New rows on PostgreSQL: one array per column (see unnestInsert), duplicates left out, their ids answered. */
+const NUMBER_COLUMNS: Partial<Record<(typeof QUEUE_COLUMNS)[number], 'integer' | 'bigint'>> = { attempts: 'integer', next_attempt_at: 'bigint', accepted_at: 'bigint' };
 const queueUnnested = unnestInsert<QueueRow, { id: number; message_id: string }>(
   'queue',
-  QUEUE_COLUMNS.map((name) => ({ name, type: name === 'attempts' ? 'integer' : name === 'next_attempt_at' || name === 'accepted_at' ? 'bigint' : 'text' })),
+  QUEUE_COLUMNS.map((name) => ({ name, type: NUMBER_COLUMNS[name] ?? 'text' })),
   'on conflict (integration_id, message_id) do nothing returning id, message_id',
 );
 

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { trackBody } from './floor-mapping.js';
 
 /**
  * The floor: the least a host can do for the same promise, written for `npm run bench` to compare the
@@ -21,7 +22,6 @@ import pg from 'pg';
 
 const BULK = 1000;
 const IN_FLIGHT = 4;
-const VALUE_CHARS = 1023;
 
 interface Row {
   id: number;
@@ -113,25 +113,6 @@ async function postgresStore(url: string): Promise<FloorStore> {
       return Number((await pool.query('select count(*) as n from queue')).rows[0].n);
     },
   };
-}
-
-/** Flat keys, string/number/boolean values of Heap's length: what /api/track takes. */
-function flatten(value: unknown, prefix: string, out: Record<string, unknown>): Record<string, unknown> {
-  if (value === null || value === undefined) return out;
-  if (Array.isArray(value)) out[prefix] = JSON.stringify(value).slice(0, VALUE_CHARS);
-  else if (typeof value === 'object') for (const key in value) flatten((value as Record<string, unknown>)[key], prefix ? `${prefix}.${key}` : key, out);
-  else if (typeof value === 'string') out[prefix] = value.length > VALUE_CHARS ? value.slice(0, VALUE_CHARS) : value;
-  else out[prefix] = value;
-  return out;
-}
-
-function trackBody(appId: string, rows: Row[]): string {
-  const events = rows.map((row) => {
-    const e = JSON.parse(row.event_json) as Record<string, unknown>;
-    const user = typeof e.userId === 'string' ? { identity: e.userId } : { user_id: String(e.anonymousId) };
-    return { ...user, event: e.event, timestamp: e.timestamp, idempotency_key: e.messageId, properties: flatten(e.properties, '', {}) };
-  });
-  return JSON.stringify({ app_id: appId, events });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -65,7 +65,8 @@ export class HeapClient {
 
   private async send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string): Promise<SendOutcome> {
     try {
-      const response = await this.got(url, { method, headers, body });
+      // Encoded once here: given a string, got encodes it to measure it and the socket encodes it again.
+      const response = await this.got(url, { method, headers, body: body === undefined ? undefined : Buffer.from(body) });
       return { ok: true, answer: heapAnswer(response) };
     } catch (error) {
       const failure = transportFailure(error, url);

@@ -65,6 +65,8 @@ describeInChromium('Live events', () => {
 
     const request = s.page.locator('#pane-request');
     expect(await request.locator('.call-line').innerText()).toBe(`POST ${s.sandbox.url}/api/track`);
+    // Delivered: the page says the request was recomputed, and under which revision.
+    expect(await request.locator('p.recomputed').innerText()).toBe('Recomputed from the event as received under revision 1, the one that delivered it (delivered events keep no copy of their requests).');
     const pretty = await request.locator('pre.request-body').innerText();
     expect(pretty).toContain('\n  "events": [');
     await request.getByText(/^Exact wire form \(\d+ bytes\)$/).click();

@@ -138,19 +138,34 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body?.attempts?.length === 2, { what: 'two attempts' });
     const trace = (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body;
     expect(trace.event).toEqual({ type: 'track', event: 'Traced', userId: 'u-trace', messageId: 'tr-1', timestamp: '2026-02-25T14:30:00.000Z', properties: { plan: 'pro' } });
-    expect(trace.calls).toEqual([
-      {
-        method: 'POST',
-        url: `${sandbox.url}/api/track`,
-        body: `{"app_id":"${APP_ID}","events":[{"identity":"u-trace","event":"Traced","properties":{"plan":"pro"},"idempotency_key":"tr-1","timestamp":"2026-02-25T14:30:00.000Z"}]}`,
-        items: 1,
-      },
-    ]);
-    expect(trace.attempts.map((a: Record<string, unknown>) => [a.attempt, a.status, a.http_status, a.response])).toEqual([
-      [1, 'retryable', 503, '{"error":"busy"}'],
-      [2, 'delivered', 200, '{}'],
+    const body = `{"app_id":"${APP_ID}","events":[{"identity":"u-trace","event":"Traced","properties":{"plan":"pro"},"idempotency_key":"tr-1","timestamp":"2026-02-25T14:30:00.000Z"}]}`;
+    // Byte for byte what Heap received on the attempt that delivered it.
+    const delivered = sandbox.recordedRequests({ path: '/api/track', status: 200 });
+    expect(delivered.map((r) => (r as unknown as { raw_body: string }).raw_body)).toEqual([body]);
+    // Delivered attempts keep no copy of their requests: they are recomputed under the revision that delivered the event.
+    expect(trace).toMatchObject({ calls: [{ method: 'POST', url: `${sandbox.url}/api/track`, body }], calls_source: 'recomputed', calls_revision: 1 });
+    expect(trace.attempts.map((a: Record<string, unknown>) => [a.attempt, a.status, a.http_status, a.response, a.revision])).toEqual([
+      [1, 'retryable', 503, '{"error":"busy"}', 1],
+      [2, 'delivered', 200, '{}', 1],
     ]);
     expect((await host.call('GET', `/v1/admin/integrations/${id}/events/nope`)).status).toBe(404);
+
+    // A later blueprint that would drop the event does not change what the trace says was sent.
+    const saved = (await host.call('GET', `/v1/admin/integrations/${id}`)).body.blueprint;
+    const dropAll = { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, events: {} };
+    expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: dropAll })).status).toBe(200);
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body).toMatchObject({ calls: [{ body }], calls_source: 'recomputed', calls_revision: 1 });
+
+    // An attempt that did not end delivered keeps its requests as sent, with the size of the real request.
+    expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: saved })).status).toBe(200);
+    sandbox.addFault({ path: '/api/track', status: 400, count: 1, body: '{"error":"bad event"}' });
+    await send([{ type: 'track', event: 'Refused', userId: 'u-trace', messageId: 'tr-2', timestamp: '2026-02-25T14:30:00.000Z' }]);
+    await waitFor(async () => (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-2`)).body?.attempts?.[0]?.status === 'failed', { what: 'the refused attempt' });
+    const refused = (await host.call('GET', `/v1/admin/integrations/${id}/events/tr-2`)).body;
+    expect(refused).toMatchObject({ calls_source: 'as_sent', calls_revision: 3 });
+    expect(refused.calls).toEqual([
+      { method: 'POST', url: `${sandbox.url}/api/track`, body: `{"app_id":"${APP_ID}","events":[{"identity":"u-trace","event":"Refused","properties":{},"idempotency_key":"tr-2","timestamp":"2026-02-25T14:30:00.000Z"}]}`, items: 1 },
+    ]);
   });
 
   it('preview: the exact requests, byte for byte what delivery sends, under the saved or a given blueprint; nothing is sent', async () => {

@@ -379,7 +379,7 @@ describe.each(ENGINES)('the store on %s', (engine: EngineName) => {
   it('refuses a database migrated by a newer host, in one line', async () => {
     await store.db.insertInto('kysely_migration' as never).values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never).execute();
     await expect(Store.open(location, silentLogger)).rejects.toThrow(
-      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0005_event_payloads): run the newer host version, or point this one at another database.`),
+      new StartupError(`The database (${store.description}) has schema version 9999_from_the_future, newer than this host knows (up to 0006_log_revision): run the newer host version, or point this one at another database.`),
     );
     await store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '9999_from_the_future' as never).execute();
   });

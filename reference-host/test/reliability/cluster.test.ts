@@ -41,7 +41,7 @@ describe('cluster', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      expect((await client.query('SELECT name FROM kysely_migration ORDER BY name')).rows.map((r) => r.name)).toEqual(['0001_initial', '0002_cluster_and_operator_views', '0003_oldest_waiting_and_key_check', '0004_data_quality', '0005_event_payloads']);
+      expect((await client.query('SELECT name FROM kysely_migration ORDER BY name')).rows.map((r) => r.name)).toEqual(['0001_initial', '0002_cluster_and_operator_views', '0003_oldest_waiting_and_key_check', '0004_data_quality', '0005_event_payloads', '0006_log_revision']);
     } finally {
       await client.end();
     }

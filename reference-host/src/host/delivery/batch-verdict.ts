@@ -30,6 +30,8 @@ const TRANSIENT = new Set(['network_error', 'timeout', 'server_error', 'rate_lim
 
 export interface VerdictContext {
   integrationId: string;
+  /** The integration revision the batch ran under. */
+  revision: number;
   instanceId: string;
   retry: RetryPolicy;
   now: number;
@@ -110,8 +112,13 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
   return verdict;
 }
 
-/** The delivery log of an event's attempt, before the attempt changed anything: what an operator reads. */
-export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<VerdictContext, 'integrationId' | 'instanceId' | 'durationMs'>, createdAt: string): DeliveryLogEntry {
+/**
+ * The delivery log of an event's attempt, before the attempt changed anything: what an operator reads.
+ * The calls an attempt became are kept as sent unless it was delivered: those are what most events
+ * become, and they follow from the stored event and the revision (the event trace recomputes them),
+ * so each delivered event is not written a second time in its vendor's format.
+ */
+export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<VerdictContext, 'integrationId' | 'revision' | 'instanceId' | 'durationMs'>, createdAt: string): DeliveryLogEntry {
   const event = item.event;
   return {
     integration_id: ctx.integrationId,
@@ -130,8 +137,9 @@ export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<Ve
     user_id: idText(event.userId),
     anonymous_id: idText(event.anonymousId),
     payload_id: item.id,
-    calls: result.calls,
+    calls: result.status === 'delivered' ? undefined : result.calls,
     instance_id: ctx.instanceId,
+    revision: ctx.revision,
   };
 }
 

@@ -142,7 +142,7 @@ export class IntegrationWorker {
     const filter = (item: QueuedEvent, code: DeliveryResult['code'], message: string) => {
       const result: DeliveryResult = { messageId: item.messageId, status: 'filtered', code, message, warnings: [] };
       before.outcomes.push({ id: item.id, outcome: { kind: 'done' } });
-      before.logs.push(logEntry(item, result, { integrationId: this.id, instanceId: this.options.instanceId, durationMs: 0 }, new Date(this.options.clock()).toISOString()));
+      before.logs.push(logEntry(item, result, { integrationId: this.id, revision: this.integration.revision, instanceId: this.options.instanceId, durationMs: 0 }, new Date(this.options.clock()).toISOString()));
       before.counts.filtered = (before.counts.filtered ?? 0) + 1;
     };
 
@@ -174,7 +174,7 @@ export class IntegrationWorker {
       const results = await this.deliver(sendable.map((q) => q.event));
       const durationMs = performance.now() - started;
       metrics.inc('vendor_requests', this.id);
-      verdict = judgeBatch(sendable, results, { integrationId: this.id, instanceId: this.options.instanceId, retry: this.options.retry, now: this.options.clock(), durationMs });
+      verdict = judgeBatch(sendable, results, { integrationId: this.id, revision: this.integration.revision, instanceId: this.options.instanceId, retry: this.options.retry, now: this.options.clock(), durationMs });
     }
     await this.settle(before, verdict, buckets);
     await this.forgetDeletedUsers(claimed);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CatalogManifestSchema, DELIVERY_CODES, DELIVERY_STATUSES, IncomingEventSchema, SentCallSchema } from '@datafly/heap-integration/contract';
+import { CatalogManifestSchema, DELIVERY_CODES, DELIVERY_STATUSES, IncomingEventSchema, VendorCallSchema } from '@datafly/heap-integration/contract';
 import { InstallRequestSchema, UpdateRequestSchema } from '../integrations/requests.js';
 import { UserDeletionRequestSchema } from '../privacy/user-deletions.js';
 import { checkedByHandler } from './validation.js';
@@ -129,6 +129,7 @@ export const DeliveryLogSchema = z
     user_id: z.string().nullable(),
     anonymous_id: z.string().nullable(),
     instance_id: z.string().nullable(),
+    revision: z.number().int().nullable().meta({ description: 'The integration revision the attempt ran under' }),
   })
   .meta({ id: 'DeliveryLog' });
 
@@ -143,7 +144,15 @@ export const EventTraceSchema = z
   .object({
     message_id: z.string(),
     event: z.record(z.string(), z.unknown()).nullable().meta({ description: 'The event as received' }),
-    calls: z.array(SentCallSchema).meta({ description: 'The vendor requests it became (this event as the only item of each bulk)' }),
+    calls: z
+      .array(VendorCallSchema.extend({ items: z.number().int().positive().optional().meta({ description: 'How many items the real request carried (kept with calls as sent)' }) }))
+      .meta({ description: 'The vendor requests it became (this event as the only item of each bulk)' }),
+    calls_source: z.enum(['as_sent', 'recomputed']).meta({
+      description:
+        '`as_sent`: copies of the requests of its latest attempt that has them. `recomputed`: it was delivered, and delivered attempts keep no copy: the requests are recomputed from the stored event under the revision it was delivered with (`calls_revision`)',
+    }),
+    calls_revision: z.number().int().nullable().meta({ description: 'The integration revision the calls were made under (null for logs written before revisions were recorded)' }),
+    calls_note: z.string().optional().meta({ description: 'Why a delivered event shows no requests (its revision is gone, or its plugin could not recompute them)' }),
     attempts: z.array(DeliveryLogSchema),
   })
   .meta({ id: 'EventTrace', description: "One event's path: as received, the vendor request it became, every answer" });

@@ -35,6 +35,8 @@ export interface DeliveryLogEntry {
   event_json?: string;
   calls?: SentCall[];
   instance_id?: string;
+  /** The integration revision the attempt ran under. */
+  revision?: number;
 }
 
 /** An entry as the API lists it: the table's columns (nulls where a field was absent), warnings parsed, no payloads. */
@@ -68,7 +70,7 @@ const SUMMARY_COLUMNS = [
   'user_id',
   'anonymous_id',
 ] as const;
-const LOG_COLUMNS = [...SUMMARY_COLUMNS, 'event_json', 'payload_id', 'calls_json', 'instance_id'] as const;
+const LOG_COLUMNS = [...SUMMARY_COLUMNS, 'event_json', 'payload_id', 'calls_json', 'instance_id', 'revision'] as const;
 type LogRow = Record<(typeof LOG_COLUMNS)[number], string | number | null>;
 const logInsert = new BulkInsert<LogRow, unknown>(LOG_COLUMNS, (db: Kysely<HostDatabase>, rows) => db.insertInto('delivery_logs').values(rows as Insertable<DeliveryLogTable>[]));
 
@@ -111,6 +113,7 @@ export class DeliveryLogs {
       payload_id: e.payload_id ?? null,
       calls_json: e.calls && e.calls.length > 0 ? JSON.stringify(e.calls) : null,
       instance_id: e.instance_id ?? null,
+      revision: e.revision ?? null,
     }));
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await logInsert.run(this.db, this.engine, rows.slice(i, i + INSERT_CHUNK));
   }
@@ -288,7 +291,7 @@ export class DeliveryLogs {
   }
 }
 
-const LIST_COLUMNS = ['id', ...SUMMARY_COLUMNS, 'instance_id'] as const;
+const LIST_COLUMNS = ['id', ...SUMMARY_COLUMNS, 'instance_id', 'revision'] as const;
 
 function toRow(r: Pick<Selectable<DeliveryLogTable>, (typeof LIST_COLUMNS)[number]>): DeliveryLogRow {
   const { warnings_json, ...rest } = r;

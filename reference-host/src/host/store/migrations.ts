@@ -211,5 +211,12 @@ export function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('delivery_logs_by_payload').on('delivery_logs').column('payload_id').where(sql.ref('payload_id'), 'is not', null).execute();
       },
     },
+    '0006_log_revision': {
+      async up(db) {
+        // The integration revision an attempt ran under: a delivered event's calls are recomputed from
+        // its stored event under that revision instead of being copied into every log.
+        await db.schema.alterTable('delivery_logs').addColumn('revision', 'integer').execute();
+      },
+    },
   };
 }

@@ -115,9 +115,11 @@ export interface DeliveryLogTable {
   event_json: string | null;
   /** The stored event this log is of (event_payloads.id), when it refers to one instead of copying it. */
   payload_id: number | null;
-  /** The vendor calls it became (SentCall[]), JSON. */
+  /** The vendor calls it became (SentCall[]), JSON, as sent: kept for attempts that did not end delivered. */
   calls_json: string | null;
   instance_id: string | null;
+  /** The integration revision the attempt ran under (logs written before 0006 have none). */
+  revision: number | null;
 }
 
 /**

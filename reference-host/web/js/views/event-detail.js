@@ -9,15 +9,26 @@ function pane(id, title, ...content) {
   return h('section', { class: 'pane', id, 'aria-labelledby': `${id}-title` }, h('h3', { id: `${id}-title` }, title), ...content);
 }
 
-function requestPane(calls, manifest) {
+function itemsHelp(trace, call) {
+  if (trace.calls_source === 'recomputed') return 'Shown with this event as its only item.';
+  return call.items > 1 ? `Shown with this event as its only item; the real request carried ${call.items} items.` : 'This event was the only item of the request.';
+}
+
+function requestPane(trace, manifest) {
+  const { calls } = trace;
+  if (trace.calls_note) return [h('p', { class: 'empty' }, `No request to show: ${trace.calls_note}.`)];
   if (calls.length === 0) return [h('p', { class: 'empty' }, `It became no ${manifest.name} request (filtered, or refused before sending).`)];
-  return calls.map((call, i) => h('div', { class: 'call', 'data-call': i },
+  // Delivered attempts keep no copy of their requests: the host recomputes them from the stored event.
+  const source = trace.calls_source === 'recomputed'
+    ? h('p', { class: 'help recomputed' }, `Recomputed from the event as received under revision ${trace.calls_revision}, the one that delivered it (delivered events keep no copy of their requests).`)
+    : null;
+  return [source, ...calls.map((call, i) => h('div', { class: 'call', 'data-call': i },
     h('p', { class: 'call-line' }, h('strong', {}, call.method), ' ', h('span', { class: 'url' }, call.url)),
-    h('p', { class: 'help' }, call.items > 1 ? `Shown with this event as its only item; the real request carried ${call.items} items.` : 'This event was the only item of the request.'),
+    h('p', { class: 'help' }, itemsHelp(trace, call)),
     codeBlock(prettyText(call.body), `${call.method} ${call.url} body, pretty-printed`, { class: 'code request-body' }),
     h('details', { class: 'wire' },
       h('summary', {}, `Exact wire form (${new TextEncoder().encode(call.body).length} bytes)`),
-      codeBlock(call.body, 'Exact request body as sent', { class: 'code wire-body' }))));
+      codeBlock(call.body, trace.calls_source === 'recomputed' ? 'Exact request body' : 'Exact request body as sent', { class: 'code wire-body' }))))];
 }
 
 function answerPane(attempts, endpoint, vendor) {
@@ -63,7 +74,7 @@ export async function eventDetail(page, messageId, { signal } = {}) {
     h('h3', { id: 'event-detail-title', tabindex: '-1' }, `Event ${messageId}`, h('span', { class: 'help' }, ` · ${[type, name].filter(Boolean).join(' · ')}`)),
     h('div', { class: 'panes' },
       pane('pane-event', 'The event as received', trace.event ? codeBlock(pretty(trace.event), 'The event as received') : h('p', { class: 'empty' }, 'Not kept for this event.')),
-      pane('pane-request', `The ${page.manifest.name} request`, ...requestPane(trace.calls, page.manifest)),
+      pane('pane-request', `The ${page.manifest.name} request`, ...requestPane(trace, page.manifest)),
       pane('pane-answer', `${page.manifest.name}'s answer`, ...answerPane(trace.attempts, page.integration.summary?.endpoint, page.manifest.name)),
       pane('pane-reasons', 'Warnings and filter reasons', ...reasonsPane(trace.attempts))));
 }

@@ -42,14 +42,14 @@ export function trackEvents(count: number, seed: number): Record<string, unknown
 }
 
 /** A host under test: where to send, how to tell its queue is empty, and how to end it. */
-interface HostUnderTest {
+export interface HostUnderTest {
   host: Proc;
   sink: Proc;
   queued(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startFloor(engine: Engine): Promise<HostUnderTest> {
+export async function startFloor(engine: Engine): Promise<HostUnderTest> {
   const sink = await startNullHeap();
   const dataDir = mkdtempSync(`${tmpdir()}/datafly-floor-`);
   const database = engine === 'postgres' ? await benchDatabase(`datafly_floor_${process.pid}`) : undefined;
@@ -69,7 +69,7 @@ async function startFloor(engine: Engine): Promise<HostUnderTest> {
   };
 }
 
-async function startOurs(engine: Engine, deliveryThread: 'on' | 'off'): Promise<HostUnderTest> {
+export async function startOurs(engine: Engine, deliveryThread: 'on' | 'off'): Promise<HostUnderTest> {
   const cluster = await startCluster({ engine, env: { DATAFLY_RATE_LIMITS: 'off', DATAFLY_DELIVERY_THREAD: deliveryThread }, nullHeap: true, installExtra: { timeout_ms: 120_000 } });
   const [host] = cluster.hosts;
   return { host, sink: cluster.sandbox, queued: () => waiting(host, cluster.integrations[0]), stop: () => cluster.stop() };

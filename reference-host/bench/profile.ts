@@ -18,7 +18,8 @@ import { transform } from './transform.js';
  * one per request (`single`, Heap paused so only ingestion runs), and taking 30,000 track events in
  * 1000-event requests (`ingestion`, with our functions' inclusive time), and each step of ingestion
  * timed alone in this process beside the floor host's (`steps`, bench/ingest-steps.ts), and each step
- * of delivery the same way (`delivery-steps`, bench/deliver-steps.ts). Names pick sections; none runs all.
+ * of delivery the same way (`delivery-steps`, bench/deliver-steps.ts), and the CPU of each thread of
+ * ours and the floor host (`threads`, bench/threads.ts). Names pick sections; none runs all.
  */
 interface ProfileNode {
   id: number;
@@ -180,3 +181,4 @@ if (runs('single')) {
 // Each step of ingestion (parse, check, stringify, store) timed alone in this process, beside the floor host's.
 if (runs('steps')) await import('./ingest-steps.js');
 if (runs('delivery-steps')) await import('./deliver-steps.js');
+if (runs('threads')) await import('./threads.js');

@@ -70,7 +70,23 @@ export class IngestionService {
     return () => this.listeners.delete(listener);
   }
 
-  async ingest(items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+  /**
+   * Checks the events at once and answers a promise of their fate. Nothing here holds `items` across
+   * the wait for the commit: a request's parsed events are most of what it allocates, and released
+   * before that wait they die young instead of being copied by each collection that runs meanwhile.
+   * Only their JSON text waits for the commit.
+   */
+  ingest(items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+    let checked: CheckedRequest;
+    try {
+      checked = this.check(items, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queueChecked(checked);
+  }
+
+  private check(items: readonly unknown[], options: IngestOptions): CheckedRequest {
     const now = this.clock();
     const accepted: IngestResult['accepted'] = [];
     const rejected: Rejection[] = [];
@@ -110,6 +126,10 @@ export class IngestionService {
     });
 
     this.metrics.inc('events_rejected', '', new Set(rejected.map((r) => r.index)).size);
+    return { now, accepted, rejected, duplicates, unread, queue };
+  }
+
+  private async queueChecked({ now, accepted, rejected, duplicates, unread, queue }: CheckedRequest): Promise<IngestResult> {
     if (queue.length === 0) {
       return { accepted, rejected, duplicates, integrations: 0, disabled: this.directory.list().length - this.directory.enabledIds().length, unread };
     }
@@ -148,6 +168,16 @@ export class IngestionService {
     for (const listener of this.listeners) listener(targets);
     return { accepted, rejected, duplicates, integrations: targets.length, disabled, unread };
   }
+}
+
+/** A request's events once checked: their verdicts, and the good ones as JSON text to queue. */
+interface CheckedRequest {
+  now: number;
+  accepted: IngestResult['accepted'];
+  rejected: Rejection[];
+  duplicates: Duplicate[];
+  unread: Rejection[];
+  queue: QueueItem[];
 }
 
 /** How one request's events are filled in (those without a time all get the time of acceptance) and what their check may skip. */

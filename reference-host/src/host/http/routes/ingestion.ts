@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_TYPES, type EventType } from '@datafly/heap-integration/contract';
 import { ApiError, badRequest } from '../../errors.js';
 import type { IngestionService, IngestResult } from '../../ingest.js';
@@ -34,22 +34,34 @@ export function ingestRoutes(app: Api, ingestion: IngestionService, maxBatchEven
   app.post(
     '/v1/batch',
     { config: { auth: 'pipeline', notUtf8PerEvent: true }, schema: { ...docs, summary: 'Up to 1000 events; each is checked alone and the good ones are durable before the answer', body: IngestBatchSchema, response: responses } },
-    async (req, reply) => {
-      const batch = (req.body as { batch?: unknown } | undefined)?.batch;
-      if (!Array.isArray(batch)) throw badRequest('batch: must be an array of events', [{ field: 'batch', message: 'must be an array of events' }]);
-      if (batch.length > maxBatchEvents) throw new ApiError(413, 'batch_too_large', `batch: holds ${batch.length} events; at most ${maxBatchEvents} per request`);
-      return answer(reply, await ingestion.ingest(batch, { notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth }));
-    },
+    async (req, reply) => answer(reply, await ingestBatch(req)),
   );
+
+  /**
+   * Started from a plain function, and the request's parsed body let go: an async handler would keep
+   * its locals, and the request its body, until the answer, so the parsed events would outlive the
+   * check (see IngestionService.ingest).
+   */
+  function ingestBatch(req: FastifyRequest): Promise<IngestResult> {
+    const batch = (req.body as { batch?: unknown } | undefined)?.batch;
+    if (!Array.isArray(batch)) throw badRequest('batch: must be an array of events', [{ field: 'batch', message: 'must be an array of events' }]);
+    if (batch.length > maxBatchEvents) throw new ApiError(413, 'batch_too_large', `batch: holds ${batch.length} events; at most ${maxBatchEvents} per request`);
+    req.body = undefined;
+    return ingestion.ingest(batch, { notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth });
+  }
+
+  function ingestOne(req: FastifyRequest, type: EventType): Promise<IngestResult> {
+    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('The request body must be one event object');
+    const event = req.body;
+    req.body = undefined;
+    return ingestion.ingest([event], { impliedType: type, notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth });
+  }
 
   const single = (path: string, type: EventType) =>
     app.post(
       path,
       { config: { auth: 'pipeline', notUtf8PerEvent: true }, schema: { ...docs, summary: `One ${type} event (its type may be left out)`, body: IngestEventSchema, response: responses } },
-      async (req, reply) => {
-        if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw badRequest('The request body must be one event object');
-        return answer(reply, await ingestion.ingest([req.body], { impliedType: type, notUtf8: req.bodyNotUtf8, bodyDepth: req.bodyDepth }));
-      },
+      async (req, reply) => answer(reply, await ingestOne(req, type)),
     );
   for (const type of EVENT_TYPES) single(SINGLE_EVENT_PATHS[type], type);
 }

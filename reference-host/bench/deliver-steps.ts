@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { HeapPlugin } from '@datafly/heap-integration';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { judgeBatch } from '../dist/host/delivery/batch-verdict.js';
+import { claimedEvent } from '../dist/host/delivery/claimed-event.js';
 import { IngestionService } from '../dist/host/ingest.js';
 import { Store } from '../dist/host/store/store.js';
 import { RetryPolicy } from '../dist/common/retry-policy.js';
@@ -98,7 +99,7 @@ async function ourRound(round: number): Promise<void> {
   if (claimed.length !== BATCH) throw new Error(`claimed ${claimed.length}`);
   const events = claimed.map((q) => q.event) as DataflyEvent[];
   const results = await step("ours: the plugin's deliver() to a null Heap", () => adapter.deliver(events));
-  const verdict = await step('ours: judgeBatch (outcomes, log entries, tallies)', () => judgeBatch(claimed, results, { integrationId: 'bench', revision: 1, instanceId: 'me', retry, now: Date.now(), durationMs: 5 }));
+  const verdict = await step('ours: judgeBatch (outcomes, log entries, tallies)', () => judgeBatch(claimed.map(claimedEvent), results, { integrationId: 'bench', revision: 1, instanceId: 'me', retry, now: Date.now(), durationMs: 5 }));
   if (verdict.counts.delivered !== BATCH) throw new Error('not delivered');
   await step('ours: settle transaction', () =>
     store.transaction(async (tx) => {

@@ -59,8 +59,21 @@ export class HeapDeliveryAdapter implements DeliveryAdapter {
     this.privacy = new HeapPrivacyApi(this.client, this.appId, opts.config.api_key, this.clock);
   }
 
-  async deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
-    const plan = this.plan(events);
+  /**
+   * Plans at once and sends from the plan, which holds each event's calls as text: the events
+   * themselves are not held while Heap answers (a host can let go of them and have them collected young).
+   */
+  deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
+    let plan: DeliveryPlan;
+    try {
+      plan = this.plan(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.sendPlan(plan);
+  }
+
+  private async sendPlan(plan: DeliveryPlan): Promise<DeliveryResult[]> {
     const { requests, skipped } = firstRequests(plan, this.appId, this.opts.maxBytes, this.acceptedMerges.has);
     const sent = (await runPool(requests.map((request) => () => this.send(request)), CONCURRENCY)).flat();
     this.learn(sent);

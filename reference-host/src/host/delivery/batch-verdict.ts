@@ -1,8 +1,8 @@
 import type { DeliveryResult } from '@datafly/heap-integration/contract';
 import { INSTALLATION_CODES } from '@datafly/heap-integration/contract';
 import type { CountedOutcome, DeliveryLogEntry } from '../store/delivery-logs.js';
-import type { Outcome, QueuedEvent } from '../store/queue.js';
-import { eventName } from '../../common/event-name.js';
+import type { Outcome } from '../store/queue.js';
+import type { ClaimedEvent } from './claimed-event.js';
 import type { RetryPolicy } from '../../common/retry-policy.js';
 import type { QualityTally } from '../store/data-quality.js';
 import { tallyWarnings } from './quality-tally.js';
@@ -43,7 +43,7 @@ export interface VerdictContext {
  * Pure. Retries of one batch share one jittered delay per attempt count, so they come back together
  * and go out as full bulks again rather than one by one.
  */
-export function judgeBatch(sent: readonly QueuedEvent[], results: readonly DeliveryResult[], ctx: VerdictContext): BatchVerdict {
+export function judgeBatch(sent: readonly ClaimedEvent[], results: readonly DeliveryResult[], ctx: VerdictContext): BatchVerdict {
   const verdict: BatchVerdict = { outcomes: [], logs: [], counts: {}, answered: false, latencies: [], quality: [] };
   const delays = new Map<string, ReturnType<RetryPolicy['delayAfter']>>();
   const createdAt = new Date(ctx.now).toISOString();
@@ -118,13 +118,12 @@ export function judgeBatch(sent: readonly QueuedEvent[], results: readonly Deliv
  * become, and they follow from the stored event and the revision (the event trace recomputes them),
  * so each delivered event is not written a second time in its vendor's format.
  */
-export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<VerdictContext, 'integrationId' | 'revision' | 'instanceId' | 'durationMs'>, createdAt: string): DeliveryLogEntry {
-  const event = item.event;
+export function logEntry(item: ClaimedEvent, result: DeliveryResult, ctx: Pick<VerdictContext, 'integrationId' | 'revision' | 'instanceId' | 'durationMs'>, createdAt: string): DeliveryLogEntry {
   return {
     integration_id: ctx.integrationId,
     message_id: item.messageId,
-    event_type: typeof event.type === 'string' ? event.type : undefined,
-    event_name: eventName(event),
+    event_type: item.type,
+    event_name: item.name,
     attempt: item.attempts + 1,
     status: result.status,
     http_status: result.httpStatus,
@@ -134,8 +133,8 @@ export function logEntry(item: QueuedEvent, result: DeliveryResult, ctx: Pick<Ve
     warnings: result.warnings,
     duration_ms: ctx.durationMs,
     created_at: createdAt,
-    user_id: idText(event.userId),
-    anonymous_id: idText(event.anonymousId),
+    user_id: idText(item.userId),
+    anonymous_id: idText(item.anonymousId),
     payload_id: item.id,
     calls: result.status === 'delivered' ? undefined : result.calls,
     instance_id: ctx.instanceId,

@@ -1,7 +1,7 @@
-import type { DataflyEvent, DeliveryResult } from '@datafly/heap-integration/contract';
-import { eventName } from '../../common/event-name.js';
+import type { DeliveryResult } from '@datafly/heap-integration/contract';
 import { SAMPLES_KEPT, type QualityTally } from '../store/data-quality.js';
 import type { Outcome } from '../store/queue.js';
+import type { ClaimedEvent } from './claimed-event.js';
 
 /** The code a warning is counted under when its plugin gave none (a plugin that predates warning codes). */
 export const UNCODED = 'uncoded';
@@ -12,15 +12,15 @@ export const UNCODED = 'uncoded';
  * event that will be tried again is counted when it finishes, so a retry never counts it twice; within
  * one event a code and property count once. Pure.
  */
-export function tallyWarnings(sent: readonly { id: number; messageId: string; event: DataflyEvent }[], results: readonly DeliveryResult[], outcomes: readonly { id: number; outcome: Outcome }[]): QualityTally[] {
+export function tallyWarnings(sent: readonly Pick<ClaimedEvent, 'id' | 'messageId' | 'type' | 'name'>[], results: readonly DeliveryResult[], outcomes: readonly { id: number; outcome: Outcome }[]): QualityTally[] {
   const finished = new Set(outcomes.filter((o) => o.outcome.kind === 'done' || o.outcome.kind === 'dead').map((o) => o.id));
   const tallies = new Map<string, QualityTally>();
   // A batch is in queue order: from its end, the newest events come first.
   for (let i = sent.length - 1; i >= 0; i--) {
-    const { id, messageId, event } = sent[i];
+    const { id, messageId } = sent[i];
     const result = results[i];
     if (result.warnings.length === 0 || !finished.has(id)) continue;
-    const name = eventName(event) ?? (typeof event.type === 'string' ? event.type : '');
+    const name = sent[i].name ?? sent[i].type ?? '';
     const kinds = result.warningKinds?.length === result.warnings.length ? result.warningKinds : undefined;
     const counted = new Set<string>();
     for (let w = 0; w < result.warnings.length; w++) {

@@ -10,6 +10,7 @@ import type { BucketReturn } from '../../common/pacing/rate-limit-buckets.js';
 import type { Store } from '../store/store.js';
 import { errorText } from '../../common/error-text.js';
 import { judgeBatch, logEntry, type BatchVerdict } from './batch-verdict.js';
+import { claimedEvent, type ClaimedEvent } from './claimed-event.js';
 import { InstallationLimiter } from '../../common/pacing/rate-limits.js';
 import type { RetryPolicy } from '../../common/retry-policy.js';
 
@@ -34,6 +35,22 @@ export interface WorkerDeps {
   deletedUsers: DeletedUsers;
   /** Claims in flight, so the scheduler keeps their leases alive. */
   claims: Set<number>;
+}
+
+/** What a batch writes for the events it did not send (filtered, or held back by a rate limit). */
+interface Unsent {
+  outcomes: { id: number; outcome: Outcome }[];
+  logs: DeliveryLogEntry[];
+  counts: Partial<Record<CountedOutcome, number>>;
+}
+
+/** A batch once admitted: the events to send (`events`, and `sent` beside them for the settle), and what it decided before. */
+interface Admitted {
+  claimed: ClaimedEvent[];
+  before: Unsent;
+  events: DataflyEvent[];
+  sent: ClaimedEvent[];
+  buckets: BucketReturn[];
 }
 
 /** The longest a worker waits after the store failed it, before looking again. */
@@ -124,11 +141,12 @@ export class IntegrationWorker {
     if (due.count < max && age < batchWait) return batchWait - age;
     const claimed = await store.queue.claim(this.id, this.options.instanceId, now, this.options.leaseMs, max);
     if (claimed.length === 0) return 5; // another instance took them: look again soon
-    for (const q of claimed) this.deps.claims.add(q.id);
+    const ids = claimed.map((q) => q.id);
+    for (const id of ids) this.deps.claims.add(id);
     const batch: Promise<void> = this.deliverBatch(claimed)
-      .catch((error) => this.logger.error('a batch ended on an error; its events return to the queue when their lease expires', { events: claimed.length, error: errorText(error) }))
+      .catch((error) => this.logger.error('a batch ended on an error; its events return to the queue when their lease expires', { events: ids.length, error: errorText(error) }))
       .finally(() => {
-        for (const q of claimed) this.deps.claims.delete(q.id);
+        for (const id of ids) this.deps.claims.delete(id);
         this.inFlight.delete(batch);
         this.wake();
       });
@@ -136,10 +154,19 @@ export class IntegrationWorker {
     return 0;
   }
 
-  private async deliverBatch(claimed: QueuedEvent[]): Promise<void> {
+  /**
+   * Admits the batch (consent, deleted users, rate limits), sends what may go, settles. Plain functions
+   * hand the parsed events on and hold none across the vendor's answer (see ClaimedEvent).
+   */
+  private deliverBatch(claimed: QueuedEvent[]): Promise<void> {
+    return this.admit(claimed).then((admitted) => this.send(admitted));
+  }
+
+  private async admit(queued: QueuedEvent[]): Promise<Admitted> {
     const { store, metrics } = this.deps;
-    const before: { outcomes: { id: number; outcome: Outcome }[]; logs: DeliveryLogEntry[]; counts: Partial<Record<CountedOutcome, number>> } = { outcomes: [], logs: [], counts: {} };
-    const filter = (item: QueuedEvent, code: DeliveryResult['code'], message: string) => {
+    const claimed = queued.map(claimedEvent);
+    const before: Unsent = { outcomes: [], logs: [], counts: {} };
+    const filter = (item: ClaimedEvent, code: DeliveryResult['code'], message: string) => {
       const result: DeliveryResult = { messageId: item.messageId, status: 'filtered', code, message, warnings: [] };
       before.outcomes.push({ id: item.id, outcome: { kind: 'done' } });
       before.logs.push(logEntry(item, result, { integrationId: this.id, revision: this.integration.revision, instanceId: this.options.instanceId, durationMs: 0 }, new Date(this.options.clock()).toISOString()));
@@ -147,34 +174,43 @@ export class IntegrationWorker {
     };
 
     const isDeleted = await this.deps.deletedUsers.matcher(this.id);
-    let sendable: QueuedEvent[] = [];
-    for (const item of claimed) {
+    let sendable: number[] = [];
+    queued.forEach((item, i) => {
       const denial = consentDenial(item.event, this.manifest.consent_categories);
-      if (denial) filter(item, 'consent_denied', denial.message);
-      else if (isDeleted(item.event, item.acceptedAt)) filter(item, 'user_deleted', 'user deleted: a deletion of this user was requested after the event was accepted');
-      else sendable.push(item);
-    }
+      if (denial) filter(claimed[i], 'consent_denied', denial.message);
+      else if (isDeleted(item.event, item.acceptedAt)) filter(claimed[i], 'user_deleted', 'user deleted: a deletion of this user was requested after the event was accepted');
+      else sendable.push(i);
+    });
 
     let buckets: BucketReturn[] = [];
     if (this.limiter && sendable.length > 0) {
       const admission = await this.limiter.admit(
-        sendable.map((q) => q.event),
+        sendable.map((i) => queued[i].event),
         store.buckets,
         this.options.clock(),
       );
-      for (const { index, retryAt } of admission.deferred) before.outcomes.push({ id: sendable[index].id, outcome: { kind: 'defer', nextAt: retryAt } });
+      for (const { index, retryAt } of admission.deferred) before.outcomes.push({ id: claimed[sendable[index]].id, outcome: { kind: 'defer', nextAt: retryAt } });
       metrics.inc('events_deferred', this.id, admission.deferred.length);
-      sendable = admission.admitted.map((i) => sendable[i]);
+      sendable = admission.admitted.map((k) => sendable[k]);
       buckets = admission.settle;
     }
+    return { claimed, before, events: sendable.map((i) => queued[i].event), sent: sendable.map((i) => claimed[i]), buckets };
+  }
 
+  /** Starts the adapter on the admitted events and lets go of them: the settle needs only what `sent` keeps. */
+  private send({ claimed, before, events, sent, buckets }: Admitted): Promise<void> {
+    const started = performance.now();
+    const answer = events.length > 0 ? this.deliver(events) : undefined;
+    return this.answered(answer, started, sent, before, buckets, claimed);
+  }
+
+  private async answered(answer: Promise<DeliveryResult[]> | undefined, started: number, sent: ClaimedEvent[], before: Unsent, buckets: BucketReturn[], claimed: ClaimedEvent[]): Promise<void> {
     let verdict: BatchVerdict | undefined;
-    if (sendable.length > 0) {
-      const started = performance.now();
-      const results = await this.deliver(sendable.map((q) => q.event));
+    if (answer) {
+      const results = await answer;
       const durationMs = performance.now() - started;
-      metrics.inc('vendor_requests', this.id);
-      verdict = judgeBatch(sendable, results, { integrationId: this.id, revision: this.integration.revision, instanceId: this.options.instanceId, retry: this.options.retry, now: this.options.clock(), durationMs });
+      this.deps.metrics.inc('vendor_requests', this.id);
+      verdict = judgeBatch(sent, results, { integrationId: this.id, revision: this.integration.revision, instanceId: this.options.instanceId, retry: this.options.retry, now: this.options.clock(), durationMs });
     }
     await this.settle(before, verdict, buckets);
     await this.forgetDeletedUsers(claimed);
@@ -185,24 +221,38 @@ export class IntegrationWorker {
    * it (an event filtered as `user_deleted`, or one in flight meanwhile): clear those too, so no log
    * shows a deleted user again, and their events' payloads go.
    */
-  private async forgetDeletedUsers(claimed: readonly QueuedEvent[]): Promise<void> {
+  private async forgetDeletedUsers(claimed: readonly ClaimedEvent[]): Promise<void> {
     const isDeleted = await this.deps.deletedUsers.matcher(this.id);
-    const deleted = claimed.filter((item) => isDeleted(item.event, item.acceptedAt));
+    const deleted = claimed.filter((item) => isDeleted(item, item.acceptedAt));
     if (deleted.length === 0) return;
-    const ids = (key: 'userId' | 'anonymousId') => [...new Set(deleted.flatMap((item) => (item.event[key] === undefined || item.event[key] === null ? [] : [String(item.event[key])])))];
+    const ids = (key: 'userId' | 'anonymousId') => [...new Set(deleted.flatMap((item) => (item[key] === undefined || item[key] === null ? [] : [String(item[key])])))];
     await this.deps.store.transaction((tx) => tx.logs.forgetUsers(this.id, ids('userId'), ids('anonymousId')));
   }
 
-  /** The adapter promises one result per event; a broken promise becomes retryable results, not lost events. */
-  private async deliver(events: DataflyEvent[]): Promise<DeliveryResult[]> {
+  /**
+   * The adapter promises one result per event; a broken promise becomes retryable results, not lost
+   * events. Holds the events' messageIds, not the events, while the adapter works.
+   */
+  private deliver(events: readonly DataflyEvent[]): Promise<DeliveryResult[]> {
+    const messageIds = events.map((e) => e.messageId);
+    let answer: Promise<DeliveryResult[]>;
     try {
-      const results = await this.adapter.deliver(events);
-      if (results.length === events.length && results.every((r, i) => r.messageId === events[i].messageId)) return results;
-      this.logger.error('the adapter answered a different number or order of results; the batch will be retried', { events: events.length, results: results.length });
+      answer = this.adapter.deliver(events);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    return this.kept(answer, messageIds);
+  }
+
+  private async kept(answer: Promise<DeliveryResult[]>, messageIds: readonly string[]): Promise<DeliveryResult[]> {
+    try {
+      const results = await answer;
+      if (results.length === messageIds.length && results.every((r, i) => r.messageId === messageIds[i])) return results;
+      this.logger.error('the adapter answered a different number or order of results; the batch will be retried', { events: messageIds.length, results: results.length });
     } catch (error) {
       this.logger.error('the adapter threw; the batch will be retried', { error: errorText(error) });
     }
-    return events.map((e) => ({ messageId: e.messageId, status: 'retryable', code: 'unexpected_status', message: 'the delivery adapter failed unexpectedly', warnings: [] }));
+    return messageIds.map((messageId) => ({ messageId, status: 'retryable', code: 'unexpected_status', message: 'the delivery adapter failed unexpectedly', warnings: [] }));
   }
 
   /**
@@ -210,7 +260,7 @@ export class IntegrationWorker {
    * transaction. The answers are known, so a store that fails here is asked again until it takes them
    * (or this worker stops: then the leases expire and the batch is resent under the same keys).
    */
-  private async settle(before: { outcomes: { id: number; outcome: Outcome }[]; logs: DeliveryLogEntry[]; counts: Partial<Record<CountedOutcome, number>> }, verdict: BatchVerdict | undefined, buckets: BucketReturn[]): Promise<void> {
+  private async settle(before: Unsent, verdict: BatchVerdict | undefined, buckets: BucketReturn[]): Promise<void> {
     const { store, directory, metrics } = this.deps;
     const outcomes = [...before.outcomes, ...(verdict?.outcomes ?? [])];
     const logs = [...before.logs, ...(verdict?.logs ?? [])];

@@ -1,7 +1,7 @@
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import type { Store } from '../store/store.js';
 
-type Matcher = (event: DataflyEvent, acceptedAt: number) => boolean;
+type Matcher = (event: Pick<DataflyEvent, 'userId' | 'anonymousId'>, acceptedAt: number) => boolean;
 
 /**
  * Which users of an integration were deleted, and when: an event accepted before its user's deletion

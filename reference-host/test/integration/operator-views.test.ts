@@ -155,6 +155,14 @@ describe.each(ENGINES)('operator views on %s', (engine: EngineName) => {
     const dropAll = { version: 2, delivery_mode: 'server_side', defaults: { action: 'drop' }, events: {} };
     expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: dropAll })).status).toBe(200);
     expect((await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body).toMatchObject({ calls: [{ body }], calls_source: 'recomputed', calls_revision: 1 });
+    // Without the revision that delivered it, the trace says why it shows no request.
+    await host.store.db.deleteFrom('revisions').where('integration_id', '=', id).where('revision_number', '=', 1).execute();
+    expect((await host.call('GET', `/v1/admin/integrations/${id}/events/tr-1`)).body).toMatchObject({
+      calls: [],
+      calls_source: 'recomputed',
+      calls_revision: 1,
+      calls_note: 'revision 1, which delivered this event, is no longer stored: its requests cannot be recomputed',
+    });
 
     // An attempt that did not end delivered keeps its requests as sent, with the size of the real request.
     expect((await host.call('PATCH', `/v1/admin/integrations/${id}`, { blueprint: saved })).status).toBe(200);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Blueprint, DataflyEvent, VendorCall } from '@datafly/heap-integration/contract';
 import { errorText } from '../../../common/error-text.js';
 import { notFound } from '../../errors.js';
+import { REDACTED } from '../../logger.js';
 import { openConfig } from '../../integrations/config.js';
 import type { Integration } from '../../integrations/model.js';
 import type { DeliveryLogDetail } from '../../store/delivery-logs.js';
@@ -56,14 +57,18 @@ async function recomputedCalls(deps: Pick<RouteDeps, 'store' | 'box' | 'adapterF
   const revision = await deps.store.integrations.revision(integration.id, revisionNumber);
   if (!revision) return { calls: [], note: `revision ${revisionNumber}, which delivered this event, is no longer stored: its requests cannot be recomputed` };
   const blueprint = JSON.parse(revision.blueprint_json) as Blueprint;
+  const config = openConfig(revision, deps.box);
   try {
-    const adapter = deps.adapterFor({ ...integration, config: openConfig(revision, deps.box), blueprint, revision: revisionNumber }, blueprint);
+    const adapter = deps.adapterFor({ ...integration, config, blueprint, revision: revisionNumber }, blueprint);
     try {
       return { calls: adapter.preview([event]).requests };
     } finally {
       await adapter.close();
     }
   } catch (error) {
-    return { calls: [], note: `the plugin could not recompute the requests under revision ${revisionNumber}: ${errorText(error)}` };
+    // A plugin's words about a config it refuses could hold a secret's value: never in an answer.
+    const secrets = Object.keys(JSON.parse(revision.secrets_json) as Record<string, string>).map((key) => config[key]);
+    const why = secrets.reduce<string>((text, secret) => (typeof secret === 'string' && secret !== '' ? text.split(secret).join(REDACTED) : text), errorText(error));
+    return { calls: [], note: `the plugin could not recompute the requests under revision ${revisionNumber}: ${why}` };
   }
 }

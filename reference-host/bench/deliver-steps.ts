@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { HeapPlugin } from '@datafly/heap-integration';
 import type { DataflyEvent } from '@datafly/heap-integration/contract';
 import { judgeBatch } from '../dist/host/delivery/batch-verdict.js';
@@ -12,7 +11,7 @@ import { Store } from '../dist/host/store/store.js';
 import { RetryPolicy } from '../dist/common/retry-policy.js';
 import { startNullHeap } from './deliver.js';
 import { trackEvents } from './floor.js';
-import { trackBody } from './floor-mapping.js';
+import { openFloorSqlite, trackBody } from './floor-parts.js';
 
 /**
  * `npm run bench:profile -- delivery-steps`: where delivery's CPU goes, step by step, in this process
@@ -114,11 +113,7 @@ async function ourRound(round: number): Promise<void> {
 }
 
 /** The floor host's loop body (bench/floor-host.ts): read, parse + flatten + serialise, send, delete. */
-const floorDb = new Database(join(dir, 'floor.sqlite'));
-floorDb.pragma('journal_mode = WAL');
-floorDb.pragma('synchronous = FULL');
-floorDb.exec('create table queue (id integer primary key autoincrement, message_id text not null unique, event_json text not null)');
-const floorInsert = floorDb.prepare('insert into queue (message_id, event_json) values (?, ?)');
+const { db: floorDb, insert: floorInsert } = openFloorSqlite(join(dir, 'floor.sqlite'));
 const floorClaim = floorDb.prepare('select id, event_json from queue order by id limit ?');
 const floorRemove = floorDb.prepare('delete from queue where id in (select value from json_each(?))');
 

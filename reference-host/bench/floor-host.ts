@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
-import { trackBody } from './floor-mapping.js';
+import { openFloorSqlite, trackBody } from './floor-parts.js';
 
 /**
  * The floor: the least a host can do for the same promise, written for `npm run bench` to compare the
@@ -37,11 +36,7 @@ interface FloorStore {
 }
 
 function sqliteStore(dataDir: string): FloorStore {
-  const db = new Database(join(dataDir, 'floor.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('create table if not exists queue (id integer primary key autoincrement, message_id text not null unique, event_json text not null)');
-  const insert = db.prepare('insert into queue (message_id, event_json) values (?, ?) on conflict (message_id) do nothing');
+  const { db, insert } = openFloorSqlite(join(dataDir, 'floor.sqlite'));
   const insertAll = db.transaction((rows: { messageId: string; json: string }[]) => {
     for (const r of rows) insert.run(r.messageId, r.json);
   });

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { checkIncoming } from '../dist/common/incoming-event.js';
 import { decodeUtf8 } from '../dist/common/utf8.js';
@@ -11,6 +10,7 @@ import { parseJsonBody } from '../dist/host/http/body.js';
 import { IngestionService } from '../dist/host/ingest.js';
 import { Store } from '../dist/host/store/store.js';
 import { trackEvents } from './floor.js';
+import { openFloorSqlite } from './floor-parts.js';
 import { benchDatabase } from './processes.js';
 
 /**
@@ -106,11 +106,7 @@ async function sqliteSteps(): Promise<void> {
   const store = await Store.open({ engine: 'sqlite', dataDir: dir }, nop);
   await ourStore(store, 'SQLite', 60);
   await store.close();
-  const db = new Database(join(dir, 'floor.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('create table if not exists queue (id integer primary key autoincrement, message_id text not null unique, event_json text not null)');
-  const insert = db.prepare('insert into queue (message_id, event_json) values (?, ?) on conflict (message_id) do nothing');
+  const { db, insert } = openFloorSqlite(join(dir, 'floor.sqlite'));
   const insertAll = db.transaction((rows: { messageId: string; json: string }[]) => {
     for (const r of rows) insert.run(r.messageId, r.json);
   });

@@ -38,6 +38,13 @@ export abstract class LevelledLogger implements Logger {
   protected abstract log(level: Level, message: string, fields?: Record<string, unknown>): void;
 }
 
+/** `text` with every occurrence of each of `secrets` (as they appear in it) replaced by REDACTED. */
+export function withoutSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret !== '' && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /**
  * One JSON object per line. Before a line is written, every known secret value is replaced, so a
  * secret that slipped into a message or a field (a vendor echoing it back, say) never reaches a log.
@@ -47,15 +54,15 @@ export class JsonLogger extends LevelledLogger {
     private readonly write: (line: string) => void = (line) => process.stdout.write(line),
     private readonly minLevel: Level = 'info',
     private readonly base: Record<string, unknown> = {},
-    /** Shared with every child, so one refresh covers them all. */
-    private readonly secrets: { values: string[] } = { values: [] },
+    /** Shared with every child, so one refresh covers them all; as they appear inside a JSON string. */
+    private readonly secrets: { escaped: string[] } = { escaped: [] },
   ) {
     super();
   }
 
   /** The secret values to scrub; the host refreshes this whenever an integration changes. */
   setSecrets(values: readonly string[]): void {
-    this.secrets.values = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+    this.secrets.escaped = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length).map((v) => JSON.stringify(v).slice(1, -1));
   }
 
   child(fields: Record<string, unknown>): JsonLogger {
@@ -64,11 +71,7 @@ export class JsonLogger extends LevelledLogger {
 
   protected log(level: Level, message: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[this.minLevel]) return;
-    let line = JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...this.base, ...fields });
-    for (const secret of this.secrets.values) {
-      const escaped = JSON.stringify(secret).slice(1, -1);
-      if (line.includes(escaped)) line = line.split(escaped).join(REDACTED);
-    }
-    this.write(`${line}\n`);
+    const line = JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...this.base, ...fields });
+    this.write(`${withoutSecrets(line, this.secrets.escaped)}\n`);
   }
 }

@@ -17,20 +17,20 @@ export function tallyWarnings(sent: readonly Pick<ClaimedEvent, 'id' | 'messageI
   const tallies = new Map<string, QualityTally>();
   // A batch is in queue order: from its end, the newest events come first.
   for (let i = sent.length - 1; i >= 0; i--) {
-    const { id, messageId } = sent[i];
+    const { id, messageId, name, type } = sent[i];
     const result = results[i];
     if (result.warnings.length === 0 || !finished.has(id)) continue;
-    const name = sent[i].name ?? sent[i].type ?? '';
+    const eventName = name ?? type ?? '';
     const kinds = result.warningKinds?.length === result.warnings.length ? result.warningKinds : undefined;
     const counted = new Set<string>();
     for (let w = 0; w < result.warnings.length; w++) {
       const code = kinds?.[w].code ?? UNCODED;
       const property = kinds?.[w].property ?? '';
-      const key = `${code}\u0000${name}\u0000${property}`;
+      const key = `${code}\u0000${eventName}\u0000${property}`;
       if (counted.has(key)) continue;
       counted.add(key);
       let tally = tallies.get(key);
-      if (!tally) tallies.set(key, (tally = { code, eventName: name, property, count: 0, samples: [] }));
+      if (!tally) tallies.set(key, (tally = { code, eventName, property, count: 0, samples: [] }));
       tally.count++;
       if (tally.samples.length < SAMPLES_KEPT) tally.samples.push(messageId);
     }

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { Blueprint, DataflyEvent, VendorCall } from '@datafly/heap-integration/contract';
 import { errorText } from '../../../common/error-text.js';
 import { notFound } from '../../errors.js';
-import { REDACTED } from '../../logger.js';
+import { withoutSecrets } from '../../logger.js';
 import { openConfig } from '../../integrations/config.js';
 import type { Integration } from '../../integrations/model.js';
-import type { DeliveryLogDetail } from '../../store/delivery-logs.js';
 import { DeliveryLogQuery, DeliveryLogSchema, errors, EventTraceSchema, IdParams, listOf } from '../schemas.js';
 import { ADMIN, admin, adminDocs } from './admin.js';
 import type { Api, RouteDeps } from './deps.js';
@@ -38,11 +37,11 @@ export function deliveryRoutes(app: Api, deps: Pick<RouteDeps, 'store' | 'box' |
       const event = attempts.find((a) => a.event !== null)?.event ?? null;
       const rows = attempts.map(({ event: _e, calls: _c, ...row }) => row);
       const last = attempts[attempts.length - 1];
-      if (last.status === 'delivered' && last.calls.length === 0 && last.revision !== null && event !== null) {
+      if (last.status === 'delivered' && last.revision !== null && event !== null) {
         const recomputed = await recomputedCalls(deps, integration, last.revision, event);
         return { message_id: messageId, event, calls: recomputed.calls, calls_source: 'recomputed' as const, calls_revision: last.revision, calls_note: recomputed.note, attempts: rows };
       }
-      const withCalls: DeliveryLogDetail | undefined = [...attempts].reverse().find((a) => a.calls.length > 0);
+      const withCalls = [...attempts].reverse().find((a) => a.calls.length > 0);
       return { message_id: messageId, event, calls: withCalls?.calls ?? [], calls_source: 'as_sent' as const, calls_revision: withCalls?.revision ?? null, attempts: rows };
     },
   );
@@ -59,7 +58,7 @@ async function recomputedCalls(deps: Pick<RouteDeps, 'store' | 'box' | 'adapterF
   const blueprint = JSON.parse(revision.blueprint_json) as Blueprint;
   const config = openConfig(revision, deps.box);
   try {
-    const adapter = deps.adapterFor({ ...integration, config, blueprint, revision: revisionNumber }, blueprint);
+    const adapter = deps.adapterFor({ ...integration, config, blueprint, revision: revisionNumber });
     try {
       return { calls: adapter.preview([event]).requests };
     } finally {
@@ -67,8 +66,7 @@ async function recomputedCalls(deps: Pick<RouteDeps, 'store' | 'box' | 'adapterF
     }
   } catch (error) {
     // A plugin's words about a config it refuses could hold a secret's value: never in an answer.
-    const secrets = Object.keys(JSON.parse(revision.secrets_json) as Record<string, string>).map((key) => config[key]);
-    const why = secrets.reduce<string>((text, secret) => (typeof secret === 'string' && secret !== '' ? text.split(secret).join(REDACTED) : text), errorText(error));
-    return { calls: [], note: `the plugin could not recompute the requests under revision ${revisionNumber}: ${why}` };
+    const secrets = Object.keys(JSON.parse(revision.secrets_json) as Record<string, string>).flatMap((key) => (typeof config[key] === 'string' ? [config[key]] : []));
+    return { calls: [], note: `the plugin could not recompute the requests under revision ${revisionNumber}: ${withoutSecrets(errorText(error), secrets)}` };
   }
 }

@@ -1,10 +1,21 @@
+import Database from 'better-sqlite3';
+
 /**
- * What the floor host (bench/floor-host.ts) makes of its queued events for Heap's `/api/track`: flat
- * keys, string/number/boolean values of Heap's length. Apart from the host so the step timings of
- * bench/deliver-steps.ts run the same code.
+ * Parts of the floor host (bench/floor-host.ts) that the step timings (bench/ingest-steps.ts,
+ * bench/deliver-steps.ts) run too, apart from the host, whose module starts its server.
  */
 const VALUE_CHARS = 1023;
 
+/** The floor's queue on SQLite: one table in WAL with synchronous=FULL, and its insert (a messageId queued once). */
+export function openFloorSqlite(file: string): { db: Database.Database; insert: Database.Statement } {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('create table if not exists queue (id integer primary key autoincrement, message_id text not null unique, event_json text not null)');
+  return { db, insert: db.prepare('insert into queue (message_id, event_json) values (?, ?) on conflict (message_id) do nothing') };
+}
+
+/** Flat keys, string/number/boolean values of Heap's length: what `/api/track` takes. */
 function flatten(value: unknown, prefix: string, out: Record<string, unknown>): Record<string, unknown> {
   if (value === null || value === undefined) return out;
   if (Array.isArray(value)) out[prefix] = JSON.stringify(value).slice(0, VALUE_CHARS);

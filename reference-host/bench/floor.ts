@@ -49,13 +49,13 @@ export interface HostUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startFloor(engine: Engine): Promise<HostUnderTest> {
+export async function startFloor(engine: Engine, nodeArgs: string[] = []): Promise<HostUnderTest> {
   const sink = await startNullHeap();
   const dataDir = mkdtempSync(`${tmpdir()}/datafly-floor-`);
   const database = engine === 'postgres' ? await benchDatabase(`datafly_floor_${process.pid}`) : undefined;
   const port = await freePort();
   const env = { PORT: String(port), HEAP_URL: sink.url, PIPELINE_KEY: BENCH_TOKENS.pipeline, DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
-  const host = await startNodeProcess(['--import', 'tsx', 'bench/floor-host.ts'], env, `http://127.0.0.1:${port}`, '/queued');
+  const host = await startNodeProcess([...nodeArgs, '--import', 'tsx', 'bench/floor-host.ts'], env, `http://127.0.0.1:${port}`, '/queued');
   return {
     host,
     sink,
@@ -69,8 +69,8 @@ export async function startFloor(engine: Engine): Promise<HostUnderTest> {
   };
 }
 
-export async function startOurs(engine: Engine, deliveryThread: 'on' | 'off'): Promise<HostUnderTest> {
-  const cluster = await startCluster({ engine, env: { DATAFLY_RATE_LIMITS: 'off', DATAFLY_DELIVERY_THREAD: deliveryThread }, nullHeap: true, installExtra: { timeout_ms: 120_000 } });
+export async function startOurs(engine: Engine, deliveryThread: 'on' | 'off', nodeArgs: string[] = []): Promise<HostUnderTest> {
+  const cluster = await startCluster({ engine, env: { DATAFLY_RATE_LIMITS: 'off', DATAFLY_DELIVERY_THREAD: deliveryThread }, nullHeap: true, installExtra: { timeout_ms: 120_000 }, nodeArgs });
   const [host] = cluster.hosts;
   return { host, sink: cluster.sandbox, queued: () => waiting(host, cluster.integrations[0]), stop: () => cluster.stop() };
 }

@@ -19,7 +19,8 @@ import { transform } from './transform.js';
  * 1000-event requests (`ingestion`, with our functions' inclusive time), and each step of ingestion
  * timed alone in this process beside the floor host's (`steps`, bench/ingest-steps.ts), and each step
  * of delivery the same way (`delivery-steps`, bench/deliver-steps.ts), and the CPU of each thread of
- * ours and the floor host (`threads`, bench/threads.ts). Names pick sections; none runs all.
+ * ours and the floor host (`threads`, bench/threads.ts), and what each thread leaves to the collector
+ * (`garbage`, bench/garbage.ts). Names pick sections; none runs all.
  */
 interface ProfileNode {
   id: number;
@@ -182,3 +183,4 @@ if (runs('single')) {
 if (runs('steps')) await import('./ingest-steps.js');
 if (runs('delivery-steps')) await import('./deliver-steps.js');
 if (runs('threads')) await import('./threads.js');
+if (runs('garbage')) await import('./garbage.js');

@@ -142,3 +142,29 @@ export class BareWebhookPlugin extends WebhookPlugin {
 export const bareWebhookModule = new ContainerModule(({ bind }) => {
   bind(INTEGRATION_PLUGIN).to(BareWebhookPlugin).inSingletonScope();
 });
+
+/**
+ * The webhook whose preview fails with its signing secret in the error: a plugin careless with its
+ * words. Delivery works; whatever it says when it fails must reach no answer and no log of the host.
+ */
+@injectable()
+export class CarelessWebhookPlugin extends WebhookPlugin {
+  override readonly manifest: CatalogManifest = { ...manifest, key: 'careless-webhook', name: 'Careless webhook' };
+  override defaultBlueprint(): Blueprint {
+    return { ...super.defaultBlueprint(), integration: 'careless-webhook' };
+  }
+  override createAdapter(context: AdapterContext<WebhookConfig>): DeliveryAdapter {
+    const adapter = super.createAdapter(context);
+    return {
+      deliver: (events) => adapter.deliver(events),
+      preview: () => {
+        throw new Error(`cannot sign a preview with the secret ${context.config.secret}`);
+      },
+      close: () => adapter.close(),
+    };
+  }
+}
+
+export const carelessWebhookModule = new ContainerModule(({ bind }) => {
+  bind(INTEGRATION_PLUGIN).to(CarelessWebhookPlugin).inSingletonScope();
+});

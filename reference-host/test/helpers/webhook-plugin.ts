@@ -158,7 +158,8 @@ export class CarelessWebhookPlugin extends WebhookPlugin {
     return {
       deliver: (events) => adapter.deliver(events),
       preview: () => {
-        throw new Error(`cannot sign a preview with the secret ${context.config.secret}`);
+        // With a status, as errors of HTTP libraries carry one: a host must not take it for its own words to the client.
+        throw Object.assign(new Error(`cannot sign a preview with the secret ${context.config.secret}`), { statusCode: 400 });
       },
       close: () => adapter.close(),
     };

@@ -42,6 +42,9 @@ export function toApiError(error: unknown, maxBodyBytes: number): ApiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, 'invalid_request', e.message ?? 'The request body is invalid');
   }
-  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new ApiError(e.statusCode, 'invalid_request', e.message ?? 'The request is invalid');
+  // Only Fastify's own words are the client's to read: any other error that carries a status (a
+  // plugin's, a library's) may hold what no answer should, and goes to the log.
+  const fastifys = typeof e.code === 'string' && e.code.startsWith('FST_');
+  if (fastifys && e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new ApiError(e.statusCode, 'invalid_request', e.message ?? 'The request is invalid');
   return new ApiError(500, 'internal_error', 'The host failed to handle this request; see its log');
 }
